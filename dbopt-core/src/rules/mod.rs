@@ -1,0 +1,73 @@
+//! The rule registry: one sorted slice, the only place a rule is registered.
+
+use crate::rule::Rule;
+
+mod fk_without_index;
+mod joinable_without_fk;
+mod unparsed_statement;
+
+/// Every rule, sorted by name (a test keeps it so).
+pub static RULES: &[&Rule] = &[
+    &fk_without_index::RULE,
+    &joinable_without_fk::RULE,
+    &unparsed_statement::RULE,
+];
+
+/// The rule with this name.
+pub fn find(name: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::DOC_SECTIONS;
+
+    #[test]
+    fn registry_is_sorted_and_unique() {
+        for pair in RULES.windows(2) {
+            assert!(
+                pair[0].name < pair[1].name,
+                "RULES must be sorted and unique: `{}` before `{}`",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_snake_case_without_prescriptive_prefixes() {
+        for rule in RULES {
+            assert!(
+                rule.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{}",
+                rule.name
+            );
+            for prefix in ["ban_", "require_", "prefer_", "no_"] {
+                assert!(!rule.name.starts_with(prefix), "{}", rule.name);
+            }
+        }
+    }
+
+    #[test]
+    fn docs_have_every_section_in_order() {
+        for rule in RULES {
+            let mut at = 0;
+            for section in DOC_SECTIONS {
+                let found = rule.docs[at..].find(section).unwrap_or_else(|| {
+                    panic!("docs of `{}` lack `{section}` (in order)", rule.name)
+                });
+                at += found + section.len();
+            }
+            assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'));
+            assert_eq!(
+                rule.summary,
+                rule.summary.to_lowercase(),
+                "summary of `{}` must be lowercase",
+                rule.name
+            );
+        }
+    }
+}

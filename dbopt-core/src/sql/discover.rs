@@ -1,0 +1,1 @@
+//! diesel.toml and migration discovery. PLACEHOLDER: replaced by the real discovery.

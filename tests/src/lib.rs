@@ -1,0 +1,1 @@
+//! Shared helpers of dbopt's integration tests.
