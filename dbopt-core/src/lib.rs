@@ -13,6 +13,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod model;
+pub mod project;
 pub mod rule;
 pub mod rules;
 pub mod schema_rs;
