@@ -6,7 +6,6 @@
 
 mod alter_table;
 mod create_table;
-mod dialects;
 mod drop;
 mod index;
 mod statements;
