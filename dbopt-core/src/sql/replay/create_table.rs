@@ -261,11 +261,13 @@ impl State {
                 .extend(pending.checks);
         }
         let mut specs: Vec<IndexSpec> = Vec::new();
-        let (pk, rest): (Vec<_>, Vec<_>) = pending
-            .indexes
-            .into_iter()
-            .partition(|s| s.kind == IndexKind::PrimaryKey);
-        for spec in pk.into_iter().take(1).chain(rest) {
+        let mut ordered = pending.indexes;
+        if self.backend == Backend::Postgres {
+            // PostgreSQL builds the PK's index first; SQLite numbers its autoindexes in
+            // written order.
+            ordered.sort_by_key(|s| s.kind != IndexKind::PrimaryKey);
+        }
+        for spec in ordered {
             let same = specs.iter_mut().find(|p| {
                 spec.kind != IndexKind::Explicit
                     && p.kind != IndexKind::Explicit

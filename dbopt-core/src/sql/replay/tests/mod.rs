@@ -6,6 +6,7 @@
 
 mod alter_table;
 mod create_table;
+mod dialects;
 mod drop;
 mod index;
 mod statements;
