@@ -1,8 +1,8 @@
 //! `ALTER TABLE`: columns, constraints and renames (and MySQL's `MODIFY`/`CHANGE`/`DROP ..`).
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTable, AlterTableOperation, ColumnOption, DataType,
-    RenameTableNameKind,
+    AlterColumnOperation, AlterTable, AlterTableOperation, ColumnOption, ConstraintUsingIndex,
+    DataType, RenameTableNameKind, TableConstraint,
 };
 
 use crate::model::{IndexKey, IndexKind, QualName};
@@ -61,6 +61,17 @@ impl State {
                         AlterColumnOperation::SetDataType { data_type, .. } => {
                             self.change_column(&name, &column, Some(data_type), None)
                         }
+                        AlterColumnOperation::AddGenerated { .. } => {
+                            // ADD GENERATED .. AS IDENTITY needs NOT NULL; adds a sequence.
+                            let known = self
+                                .schema
+                                .tables
+                                .get(&name)
+                                .is_some_and(|t| t.column(&column).is_some());
+                            if known && self.backend == crate::model::Backend::Postgres {
+                                self.add_sequence(&name, &column);
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -86,6 +97,20 @@ impl State {
                 } => {
                     let nullable = mysql_nullable(options);
                     self.change_column(&name, &fold(col_name), Some(data_type), Some(nullable));
+                }
+                AlterTableOperation::AddConstraint {
+                    constraint:
+                        TableConstraint::PrimaryKeyUsingIndex(c) | TableConstraint::UniqueUsingIndex(c),
+                    ..
+                } => {
+                    let primary = matches!(
+                        op,
+                        AlterTableOperation::AddConstraint {
+                            constraint: TableConstraint::PrimaryKeyUsingIndex(_),
+                            ..
+                        }
+                    );
+                    self.constraint_using_index(&name, c, primary);
                 }
                 AlterTableOperation::AddConstraint {
                     constraint,
@@ -146,6 +171,50 @@ impl State {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// `ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE USING INDEX index`: the index now backs
+    /// the constraint and takes its name.
+    fn constraint_using_index(
+        &mut self,
+        table: &QualName,
+        c: &ConstraintUsingIndex,
+        primary: bool,
+    ) {
+        let index_name = fold(&c.index_name);
+        let new_name = c.name.as_ref().map(fold);
+        let origin = self.origin.clone();
+        let Some(t) = self.schema.tables.get_mut(table) else {
+            return;
+        };
+        if primary && !t.primary_key.is_empty() {
+            return;
+        }
+        let Some(index) = t
+            .indexes
+            .iter_mut()
+            .find(|i| i.name == index_name && i.kind == IndexKind::Explicit && i.unique)
+        else {
+            return;
+        };
+        if let Some(n) = new_name {
+            index.name = n;
+        }
+        if primary {
+            index.kind = IndexKind::PrimaryKey;
+            let columns: Vec<String> = index.leading_columns().map(str::to_owned).collect();
+            for col in t
+                .columns
+                .iter_mut()
+                .filter(|col| columns.contains(&col.name))
+            {
+                col.nullable = false;
+                col.origin = origin.clone();
+            }
+            t.primary_key = columns;
+        } else {
+            index.kind = IndexKind::UniqueConstraint;
         }
     }
 

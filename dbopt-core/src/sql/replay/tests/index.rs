@@ -147,3 +147,69 @@ fn keyword_handler_statements() {
         )
     );
 }
+
+const MORE_NAMES: &str = r#"
+CREATE TABLE m (a INT, b INT, created_at TIMESTAMP, s TEXT, UNIQUE (a) INCLUDE (b));
+CREATE INDEX ON m (((a + b)::INT));
+CREATE INDEX ON m (((a + b)::BIGINT), ((a + b)::VARCHAR(10)), ((a + b)::DOUBLE PRECISION), ((a + b)::NUMERIC(5,2)));
+CREATE INDEX ON m (date_trunc('day', created_at), (CASE WHEN a > 0 THEN 1 END), (s COLLATE "C"), (s::TEXT), (a::BIGINT));
+CREATE INDEX ON m (EXTRACT(YEAR FROM created_at), SUBSTRING(s FROM 1 FOR 2), pg_catalog.lower(s));
+CREATE TABLE a_very_long_table_name_that_goes_on_and_on_and_on_forever_more (id SERIAL PRIMARY KEY, another_quite_long_column_name_for_testing INT UNIQUE, second_quite_long_column_name_for_testing_too INT);
+CREATE INDEX ON a_very_long_table_name_that_goes_on_and_on_and_on_forever_more (another_quite_long_column_name_for_testing, second_quite_long_column_name_for_testing_too);
+CREATE INDEX ON a_very_long_table_name_that_goes_on_and_on_and_on_forever_more (another_quite_long_column_name_for_testing, second_quite_long_column_name_for_testing_too);
+CREATE TABLE child_of_the_very_long_table (id INT, another_quite_long_column_name_for_testing INT REFERENCES a_very_long_table_name_that_goes_on_and_on_and_on_forever_more);
+CREATE TABLE u (id INT NOT NULL, code TEXT NOT NULL);
+CREATE UNIQUE INDEX CONCURRENTLY u_id_tmp ON u (id);
+CREATE UNIQUE INDEX u_code_tmp ON u (code);
+ALTER TABLE u ADD CONSTRAINT u_pk PRIMARY KEY USING INDEX u_id_tmp;
+ALTER TABLE u ADD UNIQUE USING INDEX u_code_tmp;
+ALTER TABLE u ADD COLUMN seq SERIAL, ADD COLUMN n INT NOT NULL;
+ALTER TABLE u ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY;
+CREATE TEMP TABLE tmp (id INT);
+"#;
+
+/// Cast names as PostgreSQL's grammar spells them (`int4`, `float8`), function-like syntax
+/// (`extract`, `substring`, `case`), a collated or same-type cast column as the column,
+/// UNIQUE .. INCLUDE, 63-byte truncation, ADD CONSTRAINT .. USING INDEX (the index takes the
+/// constraint's name), `serial` and identity added by ALTER TABLE, TEMP tables left out.
+#[test]
+fn names_of_casts_long_names_and_using_index() {
+    assert_eq!(
+        pg_dump(&[MORE_NAMES]),
+        concat!(
+            "table a_very_long_table_name_that_goes_on_and_on_and_on_forever_more\n",
+            "  col id serial not null\n",
+            "  col another_quite_long_column_name_for_testing int null\n",
+            "  col second_quite_long_column_name_for_testing_too int null\n",
+            "  pk (id)\n",
+            "  primary a_very_long_table_name_that_goes_on_and_on_and_on_forever__pkey unique btree (id)\n",
+            "  unique constraint a_very_long_table_name_that_g_another_quite_long_column_nam_key unique btree (another_quite_long_column_name_for_testing)\n",
+            "  index a_very_long_table_name_that_g_another_quite_long_column_nam_idx btree (another_quite_long_column_name_for_testing, second_quite_long_column_name_for_testing_too)\n",
+            "  index a_very_long_table_name_that_g_another_quite_long_column_na_idx1 btree (another_quite_long_column_name_for_testing, second_quite_long_column_name_for_testing_too)\n",
+            "table child_of_the_very_long_table\n",
+            "  col id int null\n",
+            "  col another_quite_long_column_name_for_testing int null\n",
+            "  fk child_of_the_very_long_table_another_quite_long_column_nam_fkey (another_quite_long_column_name_for_testing) -> a_very_long_table_name_that_goes_on_and_on_and_on_forever_more (id)\n",
+            "table m\n",
+            "  col a int null\n",
+            "  col b int null\n",
+            "  col created_at timestamp null\n",
+            "  col s text null\n",
+            "  unique constraint m_a_b_key unique btree (a) include (b)\n",
+            "  index m_int4_idx btree ([(a + b)::int])\n",
+            "  index m_int8_varchar_float8_numeric_idx btree ([(a + b)::bigint], [(a + b)::varchar(10)], [(a + b)::double precision], [(a + b)::numeric(5,2)])\n",
+            "  index m_date_trunc_case_s_s1_a_idx btree ([date_trunc('day', created_at)], [case when a > 0 then 1 end], s, s, [a::bigint])\n",
+            "  index m_extract_substring_lower_idx btree ([extract(year from created_at)], [substring(s from 1 for 2)], [pg_catalog.lower(s)])\n",
+            "table tmp\n",
+            "  col id int null\n",
+            "table u\n",
+            "  col id int not null\n",
+            "  col code text not null\n",
+            "  col seq serial not null\n",
+            "  col n int not null\n",
+            "  pk (id)\n",
+            "  primary u_pk unique btree (id)\n",
+            "  unique constraint u_code_tmp unique btree (code)\n",
+        )
+    );
+}
