@@ -2,7 +2,7 @@
 //! PRIMARY KEY and UNIQUE (each with its index), FOREIGN KEY, named CHECK.
 
 use sqlparser::ast::{
-    ColumnDef, ColumnOption, CreateTable, GeneratedAs, Ident, IndexColumn, IndexType,
+    ColumnDef, ColumnOption, CreateTable, GeneratedAs, Ident, IndexColumn, IndexType, Spanned,
     TableConstraint,
 };
 
@@ -34,6 +34,8 @@ pub(super) struct FkSpec {
     pub table: QualName,
     pub referenced: Vec<String>,
     pub validated: bool,
+    /// The FK's clause in the file, when sqlparser's locations check out.
+    pub range: Option<std::ops::Range<usize>>,
 }
 
 /// What one statement adds besides columns, applied in PostgreSQL's order.
@@ -151,6 +153,12 @@ impl State {
                             table: target,
                             referenced: idents(&fk.referred_columns),
                             validated: true,
+                            range: self.clause_range(
+                                &def.name,
+                                None,
+                                fk.span().end,
+                                !fk.referred_columns.is_empty(),
+                            ),
                         });
                     }
                 }
@@ -240,6 +248,21 @@ impl State {
                         table: target,
                         referenced: idents(&fk.referred_columns),
                         validated: !not_valid,
+                        range: match (&fk.name, fk.columns.first()) {
+                            (Some(name), _) => self.clause_range(
+                                name,
+                                Some("constraint"),
+                                fk.span().end,
+                                !fk.referred_columns.is_empty(),
+                            ),
+                            (None, Some(first)) => self.clause_range(
+                                first,
+                                Some("foreign"),
+                                fk.span().end,
+                                !fk.referred_columns.is_empty(),
+                            ),
+                            (None, None) => None,
+                        },
                     });
                 }
             }
@@ -439,7 +462,10 @@ impl State {
                     mysql_index_name(t, fk.columns.first().map_or("", String::as_str))
                 })
         });
-        let origin = self.origin.clone();
+        let mut origin = self.origin.clone();
+        if let Some(range) = fk.range {
+            origin.span.range = range;
+        }
         let Some(t) = self.schema.tables.get_mut(table) else {
             return;
         };

@@ -36,6 +36,7 @@ mod drop;
 mod expr;
 mod index;
 mod names;
+mod span;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +55,7 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
     let mut unparsed = Vec::new();
     for (i, m) in migrations.iter().enumerate() {
         let text = sources.text(m.up_sql);
+        text.clone_into(&mut state.text);
         for statement in split::split(text, backend) {
             let span = Span::new(m.up_sql, statement.range.clone());
             state.origin = Origin {
@@ -100,6 +102,8 @@ struct State {
     checks: BTreeMap<QualName, Vec<String>>,
     /// The statement being applied.
     origin: Origin,
+    /// The text of the file the statement is in.
+    text: String,
 }
 
 impl State {
@@ -113,6 +117,7 @@ impl State {
                 span: Span::new(crate::source::FileId(0), 0..0),
                 migration: None,
             },
+            text: String::new(),
         }
     }
 
