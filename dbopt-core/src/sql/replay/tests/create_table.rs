@@ -136,3 +136,31 @@ CREATE TABLE audit.b (id INT PRIMARY KEY, x INT REFERENCES a);
         )
     );
 }
+
+/// An FK's origin is its own clause (from its column or its CONSTRAINT / FOREIGN keyword),
+/// not the whole statement, so `fk_without_index` points at it.
+#[test]
+fn foreign_key_origin_is_its_clause() {
+    let sql = "CREATE TABLE a (id INT PRIMARY KEY);\n\
+        CREATE TABLE b (\n  id INT,\n  a_id INT NOT NULL REFERENCES a (id),\n  x INT, \"Ÿ\" INT,\n\
+        \x20 CONSTRAINT b_x FOREIGN KEY (x) REFERENCES a,\n\
+        \x20 foreign key (\"Ÿ\") REFERENCES a (id) ON DELETE CASCADE\n);\n\
+        ALTER TABLE b ADD CONSTRAINT b_id FOREIGN KEY (id) REFERENCES a (id) NOT VALID;";
+    let (sources, _, replay) = run(Backend::Postgres, &[sql]);
+    let b = table(&replay.schema, "b");
+    let text = sources.text(b.origin.span.file);
+    let clauses: Vec<&str> = b
+        .foreign_keys
+        .iter()
+        .map(|f| &text[f.origin.span.range.clone()])
+        .collect();
+    assert_eq!(
+        clauses,
+        [
+            "a_id INT NOT NULL REFERENCES a (id)",
+            "CONSTRAINT b_x FOREIGN KEY (x) REFERENCES a",
+            "foreign key (\"Ÿ\") REFERENCES a (id)",
+            "CONSTRAINT b_id FOREIGN KEY (id) REFERENCES a (id)",
+        ]
+    );
+}
