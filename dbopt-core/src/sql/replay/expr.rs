@@ -110,8 +110,6 @@ fn is_operator_word(word: &str) -> bool {
             | "distinct"
             | "from"
             | "at"
-            | "time"
-            | "zone"
             | "interval"
             | "collate"
             | "escape"

@@ -67,13 +67,17 @@ pub(super) fn index_column_names(names: &[String]) -> Vec<String> {
 }
 
 impl State {
-    /// A relation (table, index, sequence, view) named `name` exists in `schema`.
+    /// A relation (table, index, sequence, view) named `name` exists in `schema`. MySQL
+    /// index names are per table, so there only tables and views count.
     pub(super) fn relation_taken(&self, schema: &str, name: &str) -> bool {
+        let indexes_count = self.backend != Backend::Mysql;
         self.schema
             .tables
             .values()
             .filter(|t| t.name.schema == schema)
-            .any(|t| t.name.name == name || t.indexes.iter().any(|i| i.name == name))
+            .any(|t| {
+                t.name.name == name || (indexes_count && t.indexes.iter().any(|i| i.name == name))
+            })
             || self
                 .others
                 .iter()

@@ -77,8 +77,7 @@ impl State {
             if stop < start || stop > statement.end {
                 continue;
             }
-            if close_paren {
-                let after = &text[stop..statement.end];
+            if close_paren && let Some(after) = text.get(stop..statement.end) {
                 let trimmed = after.trim_start();
                 if trimmed.starts_with(')') {
                     stop += after.len() - trimmed.len() + 1;
@@ -86,8 +85,8 @@ impl State {
             }
             let mut begin = start;
             if let Some(keyword) = keyword {
-                let before = text[statement.start..start].to_ascii_lowercase();
-                if let Some(at) = before.rfind(keyword) {
+                let before = text.get(statement.start..start).unwrap_or("");
+                if let Some(at) = before.to_ascii_lowercase().rfind(keyword) {
                     begin = statement.start + at;
                 }
             }
