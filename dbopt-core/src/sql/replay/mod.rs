@@ -1,5 +1,10 @@
 //! Replay of migrations into a [`Schema`]: every statement of every `up.sql`, in diesel's
-//! order, applied to the model with PostgreSQL's semantics.
+//! order, applied to the model with PostgreSQL's semantics (SQLite and MySQL parse with
+//! their own dialect into the same model; their differences are listed at the end).
+//!
+//! Applied: CREATE/ALTER/DROP TABLE, CREATE/DROP/ALTER INDEX, CREATE/DROP SCHEMA, and the
+//! names taken by views and sequences. Everything else (functions, triggers, COMMENT,
+//! GRANT, types, extensions, transactions, data changes) leaves the model alone.
 //!
 //! Decisions where PostgreSQL's behaviour is subtle:
 //! * `search_path` is not modelled: an unqualified name is in the backend's default schema
@@ -8,27 +13,44 @@
 //!   compares like schema.rs does), quoted ones are kept verbatim.
 //! * Generated names follow `ChooseRelationName` / `ChooseConstraintName`: index, table,
 //!   sequence and view names share one namespace per schema; PK and UNIQUE index names must
-//!   also be free as constraint names, FK names only as constraint names (schema-wide, CHECK
-//!   names included). `serial` and identity columns take `<table>_<column>_seq` first.
-//! * `CREATE TABLE` creates the PK index first, then UNIQUE indexes in written order (columns
-//!   before table constraints: sqlparser keeps them apart), then FKs. A UNIQUE constraint
-//!   identical to the PK or to an earlier one of the same statement creates no index (its
-//!   name goes to the earlier one if that had none), as `transformIndexConstraints` does.
-//! * `serial` types and identity columns are NOT NULL; so are PK columns (on SQLite only an
-//!   `INTEGER PRIMARY KEY`, the rowid, which is modelled as a PK index named `rowid`).
-//! * Errors are not modelled: a statement PostgreSQL would reject is applied as far as it
-//!   makes sense (dropping a table or column also drops the FKs that point at it, with or
-//!   without `CASCADE`), or skipped when it names an object the model does not know.
-//!   `DROP INDEX` of an index that backs a constraint is skipped, as PostgreSQL refuses it.
-//! * `ALTER TABLE .. SET SCHEMA` and `CREATE INDEX .. ON ONLY` are not read by sqlparser
-//!   0.64; they come back as unparsed statements.
-//! * Origins: a table, index or FK keeps the span of the statement that created it; a
-//!   column's origin moves to the statement that last changed its type or nullability.
-//! * MySQL (checked against MariaDB): PK index `PRIMARY`, unnamed UNIQUE/KEY indexes and FK
-//!   indexes take the first column's name (`_2`, `_3` on repeats), unnamed FKs are
-//!   `<table>_ibfk_<n>`, and InnoDB adds an index (kind `ForeignKey`) for each FK whose
-//!   columns no index starts with. SQLite: `sqlite_autoindex_<table>_<n>` for PK and
-//!   UNIQUE, no index for FKs.
+//!   also be free as constraint names, FK names only as constraint names (schema-wide, named
+//!   CHECKs included). `serial` and identity columns take `<table>_<column>_seq` first.
+//! * `CREATE TABLE` builds the PK's index first, then UNIQUE indexes in written order
+//!   (column constraints before table constraints: sqlparser keeps them apart), then FKs.
+//!   A UNIQUE identical to the PK or to an earlier one of the same statement creates no
+//!   index (its name goes to the earlier one if that had none), as
+//!   `transformIndexConstraints` does.
+//! * Index keys: `(col)`, `col COLLATE x` and a cast of a column to its own type are the
+//!   plain column, as in `pg_index`; other expressions are kept as sqlparser prints them,
+//!   unquoted words folded, outer parentheses dropped. Renaming or dropping a column follows
+//!   the references inside expressions and predicates at token level.
+//! * Types are kept as written, lower case (`varchar(30)`, `serial`), not as `format_type`
+//!   spells them. `serial` types and identity columns are NOT NULL; so are PK columns.
+//! * Errors are not modelled. Dropping a table, a column or a PK/UNIQUE constraint also
+//!   drops the FKs that depend on it, with or without `CASCADE` (without it PostgreSQL would
+//!   have failed the migration). A statement on a table the model does not know is skipped;
+//!   one that names an unknown column of a known table (`CREATE INDEX`, an FK to a table
+//!   made by an unparsed statement) is applied, since the migration did run. `DROP INDEX` of
+//!   an index backing a constraint is skipped, as PostgreSQL refuses it. TEMP tables are
+//!   left out.
+//! * Not modelled: `ALTER TABLE .. SET SCHEMA` and `CREATE INDEX .. ON ONLY` (sqlparser
+//!   0.64 rejects them: they come back as unparsed statements), EXCLUDE constraints,
+//!   `CREATE TABLE .. (LIKE ..)`, `PARTITION OF` (the partition gets no columns), CHECK
+//!   expressions.
+//! * Origins: a table, index or FK keeps the span of the statement that created it (an FK
+//!   its own clause when sqlparser's locations check out); a column's origin moves to the
+//!   statement that last changed its type or nullability.
+//!
+//! Other backends:
+//! * MySQL (checked against MariaDB): PK index `PRIMARY`; unnamed UNIQUE/KEY indexes and FK
+//!   indexes take the first column's name (`_2`, `_3` on repeats) and identical keys are
+//!   not merged; unnamed FKs are `<table>_ibfk_<n>`; InnoDB adds an index (kind
+//!   `ForeignKey`) for each FK whose columns no index starts with, named after the
+//!   constraint, else the column. Index names are per table.
+//! * SQLite (checked against sqlite3): `INTEGER PRIMARY KEY` is the rowid (NOT NULL,
+//!   modelled as a PK index named `rowid`); other PK and UNIQUE constraints get
+//!   `sqlite_autoindex_<table>_<n>` in written order and do not make their columns NOT
+//!   NULL; no index for FKs, whose names follow PostgreSQL's rule.
 
 mod alter_table;
 mod create_table;
