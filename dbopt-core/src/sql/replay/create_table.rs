@@ -79,6 +79,15 @@ impl State {
             indexes: Vec::new(),
             origin: self.origin.clone(),
         };
+        // A partition has its parent's columns.
+        if let Some(parent) = ct.partition_of.as_ref().and_then(|p| self.qual(p))
+            && let Some(parent) = self.schema.tables.get(&parent)
+        {
+            table.columns = parent.columns.clone();
+            for c in &mut table.columns {
+                c.origin = self.origin.clone();
+            }
+        }
         let mut pending = Pending::default();
         let mut sequences = Vec::new();
         for def in &ct.columns {

@@ -35,8 +35,8 @@
 //!   left out.
 //! * Not modelled: `ALTER TABLE .. SET SCHEMA` and `CREATE INDEX .. ON ONLY` (sqlparser
 //!   0.64 rejects them: they come back as unparsed statements), EXCLUDE constraints,
-//!   `CREATE TABLE .. (LIKE ..)`, `PARTITION OF` (the partition gets no columns), CHECK
-//!   expressions.
+//!   `CREATE TABLE .. (LIKE ..)`, the indexes of a `PARTITION OF` table (it gets its
+//!   parent's columns), CHECK expressions.
 //! * Origins: a table, index or FK keeps the span of the statement that created it (an FK
 //!   its own clause when sqlparser's locations check out); a column's origin moves to the
 //!   statement that last changed its type or nullability.

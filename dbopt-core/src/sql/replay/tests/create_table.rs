@@ -164,3 +164,23 @@ fn foreign_key_origin_is_its_clause() {
         ]
     );
 }
+
+/// A partition gets its parent's columns (checked against PostgreSQL 15).
+#[test]
+fn partition_of_copies_parent_columns() {
+    let sql = "CREATE TABLE events (id BIGINT NOT NULL, at DATE NOT NULL, kind TEXT) PARTITION BY RANGE (at);
+        CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+    assert_eq!(
+        pg_dump(&[sql]),
+        concat!(
+            "table events\n",
+            "  col id bigint not null\n",
+            "  col at date not null\n",
+            "  col kind text null\n",
+            "table events_2024\n",
+            "  col id bigint not null\n",
+            "  col at date not null\n",
+            "  col kind text null\n",
+        )
+    );
+}
