@@ -34,7 +34,7 @@ impl State {
                         continue; // IF NOT EXISTS, or an error
                     }
                     let mut pending = Pending::default();
-                    let (column, sequence) = self.column(&name, def, &mut pending);
+                    let (column, sequence) = self.column(def, &mut pending);
                     let column_name = column.name.clone();
                     if let Some(t) = self.schema.tables.get_mut(&name) {
                         t.columns.push(column);
@@ -117,7 +117,7 @@ impl State {
                     not_valid,
                 } => {
                     let mut pending = Pending::default();
-                    self.table_constraint(&name, constraint, *not_valid, &mut pending);
+                    self.table_constraint(constraint, *not_valid, &mut pending);
                     self.apply_pending(&name, pending);
                 }
                 AlterTableOperation::ValidateConstraint { name: c } => {

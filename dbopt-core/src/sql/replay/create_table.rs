@@ -94,14 +94,14 @@ impl State {
             if table.column(&fold(&def.name)).is_some() {
                 continue;
             }
-            let (column, sequence) = self.column(&name, def, &mut pending);
+            let (column, sequence) = self.column(def, &mut pending);
             if sequence {
                 sequences.push(column.name.clone());
             }
             table.columns.push(column);
         }
         for c in &ct.constraints {
-            self.table_constraint(&name, c, false, &mut pending);
+            self.table_constraint(c, false, &mut pending);
         }
         // Sequences are created before the table, so their names are chosen first.
         for column in sequences {
@@ -121,17 +121,24 @@ impl State {
     }
 
     /// A column and the constraints written on it; `true` when it owns a sequence.
-    pub(super) fn column(
-        &self,
-        table: &QualName,
-        def: &ColumnDef,
-        pending: &mut Pending,
-    ) -> (Column, bool) {
+    pub(super) fn column(&self, def: &ColumnDef, pending: &mut Pending) -> (Column, bool) {
         let name = fold(&def.name);
         let sql_type = expr::normalize_type(&def.data_type);
         let serial = self.backend == Backend::Postgres && SERIAL_TYPES.contains(&sql_type.as_str());
         let mut sequence = serial;
         let mut nullable = !serial;
+        if self.backend == Backend::Mysql && sql_type == "serial" {
+            // BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE
+            nullable = false;
+            pending.indexes.push(IndexSpec {
+                name: None,
+                kind: IndexKind::UniqueConstraint,
+                keys: vec![IndexKey::Column(name.clone())],
+                key_names: vec![name.clone()],
+                include: Vec::new(),
+                method: method(None),
+            });
+        }
         for opt in &def.options {
             let given = opt.name.as_ref().map(fold);
             match &opt.option {
@@ -188,7 +195,6 @@ impl State {
                 _ => {}
             }
         }
-        let _ = table;
         let column = Column {
             name,
             sql_type,
@@ -201,12 +207,10 @@ impl State {
     /// A table-level constraint (also `ALTER TABLE .. ADD`); `not_valid` for FKs.
     pub(super) fn table_constraint(
         &self,
-        table: &QualName,
         c: &TableConstraint,
         not_valid: bool,
         pending: &mut Pending,
     ) {
-        let _ = table;
         let keyed = |name: Option<&Ident>,
                      kind: IndexKind,
                      cols: &[IndexColumn],
@@ -294,26 +298,37 @@ impl State {
         }
         let mut specs: Vec<IndexSpec> = Vec::new();
         let mut ordered = pending.indexes;
-        if self.backend == Backend::Postgres {
-            // PostgreSQL builds the PK's index first; SQLite numbers its autoindexes in
-            // written order.
+        if self.backend != Backend::Sqlite {
+            // PostgreSQL builds the PK's index first (MySQL's order only matters among the
+            // other keys); SQLite numbers its autoindexes in written order.
             ordered.sort_by_key(|s| s.kind != IndexKind::PrimaryKey);
         }
+        let table_now = self.schema.tables.get(table);
+        let rowid = |s: &IndexSpec| table_now.is_some_and(|t| self.is_rowid(t, s));
         for spec in ordered {
+            // A constraint identical to an earlier one of the statement makes no index:
+            // PostgreSQL and SQLite merge any two (SQLite's rowid key has no index to merge
+            // with), MySQL only a UNIQUE into the PK.
             let same = specs.iter_mut().find(|p| {
-                spec.kind != IndexKind::Explicit
+                let mergeable = match self.backend {
+                    Backend::Postgres => true,
+                    Backend::Sqlite => !rowid(p),
+                    Backend::Mysql => p.kind == IndexKind::PrimaryKey,
+                };
+                mergeable
+                    && spec.kind != IndexKind::Explicit
                     && p.kind != IndexKind::Explicit
                     && p.keys == spec.keys
                     && p.include == spec.include
                     && p.method == spec.method
             });
             match same {
-                Some(prior) if self.backend == Backend::Postgres => {
+                Some(prior) => {
                     if prior.name.is_none() {
                         prior.name = spec.name;
                     }
                 }
-                _ => specs.push(spec),
+                None => specs.push(spec),
             }
         }
         for spec in specs {
@@ -322,6 +337,14 @@ impl State {
         for fk in pending.fks {
             self.add_foreign_key(table, fk);
         }
+    }
+
+    /// SQLite's `INTEGER PRIMARY KEY`: the rowid, with no index of its own.
+    fn is_rowid(&self, table: &Table, spec: &IndexSpec) -> bool {
+        self.backend == Backend::Sqlite
+            && spec.kind == IndexKind::PrimaryKey
+            && matches!(spec.keys.as_slice(), [IndexKey::Column(c)]
+                if table.column(c).is_some_and(|c| c.sql_type == "integer"))
     }
 
     fn add_constraint_index(&mut self, table: &QualName, spec: IndexSpec) {
@@ -339,11 +362,7 @@ impl State {
                 IndexKey::Expression(_) => None,
             })
             .collect();
-        let rowid = self.backend == Backend::Sqlite
-            && spec.kind == IndexKind::PrimaryKey
-            && columns.len() == 1
-            && t.column(&columns[0])
-                .is_some_and(|c| c.sql_type == "integer");
+        let rowid = self.is_rowid(t, &spec);
         let name = match self.backend {
             Backend::Postgres => match (&spec.name, &spec.kind) {
                 (Some(n), _) => n.clone(),

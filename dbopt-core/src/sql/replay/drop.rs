@@ -13,10 +13,9 @@ impl State {
         &mut self,
         object_type: ObjectType,
         objects: &[ObjectName],
-        cascade: bool,
         table: Option<&ObjectName>,
     ) {
-        let _ = cascade; // errors are not modelled: see the module docs
+        // CASCADE is implied: errors are not modelled (see the module docs).
         for object in objects {
             match object_type {
                 ObjectType::Schema => {

@@ -181,10 +181,9 @@ impl State {
             Statement::Drop {
                 object_type,
                 names,
-                cascade,
                 table,
                 ..
-            } => self.drop(*object_type, names, *cascade, table.as_ref()),
+            } => self.drop(*object_type, names, table.as_ref()),
             Statement::CreateSchema { schema_name, .. } => {
                 let name = match schema_name {
                     SchemaName::Simple(n) | SchemaName::NamedAuthorization(n, _) => names::last(n),

@@ -6,7 +6,7 @@ fn dump_for(backend: Backend, sql: &str) -> String {
     dump(&replay.schema)
 }
 
-/// MySQL (checked against MariaDB 10): `PRIMARY`, indexes named after their first column
+/// MySQL (checked against MariaDB 10.11): `PRIMARY`, indexes named after their first column
 /// (`_2` on repeats, no merging of identical UNIQUE keys), `<table>_ibfk_<n>` FK names, an
 /// InnoDB index for each FK no index starts with (named after the constraint, else the
 /// column), `MODIFY` / `CHANGE COLUMN` restating type and nullability.
@@ -119,6 +119,65 @@ CREATE TABLE m (a TEXT UNIQUE, b INT, PRIMARY KEY (b, a));
             "  pk (b, a)\n",
             "  unique constraint sqlite_autoindex_m_1 unique btree (a)\n",
             "  primary sqlite_autoindex_m_2 unique btree (b, a)\n",
+        )
+    );
+}
+
+/// Repeated keys in one CREATE TABLE: SQLite merges identical ones except into the rowid
+/// (which has no index), MariaDB merges only a UNIQUE into the PK (also `SERIAL`'s UNIQUE).
+#[test]
+fn repeated_keys_per_dialect() {
+    assert_eq!(
+        dump_for(
+            Backend::Sqlite,
+            r#"
+CREATE TABLE v (id INTEGER PRIMARY KEY UNIQUE, a TEXT UNIQUE, b TEXT UNIQUE UNIQUE, UNIQUE (a));
+CREATE TABLE w (a TEXT PRIMARY KEY UNIQUE, c TEXT, UNIQUE(c), UNIQUE(c));
+"#
+        ),
+        concat!(
+            "table v\n",
+            "  col id integer not null\n",
+            "  col a text null\n",
+            "  col b text null\n",
+            "  pk (id)\n",
+            "  primary rowid unique btree (id)\n",
+            "  unique constraint sqlite_autoindex_v_1 unique btree (id)\n",
+            "  unique constraint sqlite_autoindex_v_2 unique btree (a)\n",
+            "  unique constraint sqlite_autoindex_v_3 unique btree (b)\n",
+            "table w\n",
+            "  col a text null\n",
+            "  col c text null\n",
+            "  pk (a)\n",
+            "  primary sqlite_autoindex_w_1 unique btree (a)\n",
+            "  unique constraint sqlite_autoindex_w_2 unique btree (c)\n",
+        )
+    );
+    assert_eq!(
+        dump_for(
+            Backend::Mysql,
+            r#"
+CREATE TABLE t (id SERIAL PRIMARY KEY, x INT);
+CREATE TABLE u (id SERIAL, x INT, PRIMARY KEY (x));
+CREATE TABLE v (id INT PRIMARY KEY UNIQUE);
+"#
+        ),
+        concat!(
+            "table t\n",
+            "  col id serial not null\n",
+            "  col x int null\n",
+            "  pk (id)\n",
+            "  primary PRIMARY unique btree (id)\n",
+            "table u\n",
+            "  col id serial not null\n",
+            "  col x int not null\n",
+            "  pk (x)\n",
+            "  primary PRIMARY unique btree (x)\n",
+            "  unique constraint id unique btree (id)\n",
+            "table v\n",
+            "  col id int not null\n",
+            "  pk (id)\n",
+            "  primary PRIMARY unique btree (id)\n",
         )
     );
 }
