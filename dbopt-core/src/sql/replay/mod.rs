@@ -19,7 +19,7 @@
 //!   (column constraints before table constraints: sqlparser keeps them apart), then FKs.
 //!   A UNIQUE identical to the PK or to an earlier one of the same statement creates no
 //!   index (its name goes to the earlier one if that had none), as
-//!   `transformIndexConstraints` does.
+//!   `transformIndexConstraints` does; each ALTER TABLE subcommand is on its own.
 //! * Index keys: `(col)`, `col COLLATE x` and a cast of a column to its own type are the
 //!   plain column, as in `pg_index`; other expressions are kept as sqlparser prints them,
 //!   unquoted words folded, outer parentheses dropped. Renaming or dropping a column follows
@@ -43,14 +43,16 @@
 //!
 //! Other backends:
 //! * MySQL (checked against MariaDB): PK index `PRIMARY`; unnamed UNIQUE/KEY indexes and FK
-//!   indexes take the first column's name (`_2`, `_3` on repeats) and identical keys are
-//!   not merged; unnamed FKs are `<table>_ibfk_<n>`; InnoDB adds an index (kind
+//!   indexes take the first column's name (`_2`, `_3` on repeats); of repeated keys only a
+//!   UNIQUE identical to the PK is merged (also `SERIAL`'s implicit UNIQUE); unnamed FKs are
+//!   `<table>_ibfk_<n>`; InnoDB adds an index (kind
 //!   `ForeignKey`) for each FK whose columns no index starts with, named after the
 //!   constraint, else the column. Index names are per table.
 //! * SQLite (checked against sqlite3): `INTEGER PRIMARY KEY` is the rowid (NOT NULL,
 //!   modelled as a PK index named `rowid`); other PK and UNIQUE constraints get
-//!   `sqlite_autoindex_<table>_<n>` in written order and do not make their columns NOT
-//!   NULL; no index for FKs, whose names follow PostgreSQL's rule.
+//!   `sqlite_autoindex_<table>_<n>` in written order (identical ones merged, but not into
+//!   the rowid) and do not make their columns NOT NULL; no index for FKs, whose names
+//!   follow PostgreSQL's rule.
 
 mod alter_table;
 mod create_table;

@@ -160,3 +160,24 @@ fn origins_point_at_the_creating_migration() {
     let fk = &b.foreign_keys[0];
     assert!(text[fk.origin.span.range.clone()].contains("REFERENCES a"));
 }
+
+/// Each ALTER TABLE subcommand makes its own index: no merging of repeated keys there,
+/// unlike CREATE TABLE (checked against PostgreSQL 15).
+#[test]
+fn alter_table_subcommands_do_not_merge_keys() {
+    let sql = "CREATE TABLE t (id INT, a INT);
+        ALTER TABLE t ADD UNIQUE (a), ADD UNIQUE (a), ADD PRIMARY KEY (id), ADD CONSTRAINT t_id_u UNIQUE (id);";
+    assert_eq!(
+        pg_dump(&[sql]),
+        concat!(
+            "table t\n",
+            "  col id int not null\n",
+            "  col a int null\n",
+            "  pk (id)\n",
+            "  unique constraint t_a_key unique btree (a)\n",
+            "  unique constraint t_a_key1 unique btree (a)\n",
+            "  primary t_pkey unique btree (id)\n",
+            "  unique constraint t_id_u unique btree (id)\n",
+        )
+    );
+}
