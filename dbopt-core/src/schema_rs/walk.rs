@@ -18,6 +18,39 @@ use crate::source::{SourceFile, Span};
 /// Nesting of inline modules followed; deeper ones are passed over.
 const MAX_MODULE_DEPTH: usize = 32;
 
+/// Deepest nesting of `()`, `[]`, `{}` accepted. syn parses recursively and overflows the
+/// stack of a 2 MiB thread somewhere past 100 nested modules in a debug build; diesel prints
+/// 4 levels and hand-written schema files stay far below this.
+const MAX_GROUP_DEPTH: usize = 64;
+
+/// Rejects absurdly nested input before syn recurses into it. proc-macro2's lexer keeps
+/// its own stack, and the walk below does too, so this check itself cannot overflow.
+fn check_nesting(text: &str) -> syn::Result<()> {
+    let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else {
+        return Ok(()); // syn reports the lexing error with its position
+    };
+    let mut stack = vec![(tokens.into_iter(), 0usize)];
+    while let Some((iter, depth)) = stack.last_mut() {
+        let depth = *depth;
+        match iter.next() {
+            Some(proc_macro2::TokenTree::Group(group)) => {
+                if depth + 1 > MAX_GROUP_DEPTH {
+                    return Err(syn::Error::new(
+                        group.span_open(),
+                        format!("nesting deeper than {MAX_GROUP_DEPTH} levels is not read"),
+                    ));
+                }
+                stack.push((group.stream().into_iter(), depth + 1));
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parses one schema.rs. A file syn rejects, or a `table!`/`joinable!` whose body does not
 /// follow diesel's grammar, is an error naming the file, line and column.
 pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsError> {
@@ -32,6 +65,7 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
             message: e.to_string(),
         }
     };
+    check_nesting(input.text).map_err(error)?;
     let file = syn::parse_file(input.text).map_err(error)?;
     let mut found = Found::default();
     let mut module = Vec::new();
