@@ -22,12 +22,12 @@ impl<'a> Positions<'a> {
             base += '\u{feff}'.len_utf8();
             parsed = rest;
         }
-        if let Some(after) = parsed.strip_prefix("#!") {
-            if !skip_whitespace_and_comments(after).starts_with('[') {
-                let cut = parsed.find('\n').unwrap_or(parsed.len());
-                base += cut;
-                parsed = &parsed[cut..];
-            }
+        if let Some(after) = parsed.strip_prefix("#!")
+            && !skip_whitespace_and_comments(after).starts_with('[')
+        {
+            let cut = parsed.find('\n').unwrap_or(parsed.len());
+            base += cut;
+            parsed = &parsed[cut..];
         }
         let mut line_starts = vec![0];
         line_starts.extend(parsed.match_indices('\n').map(|(i, _)| i + 1));

@@ -137,16 +137,13 @@ fn sql_name(attrs: &mut Vec<Attribute>, fallback: &Ident) -> syn::Result<String>
 /// and with every path prefix dropped, `Nullable<diesel::sql_types::Array<Nullable<Int4>>>`
 /// -> (`Array<Nullable<Int4>>`, true).
 pub fn column_type(ty: &syn::TypePath) -> (String, bool) {
-    if let Some(last) = ty.path.segments.last() {
-        if last.ident == "Nullable" {
-            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                if let [syn::GenericArgument::Type(inner)] =
-                    args.args.iter().collect::<Vec<_>>().as_slice()
-                {
-                    return (render_type(inner, 0), true);
-                }
-            }
-        }
+    if let Some(last) = ty.path.segments.last()
+        && last.ident == "Nullable"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && args.args.len() == 1
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return (render_type(inner, 0), true);
     }
     (render_path(&ty.path, 0), false)
 }

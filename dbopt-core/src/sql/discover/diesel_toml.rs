@@ -392,7 +392,7 @@ impl<'de> Deserialize<'de> for RawRoot {
                         continue;
                     }
                     match map.next_value::<NamedOrOther>()? {
-                        NamedOrOther::Named(section) => named.push((key, section)),
+                        NamedOrOther::Named(section) => named.push((key, *section)),
                         NamedOrOther::Other => default.unknown.push(key),
                     }
                 }
@@ -405,7 +405,7 @@ impl<'de> Deserialize<'de> for RawRoot {
 
 /// A table under `[print_schema]` is a named section; any other unknown value is tolerated.
 enum NamedOrOther {
-    Named(RawSection),
+    Named(Box<RawSection>),
     Other,
 }
 
@@ -425,7 +425,7 @@ impl<'de> Deserialize<'de> for NamedOrOther {
                         section.unknown.push(key);
                     }
                 }
-                Ok(NamedOrOther::Named(section))
+                Ok(NamedOrOther::Named(Box::new(section)))
             }
             fn visit_bool<E>(self, _: bool) -> Result<NamedOrOther, E> {
                 Ok(NamedOrOther::Other)
