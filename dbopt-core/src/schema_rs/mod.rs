@@ -34,6 +34,24 @@ pub struct SchemaFile {
     pub same_query_groups: Vec<Vec<QualName>>,
     /// The diesel.toml `[print_schema]` section this file is the `file` of, when known.
     pub print_schema: Option<PrintSchema>,
+    /// Custom SQL types declared in the file (`pub mod sql_types { .. }`), so a column type
+    /// such as `Mood` can be matched with the database type `mood`.
+    pub sql_types: Vec<CustomSqlType>,
+}
+
+/// `#[derive(SqlType)] #[diesel(postgres_type(name = "mood", schema = "app"))] pub struct Mood;`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomSqlType {
+    /// The struct's name, as columns refer to it (`Mood`).
+    pub rust_name: String,
+    /// `postgres_type`, `mysql_type` or `sqlite_type`.
+    pub kind: String,
+    /// The `name = ".."` argument (the database type's name), when given.
+    pub db_name: Option<String>,
+    /// The `schema = ".."` argument (PostgreSQL), when given.
+    pub db_schema: Option<String>,
+    /// The struct's name in the file.
+    pub span: Span,
 }
 
 /// `joinable!(child -> parent (fk_column));`, names resolved to SQL names.

@@ -206,6 +206,18 @@ fn diesel_printed_schema_with_every_construct() {
         ]
     );
     assert_eq!(file.print_schema, None);
+    assert_eq!(file.sql_types.len(), 1);
+    let mood = &file.sql_types[0];
+    assert_eq!(
+        (
+            mood.rust_name.as_str(),
+            mood.kind.as_str(),
+            mood.db_name.as_deref(),
+            mood.db_schema.as_deref(),
+            slice(DIESEL_PRINTED, &mood.span),
+        ),
+        ("Mood", "postgres_type", Some("mood"), None, "Mood")
+    );
 }
 
 const NESTED: &str = r#"pub mod auth {
@@ -276,6 +288,13 @@ fn nested_schema_modules_resolve_names_per_module() {
     assert_eq!(
         columns(roles),
         vec![("id", "Int4", false), ("role", "Role", false)]
+    );
+    assert_eq!(
+        file.sql_types
+            .iter()
+            .map(|t| (t.db_name.as_deref(), t.db_schema.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![(Some("role"), Some("auth"))]
     );
     let pairs: Vec<(String, String, &str)> = file
         .joinables
@@ -459,4 +478,39 @@ fn deeply_nested_modules_do_not_overflow() {
     };
     assert!(parse(&nested(40), None).unwrap().schema.tables.is_empty());
     assert_eq!(parse(&nested(31), None).unwrap().schema.tables.len(), 1);
+}
+
+#[test]
+fn custom_sql_types_in_every_attribute_form() {
+    let text = r#"pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(oid = 600, array_oid = 1017))]
+    pub struct Point;
+
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(mysql_type(name = "Enum"))]
+    pub struct Color;
+
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(sql_type = Text)]
+    pub struct NotACustomType;
+
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = 3))]
+    pub struct Broken;
+}
+"#;
+    let file = parse(text, None).unwrap();
+    let types: Vec<(&str, &str, Option<&str>)> = file
+        .sql_types
+        .iter()
+        .map(|t| (t.rust_name.as_str(), t.kind.as_str(), t.db_name.as_deref()))
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            ("Point", "postgres_type", None),
+            ("Color", "mysql_type", Some("Enum")),
+        ]
+    );
 }

@@ -11,7 +11,7 @@ use syn::{Ident, Token};
 
 use super::position::Positions;
 use super::table::{TableDef, column_type, parse_tables};
-use super::{Joinable, SchemaFile, SchemaRsError, SchemaRsInput};
+use super::{CustomSqlType, Joinable, SchemaFile, SchemaRsError, SchemaRsInput};
 use crate::model::{Column, Origin, QualName, Schema, Table};
 use crate::source::{SourceFile, Span};
 
@@ -184,6 +184,14 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
         joinables,
         same_query_groups,
         print_schema: None,
+        sql_types: found
+            .sql_types
+            .into_iter()
+            .map(|(t, ident_span)| CustomSqlType {
+                span: span(ident_span),
+                ..t
+            })
+            .collect(),
     })
 }
 
@@ -192,6 +200,8 @@ struct Found {
     tables: Vec<(Vec<String>, TableDef)>,
     joinables: Vec<RawJoinable>,
     groups: Vec<(Vec<String>, Vec<Vec<String>>)>,
+    /// Each with a placeholder span, and the struct name's real one.
+    sql_types: Vec<(CustomSqlType, proc_macro2::Span)>,
 }
 
 struct RawJoinable {
@@ -220,6 +230,11 @@ fn collect(items: &[syn::Item], module: &mut Vec<String>, found: &mut Found) -> 
                     module.pop();
                 }
             }
+            syn::Item::Struct(s) => {
+                if let Some(t) = custom_sql_type(s) {
+                    found.sql_types.push((t, s.ident.span()));
+                }
+            }
             syn::Item::Macro(m) => match diesel_macro(&m.mac.path) {
                 Some("table") => {
                     for def in m.mac.parse_body_with(parse_tables)? {
@@ -244,6 +259,53 @@ fn collect(items: &[syn::Item], module: &mut Vec<String>, found: &mut Found) -> 
             },
             _ => {}
         }
+    }
+    Ok(())
+}
+
+/// A struct with `#[diesel(postgres_type(..))]` (or `mysql_type` / `sqlite_type`).
+/// Attributes that do not parse are passed over: the struct is then not a custom type here.
+fn custom_sql_type(item: &syn::ItemStruct) -> Option<CustomSqlType> {
+    let mut found: Option<CustomSqlType> = None;
+    for attr in item.attrs.iter().filter(|a| a.path().is_ident("diesel")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            let kind = ["postgres_type", "mysql_type", "sqlite_type"]
+                .into_iter()
+                .find(|k| meta.path.is_ident(k));
+            let Some(kind) = kind else {
+                return skip_meta(&meta);
+            };
+            let mut t = CustomSqlType {
+                rust_name: item.ident.unraw().to_string(),
+                kind: kind.to_owned(),
+                db_name: None,
+                db_schema: None,
+                span: Span::new(crate::source::FileId(0), 0..0),
+            };
+            meta.parse_nested_meta(|inner| {
+                if inner.path.is_ident("name") {
+                    t.db_name = Some(inner.value()?.parse::<syn::LitStr>()?.value());
+                } else if inner.path.is_ident("schema") {
+                    t.db_schema = Some(inner.value()?.parse::<syn::LitStr>()?.value());
+                } else {
+                    skip_meta(&inner)?;
+                }
+                Ok(())
+            })?;
+            found = Some(t);
+            Ok(())
+        });
+    }
+    found
+}
+
+/// Consumes `= value` or `(..)` after a nested meta's path.
+fn skip_meta(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
     }
     Ok(())
 }
