@@ -514,3 +514,16 @@ fn custom_sql_types_in_every_attribute_form() {
         ]
     );
 }
+
+#[test]
+fn crlf_line_ends_and_a_shebang_line_keep_offsets_right() {
+    let text = "#!/usr/bin/env run-cargo-script\r\n// é\r\ndiesel::table! {\r\n    ünï (id) {\r\n        id -> Int4,\r\n        naïve -> Text,\r\n    }\r\n}\r\n";
+    let file = parse(text, Some("public")).unwrap();
+    assert_eq!(file.schema.schemas, Vec::<String>::new());
+    let table = &file.schema.tables[&q("public", "ünï")];
+    assert_eq!(slice(text, &table.origin.span), "ünï");
+    assert_eq!(
+        slice(text, &table.column("naïve").unwrap().origin.span),
+        "naïve"
+    );
+}

@@ -137,7 +137,9 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
             columns,
         });
     }
-    if let Some(s) = input.default_schema {
+    if let Some(s) = input.default_schema
+        && s != input.backend.default_schema()
+    {
         schema.schemas.push(s.to_owned());
     }
     for table in &known {
