@@ -136,6 +136,8 @@ struct Block {
     routine: Option<bool>,
     parens: usize,
     depth: usize,
+    /// The previous token was `END`: a `CASE` now closes (MySQL's `END CASE`), not opens.
+    after_end: bool,
 }
 
 impl Block {
@@ -143,6 +145,7 @@ impl Block {
         if self.head.len() < HEAD_TOKENS {
             self.head.push(token.clone());
         }
+        let after_end = std::mem::replace(&mut self.after_end, is_word(token, "end"));
         match token {
             Token::LParen => self.parens += 1,
             Token::RParen => self.parens = self.parens.saturating_sub(1),
@@ -157,7 +160,7 @@ impl Block {
                     self.depth += 1;
                 }
             }
-            _ if is_word(token, "case") && self.depth > 0 => self.depth += 1,
+            _ if is_word(token, "case") && self.depth > 0 && !after_end => self.depth += 1,
             _ if is_word(token, "end") && self.depth > 0 => {
                 // MySQL's `END IF`, `END LOOP`, ... close blocks that were not counted.
                 let closes_uncounted = next.is_some_and(|n| {
@@ -198,7 +201,8 @@ fn statement(
             keyword::classify(&significant).unwrap_or_else(|| {
                 let (message, location) = parser_message(&err);
                 let offset = match location {
-                    Some(loc) => offset(loc),
+                    // The only token past the range is the closing `;`: its end stands for it.
+                    Some(loc) => offset(loc).map(|o| o.min(range.end)),
                     // Only the statement's tokens are parsed: EOF is its end.
                     None if message.ends_with("found: EOF") => Some(range.end),
                     None => None,

@@ -96,19 +96,19 @@ fn semicolons_inside_tokens_never_cut() {
 
 #[test]
 fn a_bad_statement_does_not_hide_the_next() {
-    let text = "CREATE TABLE (id int);\nCREATE TABLE b (id int);\nALTER TABLE b ADD COLUMN;\nSELECT 1 2;\nSELECT 1 +";
+    let text = "CREATE TABLE (id int);\nCREATE TABLE b (id int);\nALTER TABLE b ADD COLUMN  ;\nSELECT 1 2;\nSELECT 1 +";
     check(
         Backend::Postgres,
         text,
         &[
             (
                 "CREATE TABLE (id int)",
-                "unparsed: Expected: identifier, found: ( @ \"(id int);\\nCREATE TABLE b (id int);\\nALTER TABLE b ADD COLUMN;\\nSELECT 1 2;\\nSELECT 1 +\"",
+                "unparsed: Expected: identifier, found: ( @ \"(id int);\\nCREATE TABLE b (id int);\\nALTER TABLE b ADD COLUMN  ;\\nSELECT 1 2;\\nSELECT 1 +\"",
             ),
             ("CREATE TABLE b (id int)", "parsed"),
             (
                 "ALTER TABLE b ADD COLUMN",
-                "unparsed: Expected: identifier, found: ; @ \";\\nSELECT 1 2;\\nSELECT 1 +\"",
+                "unparsed: Expected: identifier, found: ; @ \"  ;\\nSELECT 1 2;\\nSELECT 1 +\"",
             ),
             (
                 "SELECT 1 2",
@@ -332,14 +332,14 @@ fn sqlite_basics() {
 
 #[test]
 fn mysql_basics() {
-    let text = "CREATE TABLE `t;x` (id INT) ENGINE=InnoDB; # hash comment;\nCREATE DEFINER=`root`@`localhost` TRIGGER t BEFORE UPDATE ON `t;x` FOR EACH ROW BEGIN\n  IF NEW.id IS NULL THEN SET NEW.id = 1; END IF;\nEND;\nDROP INDEX i ON `t;x`;\nALTER TABLE t RENAME INDEX a TO b;";
+    let text = "CREATE TABLE `t;x` (id INT) ENGINE=InnoDB; # hash comment;\nCREATE DEFINER=`root`@`localhost` TRIGGER t BEFORE UPDATE ON `t;x` FOR EACH ROW BEGIN\n  IF NEW.id IS NULL THEN SET NEW.id = 1; END IF;\n  CASE WHEN NEW.id > 5 THEN SET NEW.id = 5; END CASE;\nEND;\nDROP INDEX i ON `t;x`;\nALTER TABLE t RENAME INDEX a TO b;";
     check(
         Backend::Mysql,
         text,
         &[
             ("CREATE TABLE `t;x` (id INT) ENGINE=InnoDB", "parsed"),
             (
-                "CREATE DEFINER=`root`@`localhost` TRIGGER t BEFORE UPDATE ON `t;x` FOR EACH ROW BEGIN\n  IF NEW.id IS NULL THEN SET NEW.id = 1; END IF;\nEND",
+                "CREATE DEFINER=`root`@`localhost` TRIGGER t BEFORE UPDATE ON `t;x` FOR EACH ROW BEGIN\n  IF NEW.id IS NULL THEN SET NEW.id = 1; END IF;\n  CASE WHEN NEW.id > 5 THEN SET NEW.id = 5; END CASE;\nEND",
                 "parsed",
             ),
             ("DROP INDEX i ON `t;x`", "parsed"),
@@ -448,4 +448,62 @@ fn never_panics_on_fragments() {
             }
         }
     }
+}
+
+/// The file `diesel setup` writes into every PostgreSQL project (diesel_cli 2.x).
+#[test]
+fn diesel_initial_setup() {
+    let text = r#"-- This file was automatically created by Diesel to setup helper functions
+-- and other internal bookkeeping. This file is safe to edit, any future
+-- changes will be added to existing projects as new migrations.
+
+
+
+
+-- Sets up a trigger for the given table to automatically set a column called
+-- `updated_at` whenever the row is modified (unless `updated_at` was included
+-- in the modified columns)
+--
+-- # Example
+--
+-- ```sql
+-- CREATE TABLE users (id SERIAL PRIMARY KEY, updated_at TIMESTAMP NOT NULL DEFAULT NOW());
+--
+-- SELECT diesel_manage_updated_at('users');
+-- ```
+CREATE OR REPLACE FUNCTION diesel_manage_updated_at(_tbl regclass) RETURNS VOID AS $$
+BEGIN
+    EXECUTE format('CREATE TRIGGER set_updated_at BEFORE UPDATE ON %s
+                    FOR EACH ROW EXECUTE PROCEDURE diesel_set_updated_at()', _tbl);
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION diesel_set_updated_at() RETURNS trigger AS $$
+BEGIN
+    IF (
+        NEW IS DISTINCT FROM OLD AND
+        NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at
+    ) THEN
+        NEW.updated_at := current_timestamp;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"#;
+    let statements = pg(text);
+    let file = SourceFile::new(PathBuf::from("up.sql"), text.to_owned());
+    let found: Vec<(usize, usize, bool)> = statements
+        .iter()
+        .map(|s| {
+            let (start, end) = (file.line_col(s.range.start), file.line_col(s.range.end));
+            assert_eq!(start.column, 1);
+            assert!(text[s.range.clone()].ends_with("$$ LANGUAGE plpgsql"));
+            (
+                start.line,
+                end.line,
+                matches!(s.kind, StatementKind::Parsed(_)),
+            )
+        })
+        .collect();
+    assert_eq!(found, [(19, 24, true), (26, 36, true)]);
 }
