@@ -168,6 +168,10 @@ pub fn level_overrides(matches: &ArgMatches) -> Vec<LevelOverride> {
         ("warn", Level::Warn),
         ("allow", Level::Allow),
     ] {
+        // Commands without level flags (`explain`) do not know the ids; asking would panic.
+        if !matches.ids().any(|known| known.as_str() == id) {
+            continue;
+        }
         let (Ok(Some(values)), Some(indices)) = (
             matches.try_get_many::<LevelTarget>(id),
             matches.indices_of(id),
@@ -276,6 +280,12 @@ mod tests {
             .collect();
         assert_eq!(overrides(&top), expected);
         assert_eq!(overrides(&check), expected);
+    }
+
+    #[test]
+    fn commands_without_level_flags_have_no_overrides() {
+        assert!(overrides(&["cargo", "dbopt", "explain", "fk_without_index"]).is_empty());
+        assert!(overrides(&["cargo", "dbopt", "rules"]).is_empty());
     }
 
     #[test]

@@ -93,8 +93,8 @@ fn metadata(manifest_path: Option<&Path>) -> Result<Metadata, CliError> {
     })
 }
 
-/// cargo's own first error line (it names the manifest), with the innermost cause, which
-/// says what is wrong with it, on the same line.
+/// cargo's own first error line, as one sentence naming the manifest: with the location
+/// cargo points at (` --> Cargo.toml:3:11`), or with the innermost `Caused by:` line.
 fn cargo_sentence(stderr: &str, manifest_path: Option<&Path>, shown: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
@@ -105,10 +105,19 @@ fn cargo_sentence(stderr: &str, manifest_path: Option<&Path>, shown: &str) -> St
         .iter()
         .find_map(|l| l.strip_prefix("error: "))
         .unwrap_or("`cargo metadata` failed");
+    let location = lines.iter().find_map(|l| {
+        let mut parts = l.strip_prefix("--> ")?.rsplitn(3, ':');
+        let column = parts.next()?.parse::<usize>().ok()?;
+        let line = parts.next()?.parse::<usize>().ok()?;
+        Some((parts.next()?, line, column))
+    });
+    if let Some((path, line, column)) = location {
+        let path = manifest_path.map_or_else(|| path.to_owned(), |p| p.display().to_string());
+        return format!("invalid manifest {path}: {first} (line {line}, column {column})");
+    }
     let cause = stderr
         .rsplit_once("Caused by:")
-        .map(|(_, c)| c.lines().map(str::trim).find(|l| !l.is_empty()))
-        .unwrap_or(None);
+        .and_then(|(_, c)| c.lines().map(str::trim).find(|l| !l.is_empty()));
     let mut sentence = first.to_owned();
     if manifest_path.is_some() && !sentence.contains(shown) {
         sentence = format!("{shown}: {sentence}");
@@ -286,6 +295,22 @@ mod tests {
         let mysql = f(&["mysql_backend"]);
         assert_eq!(backend_from_features(mysql.iter()), Some(Backend::Mysql));
         assert_eq!(backend_from_features(f(&["chrono"]).iter()), None);
+    }
+
+    #[test]
+    fn cargo_errors_with_a_location_become_one_sentence() {
+        let stderr = "error: invalid type: integer `1`, expected SemVer version\n \
+                      --> ../x/Cargo.toml:3:11\n  |\n3 | version = 1\n  |           ^\n";
+        assert_eq!(
+            cargo_sentence(stderr, Some(Path::new("/x/Cargo.toml")), "/x/Cargo.toml"),
+            "invalid manifest /x/Cargo.toml: invalid type: integer `1`, expected SemVer \
+             version (line 3, column 11)"
+        );
+        assert_eq!(
+            cargo_sentence(stderr, None, "the current directory"),
+            "invalid manifest ../x/Cargo.toml: invalid type: integer `1`, expected SemVer \
+             version (line 3, column 11)"
+        );
     }
 
     #[test]
