@@ -139,17 +139,22 @@ fn selected(package: &Package, explicit: bool) -> Result<SelectedPackage, CliErr
         &format!("`[package.metadata.dbopt]` in {}", manifest.display()),
     )
     .map_err(|e| CliError::Config(e.message))?;
-    let diesel: Vec<&cargo_metadata::Dependency> = package
-        .dependencies
-        .iter()
-        .filter(|d| d.name == "diesel" || d.name == "diesel-async")
-        .collect();
+    // A dev-dependency on diesel (test support) neither makes a package a Diesel project nor
+    // picks its backend when a normal dependency exists.
+    let diesel = |dev: bool| {
+        package.dependencies.iter().filter(move |d| {
+            (d.name == "diesel" || d.name == "diesel-async")
+                && (d.kind == cargo_metadata::DependencyKind::Development) == dev
+        })
+    };
+    let diesel_backend = backend_from_features(diesel(false).flat_map(|d| &d.features))
+        .or_else(|| backend_from_features(diesel(true).flat_map(|d| &d.features)));
     Ok(SelectedPackage {
         name: package.name.to_string(),
         dir,
         config,
-        diesel_backend: backend_from_features(diesel.iter().flat_map(|d| &d.features)),
-        uses_diesel: !diesel.is_empty(),
+        diesel_backend,
+        uses_diesel: diesel(false).next().is_some(),
         explicit,
     })
 }

@@ -260,3 +260,76 @@ fn help_and_version_exit_0() {
     assert_eq!(code(&dbopt(Path::new("."), &["--version"])), 0);
     assert_eq!(code(&dbopt(Path::new("."), &["explain", "--help"])), 0);
 }
+
+fn member(name: &str, diesel: bool) -> String {
+    let dep = if diesel {
+        "diesel = { version = \"2\", features = [\"sqlite\"] }"
+    } else {
+        ""
+    };
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\n{dep}\n"
+    )
+}
+
+/// A virtual workspace: `a` (default member) and `b` use diesel, `c` does not.
+fn virtual_workspace() -> PathBuf {
+    project(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\"a\", \"b\", \"c\"]\ndefault-members = [\"a\"]\n",
+        ),
+        ("a/Cargo.toml", &member("a", true)),
+        ("a/src/lib.rs", ""),
+        ("b/Cargo.toml", &member("b", true)),
+        ("b/src/lib.rs", ""),
+        ("c/Cargo.toml", &member("c", false)),
+        ("c/src/lib.rs", ""),
+    ])
+}
+
+fn last_line(out: &Output) -> String {
+    stderr(out).lines().last().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn packages_are_selected_as_cargo_selects_them() {
+    let ws = virtual_workspace();
+    let none = |list: &str| format!("error: could not analyse any selected package ({list})");
+    // At a virtual root: its default members.
+    assert_eq!(last_line(&dbopt(&ws, &[])), none("a"));
+    // In a package's directory (or below): that package, even without diesel.
+    assert_eq!(last_line(&dbopt(&ws.join("b/src"), &[])), none("b"));
+    assert_eq!(last_line(&dbopt(&ws.join("c"), &[])), none("c"));
+    // --manifest-path of a member: that member.
+    let b = ws.join("b/Cargo.toml");
+    assert_eq!(
+        last_line(&dbopt(Path::new("."), &["--manifest-path", b.to_str().unwrap()])),
+        none("b")
+    );
+    // --workspace: every member that uses diesel.
+    assert_eq!(last_line(&dbopt(&ws, &["--workspace"])), none("a, b"));
+    // -p, several times and as a glob; a named package is analysed without diesel.
+    assert_eq!(last_line(&dbopt(&ws, &["-p", "b", "-p", "c"])), none("b, c"));
+    assert_eq!(last_line(&dbopt(&ws, &["-p", "?"])), none("a, b, c"));
+    assert_eq!(last_line(&dbopt(&ws, &["-p", "b@0.1"])), none("b"));
+}
+
+#[test]
+fn a_selection_without_diesel_is_a_usage_error() {
+    let ws = project(&[
+        ("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"c\", \"d\"]\n"),
+        ("c/Cargo.toml", &member("c", false)),
+        ("c/src/lib.rs", ""),
+        ("d/Cargo.toml", &member("d", false)),
+        ("d/src/lib.rs", ""),
+    ]);
+    let out = dbopt(&ws, &[]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("depends on diesel; choose one with `-p SPEC`"),
+        "{}",
+        stderr(&out)
+    );
+}

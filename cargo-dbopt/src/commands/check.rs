@@ -108,10 +108,7 @@ fn write_human(root: &Path, outcomes: &[Outcome], analysed_any: bool) -> Result<
         } else {
             Level::Deny
         };
-        for e in &o.report.errors {
-            text.push_str(&human.message(error_level, &e.message));
-            text.push('\n');
-        }
+        text.push_str(&human.package(&findings(o), &o.report.errors, error_level));
         if !o.report.analysed && o.report.errors.is_empty() {
             let msg = format!(
                 "nothing to analyse in package `{}`: no diesel.toml, migrations or schema.rs found",
@@ -120,7 +117,6 @@ fn write_human(root: &Path, outcomes: &[Outcome], analysed_any: bool) -> Result<
             text.push_str(&human.message(error_level, &msg));
             text.push('\n');
         }
-        text.push_str(&human.package(&findings(o)));
     }
     if !analysed_any {
         let names: Vec<&str> = outcomes.iter().map(|o| o.package.as_str()).collect();

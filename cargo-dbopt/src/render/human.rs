@@ -7,6 +7,7 @@ use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level as Title, Renderer, Snippet};
 use dbopt_core::config::{LevelSource, RuleLevels};
 use dbopt_core::diagnostic::{Diagnostic, Level};
+use dbopt_core::project::ProjectError;
 use dbopt_core::source::{SourceFile, SourceMap};
 
 use super::{PackageFindings, clamp, display_path, file};
@@ -33,12 +34,22 @@ impl Human {
         }
     }
 
-    /// Every finding of a package followed by its summary line (nothing when clean).
-    pub fn package(&self, findings: &PackageFindings<'_>) -> String {
+    /// Every finding of a package, then the errors that stopped part of its analysis (as
+    /// `error_level`), then its summary line (none when there is no finding).
+    pub fn package(
+        &self,
+        findings: &PackageFindings<'_>,
+        errors: &[ProjectError],
+        error_level: Level,
+    ) -> String {
         let mut out = String::new();
         for d in findings.diagnostics {
             out.push_str(&self.diagnostic(d, findings.sources, findings.levels));
             out.push_str("\n\n");
+        }
+        for e in errors {
+            out.push_str(&self.message(error_level, &e.message));
+            out.push('\n');
         }
         if let Some(summary) = self.summary(findings.package, findings.diagnostics) {
             out.push_str(&summary);
@@ -249,7 +260,11 @@ mod tests {
             diagnostics: &diagnostics,
             levels: &levels,
         };
-        insta::assert_snapshot!(plain().package(&findings));
+        let errors = [ProjectError {
+            path: "/ws/blog/diesel.toml".into(),
+            message: "cannot read /ws/blog/diesel.toml: permission denied".into(),
+        }];
+        insta::assert_snapshot!(plain().package(&findings, &errors, Level::Warn));
     }
 
     #[test]
