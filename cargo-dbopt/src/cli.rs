@@ -33,7 +33,8 @@ Exit status:
     version,
     long_about = None,
     args_conflicts_with_subcommands = true,
-    after_help = "Without a command, `cargo dbopt` runs `check`."
+    after_help = "Without a command, `cargo dbopt` runs `check`; see `cargo dbopt check --help`.\n\
+                  Exit status: 0 clean, 1 deny-level findings, 2 usage, config or I/O error."
 )]
 pub struct Dbopt {
     #[command(subcommand)]

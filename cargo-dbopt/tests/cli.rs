@@ -305,13 +305,19 @@ fn packages_are_selected_as_cargo_selects_them() {
     // --manifest-path of a member: that member.
     let b = ws.join("b/Cargo.toml");
     assert_eq!(
-        last_line(&dbopt(Path::new("."), &["--manifest-path", b.to_str().unwrap()])),
+        last_line(&dbopt(
+            Path::new("."),
+            &["--manifest-path", b.to_str().unwrap()]
+        )),
         none("b")
     );
     // --workspace: every member that uses diesel.
     assert_eq!(last_line(&dbopt(&ws, &["--workspace"])), none("a, b"));
     // -p, several times and as a glob; a named package is analysed without diesel.
-    assert_eq!(last_line(&dbopt(&ws, &["-p", "b", "-p", "c"])), none("b, c"));
+    assert_eq!(
+        last_line(&dbopt(&ws, &["-p", "b", "-p", "c"])),
+        none("b, c")
+    );
     assert_eq!(last_line(&dbopt(&ws, &["-p", "?"])), none("a, b, c"));
     assert_eq!(last_line(&dbopt(&ws, &["-p", "b@0.1"])), none("b"));
 }
@@ -319,7 +325,10 @@ fn packages_are_selected_as_cargo_selects_them() {
 #[test]
 fn a_selection_without_diesel_is_a_usage_error() {
     let ws = project(&[
-        ("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"c\", \"d\"]\n"),
+        (
+            "Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\"c\", \"d\"]\n",
+        ),
         ("c/Cargo.toml", &member("c", false)),
         ("c/src/lib.rs", ""),
         ("d/Cargo.toml", &member("d", false)),
