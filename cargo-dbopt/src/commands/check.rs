@@ -47,12 +47,24 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
         )));
     }
 
-    let analysed_any = outcomes.iter().any(|o| o.report.analysed);
     match args.format {
-        Format::Human => write_human(&ws.root, &outcomes, analysed_any)?,
-        Format::Json => write_json(&ws.root, &outcomes)?,
+        Format::Human => {
+            let mut err = anstream::stderr().lock();
+            err.write_all(human_text(&ws.root, &outcomes).as_bytes())?;
+            err.flush()?;
+        }
+        Format::Json => {
+            let mut out = anstream::stdout().lock();
+            writeln!(out, "{}", json_text(&ws.root, &outcomes))?;
+            out.flush()?;
+        }
     }
-    Ok(if !analysed_any {
+    Ok(status(&outcomes))
+}
+
+/// 2 when nothing could be analysed in any package, else 1 when a finding is denied.
+fn status(outcomes: &[Outcome]) -> Status {
+    if !outcomes.iter().any(|o| o.report.analysed) {
         Status::Failed
     } else if outcomes
         .iter()
@@ -62,7 +74,7 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
         Status::Denied
     } else {
         Status::Clean
-    })
+    }
 }
 
 /// Packages named on the command line (or the current one) are always analysed; packages
@@ -97,7 +109,8 @@ fn analyse(
     }
 }
 
-fn write_human(root: &Path, outcomes: &[Outcome], analysed_any: bool) -> Result<(), CliError> {
+fn human_text(root: &Path, outcomes: &[Outcome]) -> String {
+    let analysed_any = outcomes.iter().any(|o| o.report.analysed);
     let human = Human::new(true, root);
     let mut text = String::new();
     for o in outcomes {
@@ -127,13 +140,10 @@ fn write_human(root: &Path, outcomes: &[Outcome], analysed_any: bool) -> Result<
         text.push_str(&human.message(Level::Deny, &msg));
         text.push('\n');
     }
-    let mut err = anstream::stderr().lock();
-    err.write_all(text.as_bytes())?;
-    err.flush()?;
-    Ok(())
+    text
 }
 
-fn write_json(root: &Path, outcomes: &[Outcome]) -> Result<(), CliError> {
+fn json_text(root: &Path, outcomes: &[Outcome]) -> String {
     let mut doc = Document::new();
     for o in outcomes {
         doc.add_package(&findings(o), root);
@@ -141,10 +151,7 @@ fn write_json(root: &Path, outcomes: &[Outcome]) -> Result<(), CliError> {
             doc.add_error(e, root);
         }
     }
-    let mut out = anstream::stdout().lock();
-    writeln!(out, "{}", doc.to_json())?;
-    out.flush()?;
-    Ok(())
+    doc.to_json()
 }
 
 fn findings(o: &Outcome) -> PackageFindings<'_> {
@@ -158,4 +165,108 @@ fn findings(o: &Outcome) -> PackageFindings<'_> {
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixture;
+    use dbopt_core::project::ProjectError;
+
+    fn outcome(
+        package: &str,
+        analysed: bool,
+        diagnostics: Vec<dbopt_core::diagnostic::Diagnostic>,
+    ) -> Outcome {
+        let errors = if analysed && diagnostics.is_empty() {
+            vec![ProjectError {
+                path: format!("/ws/{package}/diesel.toml").into(),
+                message: format!("{package}/diesel.toml: `[print_schema] file` is not a string"),
+            }]
+        } else if !analysed {
+            vec![ProjectError {
+                path: format!("/ws/{package}").into(),
+                message: format!("no diesel.toml in /ws/{package}"),
+            }]
+        } else {
+            Vec::new()
+        };
+        Outcome {
+            package: package.to_owned(),
+            levels: fixture::levels(),
+            report: ProjectReport {
+                sources: fixture::sources(),
+                diagnostics,
+                errors,
+                analysed,
+            },
+        }
+    }
+
+    fn plain(text: String) -> String {
+        anstream::adapter::strip_str(&text).to_string()
+    }
+
+    #[test]
+    fn status_follows_deny_findings_and_analysis() {
+        let all = fixture::diagnostics();
+        let warn_only: Vec<_> = all
+            .iter()
+            .filter(|d| d.level == Level::Warn)
+            .cloned()
+            .collect();
+        assert_eq!(
+            status(&[outcome("blog", true, all.clone())]),
+            Status::Denied
+        );
+        assert_eq!(status(&[outcome("blog", true, warn_only)]), Status::Clean);
+        assert_eq!(status(&[outcome("blog", true, Vec::new())]), Status::Clean);
+        assert_eq!(
+            status(&[outcome("blog", false, Vec::new())]),
+            Status::Failed
+        );
+        assert_eq!(
+            status(&[
+                outcome("api", false, Vec::new()),
+                outcome("blog", true, all)
+            ]),
+            Status::Denied
+        );
+    }
+
+    #[test]
+    fn errors_are_warnings_beside_analysed_packages_and_errors_otherwise() {
+        let root = Path::new(fixture::ROOT);
+        let mixed = [
+            outcome("api", false, Vec::new()),
+            outcome("blog", true, Vec::new()),
+        ];
+        assert_eq!(
+            plain(human_text(root, &mixed)),
+            "warning: no diesel.toml in /ws/api\n\
+             warning: blog/diesel.toml: `[print_schema] file` is not a string\n"
+        );
+        let failed = [outcome("api", false, Vec::new())];
+        assert_eq!(
+            plain(human_text(root, &failed)),
+            "error: no diesel.toml in /ws/api\n\
+             error: could not analyse any selected package (api)\n"
+        );
+    }
+
+    #[test]
+    fn json_collects_every_package() {
+        let root = Path::new(fixture::ROOT);
+        let outcomes = [
+            outcome("api", false, Vec::new()),
+            outcome("blog", true, fixture::diagnostics()),
+        ];
+        let doc: serde_json::Value = serde_json::from_str(&json_text(root, &outcomes)).unwrap();
+        assert_eq!(doc["summary"], serde_json::json!({"deny": 2, "warn": 1}));
+        assert_eq!(doc["findings"][0]["package"], "blog");
+        assert_eq!(
+            doc["errors"],
+            serde_json::json!([{"path": "api", "message": "no diesel.toml in /ws/api"}])
+        );
+    }
 }
