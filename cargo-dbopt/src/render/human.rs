@@ -113,11 +113,12 @@ impl Human {
         if let Some(help) = &d.help {
             messages.push((Title::HELP, help.clone()));
         }
+        // The fix's code, unless the help line already quotes it.
         if let Some(fix) = &d.fix {
-            messages.push((
-                Title::HELP,
-                format!("{}:\n{}", fix.title, fix.sql.trim_end()),
-            ));
+            let sql = fix.sql.trim();
+            if !sql.is_empty() && !d.help.as_deref().is_some_and(|h| h.contains(sql)) {
+                messages.push((Title::HELP, format!("{}:\n{sql}", fix.title)));
+            }
         }
         messages.push((Title::NOTE, silence_note(d, levels)));
         for (level, text) in messages {
@@ -291,6 +292,19 @@ mod tests {
                 plain().diagnostic(&d, &sources, &levels)
             );
         }
+    }
+
+    #[test]
+    fn a_fix_quoted_by_the_help_is_not_repeated() {
+        let sources = fixture::sources();
+        let levels = fixture::levels();
+        let mut d = fixture::diagnostics().remove(0);
+        let render = |d: &Diagnostic| plain().diagnostic(d, &sources, &levels);
+        let sql = "CREATE INDEX CONCURRENTLY posts_user_id_idx ON posts (user_id);";
+        assert_eq!(render(&d).matches(sql).count(), 1);
+        d.help = Some(format!("add an index in a new migration: `{sql}`"));
+        assert_eq!(render(&d).matches(sql).count(), 1);
+        assert!(!render(&d).contains("create the index without blocking writes"));
     }
 
     #[test]
