@@ -252,6 +252,18 @@ fn colour_follows_the_flag_and_the_environment() {
         .output()
         .unwrap();
     assert!(!stderr(&never).contains('\u{1b}'));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cargo-dbopt"))
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env("CLICOLOR_FORCE", "1")
+            .output()
+            .unwrap()
+    };
+    // NO_COLOR beats CLICOLOR_FORCE; an explicit --color always beats both.
+    assert!(!stderr(&run(&["dbopt", "-p", "nope"])).contains('\u{1b}'));
+    assert!(stderr(&run(&["dbopt", "-p", "nope", "--color=always"])).contains("\u{1b}["));
 }
 
 #[test]
