@@ -27,7 +27,7 @@ Exit status:
   1  deny-level findings
   2  usage, configuration or I/O error, or nothing could be analysed";
 
-/// Find database bugs in Diesel projects: migrations, schema.rs and code
+/// Find database performance and safety bugs in Diesel projects
 #[derive(Debug, Args)]
 #[command(
     version,
