@@ -104,6 +104,9 @@ pub struct WorkspaceArgs {
     /// Check every package in the workspace
     #[arg(long)]
     pub workspace: bool,
+    /// With --workspace: leave this package out (repeatable; globs)
+    #[arg(long, value_name = "SPEC", requires = "workspace")]
+    pub exclude: Vec<String>,
 }
 
 /// rustc-style level flags. The order between them matters (a later flag wins), which the

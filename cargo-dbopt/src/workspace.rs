@@ -29,7 +29,7 @@ pub struct SelectedPackage {
     pub config: Config,
     /// From the features of the package's `diesel` / `diesel-async` dependency.
     pub diesel_backend: Option<Backend>,
-    /// Whether the package depends on `diesel` or `diesel-async` at all.
+    /// Whether the package depends on `diesel` or `diesel-async` (dev-dependencies aside).
     pub uses_diesel: bool,
     /// Named by `-p` or the current package (as opposed to swept in by `--workspace` or the
     /// default members).
@@ -52,7 +52,17 @@ pub fn load(args: &WorkspaceArgs) -> Result<Workspace, CliError> {
 
     let members = metadata.workspace_packages();
     let (chosen, explicit): (Vec<&Package>, bool) = if args.workspace {
-        (members.clone(), false)
+        let excluded = if args.exclude.is_empty() {
+            Vec::new()
+        } else {
+            select_specs(&members, &args.exclude)?
+        };
+        let chosen = members
+            .iter()
+            .copied()
+            .filter(|p| !excluded.iter().any(|e| e.id == p.id))
+            .collect();
+        (chosen, false)
     } else if !args.packages.is_empty() {
         (select_specs(&members, &args.packages)?, true)
     } else {

@@ -325,6 +325,15 @@ fn packages_are_selected_as_cargo_selects_them() {
     );
     // --workspace: every member that uses diesel.
     assert_eq!(last_line(&dbopt(&ws, &["--workspace"])), none("a, b"));
+    assert_eq!(
+        last_line(&dbopt(&ws, &["--workspace", "--exclude", "a"])),
+        none("b")
+    );
+    assert_eq!(
+        code(&dbopt(&ws, &["--exclude", "a"])),
+        2,
+        "--exclude needs --workspace"
+    );
     // -p, several times and as a glob; a named package is analysed without diesel.
     assert_eq!(
         last_line(&dbopt(&ws, &["-p", "b", "-p", "c"])),

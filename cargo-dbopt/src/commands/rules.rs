@@ -22,6 +22,7 @@ fn levels(args: &RulesArgs, overrides: &[LevelOverride]) -> Result<(String, Rule
         manifest_path: args.manifest_path.clone(),
         packages: args.package.iter().cloned().collect(),
         workspace: false,
+        exclude: Vec::new(),
     };
     let no_project = args.manifest_path.is_none()
         && std::env::current_dir()
