@@ -363,3 +363,49 @@ fn a_selection_without_diesel_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn rules_at_a_virtual_root_show_the_workspace_and_with_p_the_package() {
+    let ws = project(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\"a\"]\n\n\
+             [workspace.metadata.dbopt]\nrules = { joinable_without_fk = \"allow\" }\n",
+        ),
+        (
+            "a/Cargo.toml",
+            &format!(
+                "{}\n[package.metadata.dbopt]\nrules = {{ joinable_without_fk = \"deny\" }}\n",
+                member("a", true)
+            ),
+        ),
+        ("a/src/lib.rs", ""),
+    ]);
+    let level = |out: &Output| -> Vec<String> {
+        let text = stdout(out);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("joinable_without_fk"))
+            .unwrap_or_default()
+            .to_owned();
+        line.split_whitespace()
+            .skip(2)
+            .take(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let root = dbopt(&ws, &["rules"]);
+    assert!(
+        stdout(&root).starts_with("levels for the workspace at "),
+        "{}",
+        stdout(&root)
+    );
+    assert_eq!(level(&root), ["allow", "workspace"]);
+    let a = dbopt(&ws, &["rules", "-p", "a"]);
+    assert!(stdout(&a).starts_with("levels for package `a`:"));
+    assert_eq!(level(&a), ["deny", "package"]);
+    assert_eq!(
+        level(&dbopt(&ws.join("a"), &["rules"])),
+        ["deny", "package"]
+    );
+}

@@ -322,3 +322,36 @@ mod tests {
         assert_eq!(h.summary("blog", &[]), None);
     }
 }
+
+#[cfg(test)]
+mod odd_text_tests {
+    use super::*;
+    use dbopt_core::config::RuleLevels;
+    use dbopt_core::rules;
+    use dbopt_core::source::{FileId, Span};
+
+    fn render(text: &str, range: Range<usize>) -> String {
+        let mut sources = SourceMap::new();
+        sources.add("m/up.sql", text);
+        let rule = rules::find("unparsed_statement").expect("registered");
+        let d = Diagnostic::new(rule, "odd text", Span::new(FileId(0), range)).with_label("here");
+        Human::new(false, Path::new("/")).diagnostic(&d, &sources, &RuleLevels::default())
+    }
+
+    #[test]
+    fn tabs_long_lines_and_control_characters_render() {
+        let tabbed = "SELECT 1;\n\tCREATE\tINDEX i ON t (c);\n";
+        let out = render(tabbed, 11..17);
+        assert!(out.contains("--> m/up.sql:2:2"), "{out}");
+        let long = format!("CREATE TABLE t ({});", "c INT, ".repeat(800));
+        let out = render(&long, 4000..4005);
+        assert!(out.contains("--> m/up.sql:1:4001"), "{out}");
+        let escape = "-- \u{1b}[31mred\u{1b}[0m\u{7}\nDROP TABLE t;";
+        let out = render(escape, 0..escape.len());
+        assert!(
+            !out.contains('\u{1b}'),
+            "escapes in the file must not reach the terminal: {out:?}"
+        );
+        assert!(!out.contains('\u{7}'), "{out:?}");
+    }
+}
