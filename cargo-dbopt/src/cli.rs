@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         let text = err.render().to_string();
         assert!(
-            text.contains("unknown rule `fk_no_index`; expected one of: fk_without_index,"),
+            text.contains(&dbopt_core::config::unknown_rule_message("fk_no_index")),
             "{text}"
         );
     }

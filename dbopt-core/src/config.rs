@@ -385,11 +385,13 @@ mod tests {
              accessors, backend, handle_types, migrations, rules, schema"
         );
         let e = parse(json!({"dbopt": {"rules": {"fk_no_index": "deny"}}})).unwrap_err();
-        assert!(
-            e.message
-                .contains("unknown rule `fk_no_index`; expected one of: fk_without_index, "),
-            "{}",
-            e.message
+        let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+        assert_eq!(
+            e.message,
+            format!(
+                "`[package.metadata.dbopt]`: unknown rule `fk_no_index`; expected one of: {}",
+                names.join(", ")
+            )
         );
         let e = parse(json!({"dbopt": {"rules": {"fk_without_index": "forbid"}}})).unwrap_err();
         assert!(
