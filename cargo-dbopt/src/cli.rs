@@ -6,7 +6,8 @@ use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use dbopt_core::config::{LevelOverride, LevelTarget};
 use dbopt_core::diagnostic::Level;
 
-/// cargo's entry: `cargo dbopt` runs the binary `cargo-dbopt` with `dbopt` as first argument.
+// cargo's entry: `cargo dbopt` runs the binary `cargo-dbopt` with `dbopt` as first argument.
+/// dbopt as a cargo subcommand: run it as `cargo dbopt` (see `cargo dbopt --help`)
 #[derive(Debug, Parser)]
 #[command(name = "cargo", bin_name = "cargo", styles = clap_cargo_styles())]
 pub enum Cargo {
@@ -229,6 +230,11 @@ mod tests {
     #[test]
     fn help_top() {
         insta::assert_snapshot!(help(&["cargo", "dbopt", "--help"]));
+    }
+
+    #[test]
+    fn help_of_the_binary_itself() {
+        insta::assert_snapshot!(help(&["cargo-dbopt", "--help"]));
     }
 
     #[test]
