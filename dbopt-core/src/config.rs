@@ -1,2 +1,496 @@
-//! Configuration: rule levels and project settings, merged workspace -> package -> command
-//! line (or -> attribute for `#[db_checked]`). PLACEHOLDER: filled in with the CLI.
+//! Configuration: rule levels and project settings from `[workspace.metadata.dbopt]` and
+//! `[package.metadata.dbopt]`, merged workspace -> package -> command line.
+//!
+//! ```toml
+//! [package.metadata.dbopt]
+//! backend = "postgres"                  # postgres | sqlite | mysql
+//! migrations = "migrations/postgresql"  # relative to this Cargo.toml's folder
+//! schema = "src/schema.rs"
+//! handle_types = ["DbConn"]             # extra connection/pool type names
+//! accessors = ["db_pool"]               # extra methods that yield a handle
+//! rules = { fk_without_index = "warn" }
+//! ```
+//!
+//! Levels are applied like rustc's: the rule's default, then the workspace, then the
+//! package, then the command line's `-D`/`-W`/`-A` flags in order (a later flag wins;
+//! `warnings` means every rule whose level is `warn` at that point). Every level remembers
+//! where it was set ([`LevelSource`]).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::diagnostic::Level;
+use crate::model::Backend;
+use crate::rule::Rule;
+use crate::rules::{self, RULES};
+
+/// The keys of a `dbopt` metadata table, sorted.
+pub const KEYS: [&str; 6] = [
+    "accessors",
+    "backend",
+    "handle_types",
+    "migrations",
+    "rules",
+    "schema",
+];
+
+/// A configuration problem: one sentence saying where and what, listing the valid choices.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    pub message: String,
+}
+
+/// Where a setting came from, lowest precedence first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LevelSource {
+    Default,
+    Workspace,
+    Package,
+    CommandLine,
+}
+
+impl LevelSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LevelSource::Default => "default",
+            LevelSource::Workspace => "workspace",
+            LevelSource::Package => "package",
+            LevelSource::CommandLine => "command line",
+        }
+    }
+}
+
+impl fmt::Display for LevelSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One `dbopt` metadata table (or the command line's equivalent settings). Every field is
+/// optional: `None` (or no entry in `rules`) defers to the level below.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    pub backend: Option<Backend>,
+    /// Absolute, or relative to the process's working directory.
+    pub migrations: Option<PathBuf>,
+    pub schema: Option<PathBuf>,
+    pub handle_types: Option<Vec<String>>,
+    pub accessors: Option<Vec<String>>,
+    /// Rule levels in the order they were written.
+    pub rules: Vec<(&'static str, Level)>,
+}
+
+impl Config {
+    /// Reads the `dbopt` entry of a cargo `metadata` value (a package's `metadata` or the
+    /// workspace's `workspace_metadata` from `cargo metadata`). A missing or null value is an
+    /// empty configuration. Relative paths are resolved against `base` (the folder of the
+    /// Cargo.toml that holds the table); `origin` names the table in messages, e.g.
+    /// "`[package.metadata.dbopt]` in blog/Cargo.toml".
+    pub fn from_metadata(metadata: &Value, base: &Path, origin: &str) -> Result<Self, ConfigError> {
+        match metadata.get("dbopt") {
+            None | Some(Value::Null) => Ok(Config::default()),
+            Some(table) => Config::from_table(table, base, origin),
+        }
+    }
+
+    /// Reads a `dbopt` table itself; see [`Config::from_metadata`].
+    pub fn from_table(table: &Value, base: &Path, origin: &str) -> Result<Self, ConfigError> {
+        let err = |message: String| ConfigError {
+            message: format!("{origin}: {message}"),
+        };
+        let Value::Object(map) = table else {
+            return Err(err(format!("expected a table, found {}", kind(table))));
+        };
+        let mut config = Config::default();
+        for (key, value) in map {
+            match key.as_str() {
+                "backend" => {
+                    let s = expect_str(value, key).map_err(err)?;
+                    config.backend = Some(Backend::from_str(s).map_err(err)?);
+                }
+                "migrations" => {
+                    config.migrations = Some(base.join(expect_str(value, key).map_err(err)?));
+                }
+                "schema" => {
+                    config.schema = Some(base.join(expect_str(value, key).map_err(err)?));
+                }
+                "handle_types" => {
+                    config.handle_types = Some(expect_str_list(value, key).map_err(err)?);
+                }
+                "accessors" => {
+                    config.accessors = Some(expect_str_list(value, key).map_err(err)?);
+                }
+                "rules" => config.rules = parse_rules(value).map_err(err)?,
+                other => {
+                    return Err(err(format!(
+                        "unknown key `{other}`; expected one of: {}",
+                        KEYS.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "a table",
+    }
+}
+
+fn expect_str<'v>(value: &'v Value, key: &str) -> Result<&'v str, String> {
+    value
+        .as_str()
+        .ok_or_else(|| format!("`{key}` must be a string, found {}", kind(value)))
+}
+
+fn expect_str_list(value: &Value, key: &str) -> Result<Vec<String>, String> {
+    let wrong = || format!("`{key}` must be an array of strings, found {}", kind(value));
+    let Value::Array(items) = value else {
+        return Err(wrong());
+    };
+    items
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned).ok_or_else(wrong))
+        .collect()
+}
+
+fn parse_rules(value: &Value) -> Result<Vec<(&'static str, Level)>, String> {
+    let Value::Object(map) = value else {
+        return Err(format!(
+            "`rules` must be a table like {{ fk_without_index = \"warn\" }}, found {}",
+            kind(value)
+        ));
+    };
+    let mut out = Vec::with_capacity(map.len());
+    for (name, level) in map {
+        let rule = rules::find(name).ok_or_else(|| unknown_rule_message(name))?;
+        let level = level
+            .as_str()
+            .ok_or_else(|| format!("`rules.{name}` must be \"allow\", \"warn\" or \"deny\""))?;
+        let level = Level::from_str(level).map_err(|e| format!("`rules.{name}`: {e}"))?;
+        out.push((rule.name, level));
+    }
+    Ok(out)
+}
+
+/// "unknown rule `x`; expected one of: a, b, c" (every registered rule).
+pub fn unknown_rule_message(name: &str) -> String {
+    let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    format!(
+        "unknown rule `{name}`; expected one of: {}",
+        names.join(", ")
+    )
+}
+
+/// What a command-line level flag names: one rule, or `warnings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelTarget {
+    /// A registered rule's name.
+    Rule(&'static str),
+    /// Every rule whose level is `warn` when the flag is applied.
+    Warnings,
+}
+
+impl FromStr for LevelTarget {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        if s == "warnings" {
+            return Ok(LevelTarget::Warnings);
+        }
+        rules::find(s)
+            .map(|r| LevelTarget::Rule(r.name))
+            .ok_or_else(|| ConfigError {
+                message: format!("{} or `warnings`", unknown_rule_message(s)),
+            })
+    }
+}
+
+/// One `-D`/`-W`/`-A` flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelOverride {
+    pub target: LevelTarget,
+    pub level: Level,
+}
+
+/// The effective level of every rule and where it was set.
+#[derive(Debug, Clone)]
+pub struct RuleLevels {
+    /// In [`RULES`] order.
+    entries: Vec<(&'static Rule, Level, LevelSource)>,
+}
+
+impl Default for RuleLevels {
+    fn default() -> Self {
+        RuleLevels {
+            entries: RULES
+                .iter()
+                .map(|&r| (r, r.default_level, LevelSource::Default))
+                .collect(),
+        }
+    }
+}
+
+impl RuleLevels {
+    fn set(&mut self, rule: &str, level: Level, source: LevelSource) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.0.name == rule) {
+            entry.1 = level;
+            entry.2 = source;
+        }
+    }
+
+    fn apply_config(&mut self, config: &Config, source: LevelSource) {
+        for &(rule, level) in &config.rules {
+            self.set(rule, level, source);
+        }
+    }
+
+    fn apply_override(&mut self, flag: &LevelOverride) {
+        match flag.target {
+            LevelTarget::Rule(rule) => self.set(rule, flag.level, LevelSource::CommandLine),
+            LevelTarget::Warnings => {
+                for entry in &mut self.entries {
+                    if entry.1 == Level::Warn {
+                        entry.1 = flag.level;
+                        entry.2 = LevelSource::CommandLine;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The effective level; a rule not in the registry keeps its own default.
+    pub fn level(&self, rule: &Rule) -> Level {
+        self.entry(rule.name).map_or(rule.default_level, |e| e.1)
+    }
+
+    pub fn source(&self, rule: &Rule) -> LevelSource {
+        self.entry(rule.name).map_or(LevelSource::Default, |e| e.2)
+    }
+
+    fn entry(&self, name: &str) -> Option<&(&'static Rule, Level, LevelSource)> {
+        self.entries.iter().find(|e| e.0.name == name)
+    }
+
+    /// Every registered rule with its level and source, in registry order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Rule, Level, LevelSource)> + '_ {
+        self.entries.iter().copied()
+    }
+}
+
+/// The settings one package is analysed with.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub backend: Option<Backend>,
+    pub migrations: Option<PathBuf>,
+    pub schema: Option<PathBuf>,
+    pub handle_types: Vec<String>,
+    pub accessors: Vec<String>,
+    pub levels: RuleLevels,
+}
+
+/// Merges the layers: the command line over the package over the workspace over defaults.
+/// `command_line` carries the command line's settings (paths, backend); its `rules` are
+/// applied before `overrides`, which are applied in order.
+pub fn resolve(
+    workspace: &Config,
+    package: Option<&Config>,
+    command_line: &Config,
+    overrides: &[LevelOverride],
+) -> Resolved {
+    let empty = Config::default();
+    let package = package.unwrap_or(&empty);
+    let layers = [command_line, package, workspace];
+
+    let mut levels = RuleLevels::default();
+    levels.apply_config(workspace, LevelSource::Workspace);
+    levels.apply_config(package, LevelSource::Package);
+    levels.apply_config(command_line, LevelSource::CommandLine);
+    for flag in overrides {
+        levels.apply_override(flag);
+    }
+    Resolved {
+        backend: layers.iter().find_map(|c| c.backend),
+        migrations: layers.iter().find_map(|c| c.migrations.clone()),
+        schema: layers.iter().find_map(|c| c.schema.clone()),
+        handle_types: layers
+            .iter()
+            .find_map(|c| c.handle_types.clone())
+            .unwrap_or_default(),
+        accessors: layers
+            .iter()
+            .find_map(|c| c.accessors.clone())
+            .unwrap_or_default(),
+        levels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rule(name: &str) -> &'static Rule {
+        rules::find(name).unwrap()
+    }
+
+    fn flag(rule: &Rule, level: Level) -> LevelOverride {
+        LevelOverride {
+            target: LevelTarget::Rule(rule.name),
+            level,
+        }
+    }
+
+    fn parse(v: Value) -> Result<Config, ConfigError> {
+        Config::from_metadata(&v, Path::new("/ws/blog"), "`[package.metadata.dbopt]`")
+    }
+
+    #[test]
+    fn reads_every_key_and_resolves_paths() {
+        let c = parse(json!({"dbopt": {
+            "backend": "sqlite", "migrations": "migrations/sqlite", "schema": "/abs/schema.rs",
+            "handle_types": ["DbConn"], "accessors": ["db_pool"],
+            "rules": {"fk_without_index": "warn"}
+        }}))
+        .unwrap();
+        assert_eq!(c.backend, Some(Backend::Sqlite));
+        assert_eq!(
+            c.migrations.as_deref(),
+            Some(Path::new("/ws/blog/migrations/sqlite"))
+        );
+        assert_eq!(c.schema.as_deref(), Some(Path::new("/abs/schema.rs")));
+        assert_eq!(c.handle_types, Some(vec!["DbConn".to_owned()]));
+        assert_eq!(c.accessors, Some(vec!["db_pool".to_owned()]));
+        assert_eq!(c.rules, vec![("fk_without_index", Level::Warn)]);
+        assert_eq!(parse(json!(null)).unwrap(), Config::default());
+        assert_eq!(parse(json!({"other": 1})).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_rules_and_levels_are_errors_listing_the_choices() {
+        let e = parse(json!({"dbopt": {"migration": "m"}})).unwrap_err();
+        assert_eq!(
+            e.message,
+            "`[package.metadata.dbopt]`: unknown key `migration`; expected one of: \
+             accessors, backend, handle_types, migrations, rules, schema"
+        );
+        let e = parse(json!({"dbopt": {"rules": {"fk_no_index": "deny"}}})).unwrap_err();
+        let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+        assert_eq!(
+            e.message,
+            format!(
+                "`[package.metadata.dbopt]`: unknown rule `fk_no_index`; expected one of: {}",
+                names.join(", ")
+            )
+        );
+        let e = parse(json!({"dbopt": {"rules": {"fk_without_index": "forbid"}}})).unwrap_err();
+        assert!(
+            e.message.contains("unknown level `forbid`"),
+            "{}",
+            e.message
+        );
+        let e = parse(json!({"dbopt": {"backend": "oracle"}})).unwrap_err();
+        assert!(
+            e.message.contains("unknown backend `oracle`"),
+            "{}",
+            e.message
+        );
+        let e = parse(json!({"dbopt": {"handle_types": "DbConn"}})).unwrap_err();
+        assert!(e.message.contains("array of strings, found a string"));
+        let e = parse(json!({"dbopt": ["x"]})).unwrap_err();
+        assert!(e.message.ends_with("expected a table, found an array"));
+        assert!("nope".parse::<LevelTarget>().is_err());
+        assert_eq!(
+            "warnings".parse::<LevelTarget>().unwrap(),
+            LevelTarget::Warnings
+        );
+    }
+
+    #[test]
+    fn command_line_over_package_over_workspace_with_sources() {
+        let fk = rule("fk_without_index");
+        let joinable = rule("joinable_without_fk");
+        let unparsed = rule("unparsed_statement");
+        let workspace = Config {
+            backend: Some(Backend::Mysql),
+            migrations: Some("/ws/migrations".into()),
+            accessors: Some(vec!["ws".into()]),
+            rules: vec![(fk.name, Level::Warn), (joinable.name, Level::Deny)],
+            ..Config::default()
+        };
+        let package = Config {
+            backend: Some(Backend::Sqlite),
+            accessors: Some(vec!["pkg".into()]),
+            rules: vec![(joinable.name, Level::Allow)],
+            ..Config::default()
+        };
+        let cli = Config {
+            schema: Some("/cli/schema.rs".into()),
+            ..Config::default()
+        };
+        let r = resolve(&workspace, Some(&package), &cli, &[]);
+        assert_eq!(r.backend, Some(Backend::Sqlite));
+        assert_eq!(r.migrations.as_deref(), Some(Path::new("/ws/migrations")));
+        assert_eq!(r.schema.as_deref(), Some(Path::new("/cli/schema.rs")));
+        assert_eq!(r.accessors, vec!["pkg".to_owned()]);
+        assert!(r.handle_types.is_empty());
+        assert_eq!(r.levels.level(fk), Level::Warn);
+        assert_eq!(r.levels.source(fk), LevelSource::Workspace);
+        assert_eq!(r.levels.level(joinable), Level::Allow);
+        assert_eq!(r.levels.source(joinable), LevelSource::Package);
+        assert_eq!(r.levels.level(unparsed), Level::Warn);
+        assert_eq!(r.levels.source(unparsed), LevelSource::Default);
+    }
+
+    #[test]
+    fn flags_apply_in_order_and_warnings_means_warn_level_rules() {
+        let fk = rule("fk_without_index");
+        let joinable = rule("joinable_without_fk");
+        let unparsed = rule("unparsed_statement");
+        let warnings = |level| LevelOverride {
+            target: LevelTarget::Warnings,
+            level,
+        };
+        let empty = Config::default();
+        // -A unparsed_statement -D warnings: joinable (warn) becomes deny, unparsed stays allowed.
+        let r = resolve(
+            &empty,
+            None,
+            &empty,
+            &[flag(unparsed, Level::Allow), warnings(Level::Deny)],
+        );
+        assert_eq!(r.levels.level(joinable), Level::Deny);
+        assert_eq!(r.levels.source(joinable), LevelSource::CommandLine);
+        assert_eq!(r.levels.level(unparsed), Level::Allow);
+        assert_eq!(r.levels.level(fk), Level::Deny);
+        assert_eq!(r.levels.source(fk), LevelSource::Default);
+        // -D warnings -W joinable_without_fk: the later flag wins.
+        let r = resolve(
+            &empty,
+            None,
+            &empty,
+            &[warnings(Level::Deny), flag(joinable, Level::Warn)],
+        );
+        assert_eq!(r.levels.level(joinable), Level::Warn);
+        assert_eq!(r.levels.level(unparsed), Level::Deny);
+        // -W fk_without_index -A warnings: fk is now warn, so warnings allows it.
+        let r = resolve(
+            &empty,
+            None,
+            &empty,
+            &[flag(fk, Level::Warn), warnings(Level::Allow)],
+        );
+        assert_eq!(r.levels.level(fk), Level::Allow);
+        assert_eq!(r.levels.iter().count(), RULES.len());
+    }
+}

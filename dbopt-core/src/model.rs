@@ -94,6 +94,8 @@ pub struct Origin {
 pub struct Column {
     pub name: String,
     /// The type as written, normalised to lower case with single spaces (`character varying(20)`).
+    /// For schema.rs columns: diesel's SQL type without the outer `Nullable<>` and without
+    /// path prefixes (`Text`, `Array<Nullable<Int4>>`, a custom `Mood`).
     pub sql_type: String,
     pub nullable: bool,
     pub origin: Origin,

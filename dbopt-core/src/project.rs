@@ -1,12 +1,20 @@
 //! The schema-side driver for one package: diesel.toml -> migrations -> replay -> schema.rs
-//! -> schema rules. PLACEHOLDER body; the signatures are the interface the CLI codes against.
+//! -> schema rules. The public types and [`analyze`]'s signature are the interface the CLI
+//! codes against.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Level};
+use crate::diagnostic::{Diagnostic, Level, Reporter};
 use crate::model::Backend;
-use crate::rule::Rule;
+use crate::rule::{Check, Rule};
+use crate::rules::RULES;
+use crate::schema_rs::{SchemaFile, SchemaRsInput, parse_schema_rs};
 use crate::source::SourceMap;
+use crate::sql::discover::{
+    DieselToml, DiscoverError, PrintSchema, discover_migrations, find_migrations_directory,
+    read_diesel_toml,
+};
+use crate::sql::{LoadedMigration, SchemaContext};
 
 /// What to analyse for one package. Paths are absolute.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +55,260 @@ pub struct ProjectReport {
 }
 
 /// Runs every schema rule whose level (as `level_of` decides) is not `allow`.
+///
+/// Steps: diesel.toml (`input.diesel_toml` or `<package_dir>/diesel.toml`), the migrations
+/// folder (`input.migrations` > diesel.toml's `[migrations_directory] dir` > diesel_cli's
+/// default, see [`find_migrations_directory`]), the schema files (`input.schema` > every
+/// print_schema `file`), discovery, reading each `up.sql`, replay, schema.rs parsing, rules.
+/// Every problem on the way is a [`ProjectError`] and the rest is still analysed.
 pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> ProjectReport {
-    let _ = (input, level_of);
-    ProjectReport::default()
+    let mut run = Run {
+        input,
+        report: ProjectReport::default(),
+    };
+    let backend = input.backend.unwrap_or(Backend::Postgres);
+
+    let config = run.diesel_toml();
+    if config.is_none() && input.migrations.is_none() && input.schema.is_none() {
+        return run.report;
+    }
+
+    let migrations = run.migrations(config.as_ref());
+    let replay = crate::sql::replay::replay(backend, &run.report.sources, &migrations);
+    let schema_files = run.schema_files(config.as_ref(), backend);
+    run.report.analysed = !migrations.is_empty() || !schema_files.is_empty();
+    if !run.report.analysed {
+        return run.report;
+    }
+
+    let ctx = SchemaContext {
+        sources: &run.report.sources,
+        backend,
+        migrations: &migrations,
+        replay: &replay,
+        schema_files: &schema_files,
+    };
+    let mut diagnostics = Vec::new();
+    for rule in RULES {
+        // Only schema rules run here; code rules (a later `Check` variant) run elsewhere.
+        #[allow(irrefutable_let_patterns)]
+        let Check::Schema(check) = rule.check else {
+            continue;
+        };
+        let level = level_of(rule);
+        if level == Level::Allow {
+            continue;
+        }
+        let mut reporter = Reporter::new();
+        check(&ctx, &mut reporter);
+        diagnostics.extend(reporter.into_diagnostics().into_iter().map(|mut d| {
+            d.level = level;
+            d
+        }));
+    }
+    let sources = &run.report.sources;
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            (
+                sources.path(d.primary.span.file).to_path_buf(),
+                d.primary.span.range.start,
+                d.rule,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    run.report.diagnostics = diagnostics;
+    run.report
 }
+
+/// One analysis in progress: the input and the report being filled.
+struct Run<'a> {
+    input: &'a ProjectInput,
+    report: ProjectReport,
+}
+
+impl Run<'_> {
+    /// `path` as shown: relative to `display_root` where it lies inside, `..` resolved.
+    fn shown(&self, path: &Path) -> PathBuf {
+        let path = normalize(path);
+        let root = normalize(&self.input.display_root);
+        match path.strip_prefix(&root) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+            _ => path,
+        }
+    }
+
+    fn error(&mut self, path: &Path, message: String) {
+        let path = self.shown(path);
+        self.report.errors.push(ProjectError { path, message });
+    }
+
+    fn discover_error(&mut self, e: DiscoverError) {
+        let e = e.map_path(|p| self.shown(p));
+        self.report.errors.push(ProjectError {
+            path: e.path().to_path_buf(),
+            message: e.to_string(),
+        });
+    }
+
+    /// The diesel.toml in use, if any. A missing default diesel.toml is not an error (the
+    /// package may not use diesel); a missing `--diesel-toml` is.
+    fn diesel_toml(&mut self) -> Option<DieselToml> {
+        let (path, explicit) = match &self.input.diesel_toml {
+            Some(p) => (p.clone(), true),
+            None => (self.input.package_dir.join("diesel.toml"), false),
+        };
+        if !explicit && !path.is_file() {
+            return None;
+        }
+        match read_diesel_toml(&path) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                self.discover_error(e);
+                None
+            }
+        }
+    }
+
+    /// Discovers the migrations and loads each `up.sql` into the source map.
+    fn migrations(&mut self, config: Option<&DieselToml>) -> Vec<LoadedMigration> {
+        let dir = if let Some(dir) = &self.input.migrations {
+            dir.clone()
+        } else if let Some(dir) = config.and_then(|c| c.migrations_directory.clone()) {
+            dir
+        } else {
+            let start = config
+                .and_then(|c| c.path.parent())
+                .unwrap_or(&self.input.package_dir)
+                .to_path_buf();
+            match find_migrations_directory(&start, &self.input.display_root) {
+                Some(dir) => dir,
+                None => {
+                    let expected = start.join("migrations");
+                    let message = format!(
+                        "no migrations directory: `{}` does not exist and no \
+                         `[migrations_directory] dir` is set in diesel.toml",
+                        self.shown(&expected).display()
+                    );
+                    self.error(&expected, message);
+                    return Vec::new();
+                }
+            }
+        };
+        let discovered = match discover_migrations(&dir) {
+            Ok(d) => d,
+            Err(e) => {
+                self.discover_error(e);
+                return Vec::new();
+            }
+        };
+        for problem in discovered.problems {
+            let problem = problem.map_paths(|p| self.shown(p));
+            self.report.errors.push(ProjectError {
+                path: problem.path().to_path_buf(),
+                message: problem.to_string(),
+            });
+        }
+        let mut loaded = Vec::new();
+        for migration in discovered.migrations {
+            let up = migration.dir.join("up.sql");
+            let Some(text) = self.read_text(&up) else {
+                continue;
+            };
+            let shown = self.shown(&up);
+            let up_sql = self.report.sources.add(shown, text);
+            loaded.push(LoadedMigration { migration, up_sql });
+        }
+        loaded
+    }
+
+    /// Parses every schema file; each gets the print_schema section it belongs to.
+    fn schema_files(&mut self, config: Option<&DieselToml>, backend: Backend) -> Vec<SchemaFile> {
+        let sections: Vec<PrintSchema> = config.map(|c| c.print_schema.clone()).unwrap_or_default();
+        let mut wanted: Vec<(PathBuf, Option<PrintSchema>)> = Vec::new();
+        if let Some(path) = &self.input.schema {
+            let section = sections
+                .iter()
+                .find(|s| s.file.as_deref().map(normalize) == Some(normalize(path)))
+                .cloned();
+            wanted.push((path.clone(), section));
+        } else {
+            for section in sections {
+                let Some(file) = section.file.clone() else {
+                    continue;
+                };
+                if !wanted.iter().any(|(p, _)| normalize(p) == normalize(&file)) {
+                    wanted.push((file, Some(section)));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (path, section) in wanted {
+            let Some(text) = self.read_text(&path) else {
+                continue;
+            };
+            let shown = self.shown(&path);
+            let file = self.report.sources.add(shown.clone(), text);
+            let parsed = parse_schema_rs(SchemaRsInput {
+                file,
+                path: &shown,
+                text: self.report.sources.text(file),
+                default_schema: section.as_ref().and_then(|s| s.schema.as_deref()),
+                backend,
+            });
+            match parsed {
+                Ok(mut schema_file) => {
+                    schema_file.print_schema = section;
+                    out.push(schema_file);
+                }
+                Err(e) => self.report.errors.push(ProjectError {
+                    path: e.path.clone(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        out
+    }
+
+    /// A UTF-8 file's text, or an error naming it.
+    fn read_text(&mut self, path: &Path) -> Option<String> {
+        let shown = self.shown(path);
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Some(text),
+                Err(_) => {
+                    self.error(path, format!("`{}` is not valid UTF-8", shown.display()));
+                    None
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.error(path, format!("`{}` does not exist", shown.display()));
+                None
+            }
+            Err(e) => {
+                self.error(path, format!("cannot read `{}`: {e}", shown.display()));
+                None
+            }
+        }
+    }
+}
+
+/// `path` with `.` dropped and `..` applied lexically (no symlinks resolved).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

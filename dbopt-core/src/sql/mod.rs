@@ -2,6 +2,8 @@
 //! parsing, and replay into a [`Schema`].
 
 pub mod discover;
+mod keyword;
+mod location;
 pub mod naming;
 pub mod replay;
 pub mod split;
@@ -57,6 +59,14 @@ pub enum StatementKind {
         name: ObjectPath,
         new_name: String,
         if_exists: bool,
+    },
+    /// Rejected by the parser, but its leading keywords say it cannot change tables, columns
+    /// or indexes: `DO`, `CREATE [OR REPLACE] FUNCTION | PROCEDURE | [CONSTRAINT] TRIGGER |
+    /// EVENT [TRIGGER]`, `COMMENT ON`, `GRANT`, `REVOKE`, `REINDEX`, `PRAGMA`, `ALTER
+    /// SEQUENCE`, `CREATE STATISTICS`. Replay passes over it without a finding.
+    Neutral {
+        /// The leading keywords, upper case and single-spaced (`"CREATE TRIGGER"`).
+        keyword: &'static str,
     },
     /// Rejected by the parser and every keyword handler.
     Unparsed {

@@ -1,30 +1,256 @@
-//! Statement splitting. PLACEHOLDER: parses the whole file at once; replaced by the
-//! tokenizer-driven splitter (issue 2 §2 "SQL").
+//! Statement splitting: sqlparser's tokenizer cuts a file at its top-level `;` tokens and
+//! each statement is parsed on its own, so each gets its own byte range and one bad
+//! statement never hides the next.
+//!
+//! Strings, quoted identifiers, comments and dollar-quoted bodies are single tokens, so a
+//! `;` inside them never cuts. A `;` inside the `BEGIN .. END` body of a `CREATE FUNCTION |
+//! PROCEDURE | TRIGGER | EVENT` does not cut either (SQLite and MySQL triggers, PostgreSQL's
+//! `BEGIN ATOMIC`): the same heuristic as psql, which counts `BEGIN`/`CASE` against `END`
+//! outside parentheses.
+
+use std::ops::Range;
+
+use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
 use crate::model::Backend;
+use crate::sql::keyword::{self, is_word};
+use crate::sql::location::LocationIndex;
 use crate::sql::{SqlStatement, StatementKind};
 
-/// Splits `text` into statements with byte ranges and parses each one.
-pub fn split(text: &str, backend: Backend) -> Vec<SqlStatement> {
-    let dialect: Box<dyn sqlparser::dialect::Dialect> = match backend {
-        Backend::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
-        Backend::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
-        Backend::Mysql => Box::new(sqlparser::dialect::MySqlDialect {}),
-    };
-    match sqlparser::parser::Parser::parse_sql(&*dialect, text) {
-        Ok(stmts) => stmts
-            .into_iter()
-            .map(|s| SqlStatement {
-                range: 0..text.len(),
-                kind: StatementKind::Parsed(Box::new(s)),
-            })
-            .collect(),
-        Err(e) => vec![SqlStatement {
-            range: 0..text.len(),
-            kind: StatementKind::Unparsed {
-                message: e.to_string(),
-                offset: None,
-            },
-        }],
+/// sqlparser's dialect for `backend`.
+pub fn dialect(backend: Backend) -> Box<dyn Dialect> {
+    match backend {
+        Backend::Postgres => Box::new(PostgreSqlDialect {}),
+        Backend::Sqlite => Box::new(SQLiteDialect {}),
+        Backend::Mysql => Box::new(MySqlDialect {}),
     }
 }
+
+/// Splits `text` into statements with byte ranges and parses each one.
+///
+/// A statement the parser rejects becomes [`StatementKind::Unparsed`] (or a keyword-level
+/// reading) and splitting goes on. A tokenizer error (an unterminated string, quoted
+/// identifier, dollar quote or block comment) makes everything from the start of the
+/// statement holding it to the end of the file one `Unparsed` statement, as for PostgreSQL
+/// the rest of the file is inside the quote.
+pub fn split(text: &str, backend: Backend) -> Vec<SqlStatement> {
+    let dialect = dialect(backend);
+    let base = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let body = &text[base..];
+    let index = LocationIndex::new(body);
+    let offset = |loc: Location| index.offset(loc).map(|o| o + base);
+
+    let mut tokens = Vec::new();
+    let tokenized = Tokenizer::new(&*dialect, body).tokenize_with_location_into_buf(&mut tokens);
+    let ranges: Vec<Range<usize>> = tokens
+        .iter()
+        .map(|t| {
+            let start = offset(t.span.start).unwrap_or(base);
+            start..offset(t.span.end).unwrap_or(start).max(start)
+        })
+        .collect();
+
+    let (pieces, open) = cut(&tokens);
+    let mut statements: Vec<SqlStatement> = pieces
+        .iter()
+        .map(|piece| statement(&*dialect, &tokens, &ranges, piece, &offset))
+        .collect();
+    match tokenized {
+        Ok(()) => statements
+            .extend(open.map(|piece| statement(&*dialect, &tokens, &ranges, &piece, &offset))),
+        Err(err) => {
+            // The failing token starts where the last buffered one ends; point there (the
+            // opening quote) rather than at the end of the file where the tokenizer noticed.
+            let failing = ranges.last().map_or(base, |r| r.end);
+            let start = open.map_or(failing, |piece| ranges[piece.first].start);
+            let end = text.trim_end().len().max(start);
+            statements.push(SqlStatement {
+                range: start..end,
+                kind: StatementKind::Unparsed {
+                    message: err.message,
+                    offset: Some(failing),
+                },
+            });
+        }
+    }
+    statements
+}
+
+/// A statement's tokens: its first and last significant token and its closing `;`.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    first: usize,
+    last: usize,
+    semicolon: Option<usize>,
+}
+
+/// Cuts `tokens` at top-level `;`. Returns the closed statements and the unclosed last one.
+fn cut(tokens: &[TokenWithSpan]) -> (Vec<Piece>, Option<Piece>) {
+    let mut pieces = Vec::new();
+    let mut current: Option<Piece> = None;
+    let mut block = Block::default();
+    for (i, t) in tokens.iter().enumerate() {
+        match &t.token {
+            Token::Whitespace(_) => continue,
+            Token::SemiColon if block.depth == 0 => {
+                if let Some(mut piece) = current.take() {
+                    piece.semicolon = Some(i);
+                    pieces.push(piece);
+                }
+                block = Block::default();
+            }
+            token => {
+                let next = tokens[i + 1..]
+                    .iter()
+                    .map(|t| &t.token)
+                    .find(|t| !matches!(t, Token::Whitespace(_)));
+                block.note(token, next);
+                let first = current.map_or(i, |p| p.first);
+                current = Some(Piece {
+                    first,
+                    last: i,
+                    semicolon: None,
+                });
+            }
+        }
+    }
+    (pieces, current)
+}
+
+/// The number of tokens kept to recognise a routine head (`CREATE OR REPLACE CONSTRAINT
+/// TRIGGER`, MySQL's `CREATE DEFINER = `u`@`h` TRIGGER`).
+const HEAD_TOKENS: usize = 16;
+
+/// Tracks `BEGIN .. END` nesting inside the statement being cut.
+#[derive(Default)]
+struct Block {
+    head: Vec<Token>,
+    /// Whether the statement is a `CREATE FUNCTION | PROCEDURE | TRIGGER | EVENT`, decided
+    /// at its first `BEGIN`.
+    routine: Option<bool>,
+    parens: usize,
+    depth: usize,
+    /// The previous token was `END`: a `CASE` now closes (MySQL's `END CASE`), not opens.
+    after_end: bool,
+}
+
+impl Block {
+    fn note(&mut self, token: &Token, next: Option<&Token>) {
+        if self.head.len() < HEAD_TOKENS {
+            self.head.push(token.clone());
+        }
+        let after_end = std::mem::replace(&mut self.after_end, is_word(token, "end"));
+        match token {
+            Token::LParen => self.parens += 1,
+            Token::RParen => self.parens = self.parens.saturating_sub(1),
+            _ if self.parens > 0 => {}
+            _ if is_word(token, "begin") => {
+                let head = &self.head;
+                let routine = *self.routine.get_or_insert_with(|| {
+                    let refs: Vec<&Token> = head.iter().collect();
+                    keyword::routine_head(&refs).is_some()
+                });
+                if routine {
+                    self.depth += 1;
+                }
+            }
+            _ if is_word(token, "case") && self.depth > 0 && !after_end => self.depth += 1,
+            _ if is_word(token, "end") && self.depth > 0 => {
+                // MySQL's `END IF`, `END LOOP`, ... close blocks that were not counted.
+                let closes_uncounted = next.is_some_and(|n| {
+                    ["if", "loop", "while", "repeat"]
+                        .iter()
+                        .any(|w| is_word(n, w))
+                });
+                if !closes_uncounted {
+                    self.depth -= 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn statement(
+    dialect: &dyn Dialect,
+    tokens: &[TokenWithSpan],
+    ranges: &[Range<usize>],
+    piece: &Piece,
+    offset: &dyn Fn(Location) -> Option<usize>,
+) -> SqlStatement {
+    let own = &ranges[piece.first..=piece.last];
+    let start = own[0].start;
+    // Tokens of a `COPY .. FROM STDIN` payload come out of source order: take the furthest.
+    let end = own.iter().map(|r| r.end).max().unwrap_or(start);
+    let range = start..end;
+    let to = piece.semicolon.unwrap_or(piece.last);
+    let kind = match parse(dialect, tokens[piece.first..=to].to_vec()) {
+        Ok(statement) => StatementKind::Parsed(Box::new(statement)),
+        Err(err) => {
+            let significant: Vec<&Token> = tokens[piece.first..=piece.last]
+                .iter()
+                .map(|t| &t.token)
+                .filter(|t| !matches!(t, Token::Whitespace(_)))
+                .collect();
+            keyword::classify(&significant).unwrap_or_else(|| {
+                let (message, location) = parser_message(&err);
+                let offset = match location {
+                    // The only token past the range is the closing `;`: its end stands for it.
+                    Some(loc) => offset(loc).map(|o| o.min(range.end)),
+                    // Only the statement's tokens are parsed: EOF is its end.
+                    None if message.ends_with("found: EOF") => Some(range.end),
+                    None => None,
+                };
+                StatementKind::Unparsed {
+                    message: message.to_owned(),
+                    offset,
+                }
+            })
+        }
+    };
+    SqlStatement { range, kind }
+}
+
+/// Parses one statement's tokens (its closing `;` included, if any), requiring all of them
+/// to be consumed: sqlparser happily stops early (`DROP INDEX CONCURRENTLY foo` reads
+/// `CONCURRENTLY` as the name and leaves `foo`).
+fn parse(
+    dialect: &dyn Dialect,
+    tokens: Vec<TokenWithSpan>,
+) -> Result<sqlparser::ast::Statement, ParserError> {
+    let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
+    let statement = parser.parse_statement()?;
+    let _ = parser.consume_token(&Token::SemiColon);
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        return parser.expected("end of statement", next);
+    }
+    Ok(statement)
+}
+
+/// sqlparser's message without its " at Line: l, Column: c" suffix, and that location.
+fn parser_message(err: &ParserError) -> (&str, Option<Location>) {
+    let message = match err {
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => m.as_str(),
+        ParserError::RecursionLimitExceeded => "recursion limit exceeded",
+    };
+    let located = message.rfind(" at Line: ").and_then(|i| {
+        let (line, column) = message[i + " at Line: ".len()..].split_once(", Column: ")?;
+        let loc = Location::new(line.parse().ok()?, column.parse().ok()?);
+        Some((&message[..i], loc))
+    });
+    match located {
+        Some((message, loc)) => (message, Some(loc)),
+        None => (message, None),
+    }
+}
+
+#[cfg(test)]
+#[path = "split_tests.rs"]
+mod tests;

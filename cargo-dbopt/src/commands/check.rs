@@ -1,0 +1,272 @@
+//! `cargo dbopt check` (the default): analyse each selected package, render, decide the
+//! status.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use dbopt_core::config::{self, Config, LevelOverride, RuleLevels};
+use dbopt_core::diagnostic::Level;
+use dbopt_core::project::{self, ProjectInput, ProjectReport};
+
+use super::Status;
+use crate::cli::{CheckArgs, Format};
+use crate::error::CliError;
+use crate::render::PackageFindings;
+use crate::render::human::Human;
+use crate::render::json::Document;
+use crate::workspace::{self, SelectedPackage, Workspace};
+
+/// One analysed package.
+struct Outcome {
+    package: String,
+    levels: RuleLevels,
+    report: ProjectReport,
+}
+
+pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliError> {
+    let ws = workspace::load(&args.workspace)?;
+    let command_line = Config {
+        migrations: args.migrations.as_deref().map(absolute),
+        schema: args.schema.as_deref().map(absolute),
+        ..Config::default()
+    };
+    let paths_given =
+        args.migrations.is_some() || args.schema.is_some() || args.diesel_toml.is_some();
+    let mut outcomes = Vec::new();
+    for package in &ws.packages {
+        if !wanted(package, paths_given) {
+            continue;
+        }
+        outcomes.push(analyse(&ws, package, &command_line, args, overrides));
+    }
+    if outcomes.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no selected package of the workspace at {} depends on diesel; choose one with \
+             `-p SPEC` or name the migrations with `--migrations DIR`",
+            ws.root.display()
+        )));
+    }
+
+    match args.format {
+        Format::Human => {
+            let mut err = anstream::stderr().lock();
+            err.write_all(human_text(&ws.root, &outcomes).as_bytes())?;
+            err.flush()?;
+        }
+        Format::Json => {
+            let mut out = anstream::stdout().lock();
+            writeln!(out, "{}", json_text(&ws.root, &outcomes))?;
+            out.flush()?;
+        }
+    }
+    Ok(status(&outcomes))
+}
+
+/// 2 when nothing could be analysed in any package, else 1 when a finding is denied.
+fn status(outcomes: &[Outcome]) -> Status {
+    if !outcomes.iter().any(|o| o.report.analysed) {
+        Status::Failed
+    } else if outcomes
+        .iter()
+        .flat_map(|o| &o.report.diagnostics)
+        .any(|d| d.level == Level::Deny)
+    {
+        Status::Denied
+    } else {
+        Status::Clean
+    }
+}
+
+/// Packages named on the command line (or the current one) are always analysed; packages
+/// swept in by `--workspace` or the default members only when they use diesel or dbopt.
+fn wanted(package: &SelectedPackage, paths_given: bool) -> bool {
+    package.explicit || package.uses_diesel || package.config != Config::default() || paths_given
+}
+
+fn analyse(
+    ws: &Workspace,
+    package: &SelectedPackage,
+    command_line: &Config,
+    args: &CheckArgs,
+    overrides: &[LevelOverride],
+) -> Outcome {
+    let resolved = config::resolve(&ws.config, Some(&package.config), command_line, overrides);
+    let input = ProjectInput {
+        package_dir: package.dir.clone(),
+        display_root: ws.root.clone(),
+        package: package.name.clone(),
+        diesel_toml: args.diesel_toml.as_deref().map(absolute),
+        migrations: resolved.migrations.clone(),
+        schema: resolved.schema.clone(),
+        backend: resolved.backend.or(package.diesel_backend),
+    };
+    let levels = resolved.levels;
+    let report = project::analyze(&input, &|rule| levels.level(rule));
+    Outcome {
+        package: package.name.clone(),
+        levels,
+        report,
+    }
+}
+
+fn human_text(root: &Path, outcomes: &[Outcome]) -> String {
+    let analysed_any = outcomes.iter().any(|o| o.report.analysed);
+    let human = Human::new(true, root);
+    let mut text = String::new();
+    for o in outcomes {
+        // Errors of a package that was partly analysed, or that sits beside analysed ones,
+        // are warnings; they are errors when nothing at all could be analysed.
+        let error_level = if o.report.analysed || analysed_any {
+            Level::Warn
+        } else {
+            Level::Deny
+        };
+        text.push_str(&human.package(&findings(o), &o.report.errors, error_level));
+        if !o.report.analysed && o.report.errors.is_empty() {
+            let msg = format!(
+                "nothing to analyse in package `{}`: no diesel.toml, migrations or schema.rs found",
+                o.package
+            );
+            text.push_str(&human.message(error_level, &msg));
+            text.push('\n');
+        }
+    }
+    if !analysed_any {
+        let names: Vec<&str> = outcomes.iter().map(|o| o.package.as_str()).collect();
+        let msg = format!(
+            "could not analyse any selected package ({})",
+            names.join(", ")
+        );
+        text.push_str(&human.message(Level::Deny, &msg));
+        text.push('\n');
+    }
+    text
+}
+
+fn json_text(root: &Path, outcomes: &[Outcome]) -> String {
+    let mut doc = Document::new();
+    for o in outcomes {
+        doc.add_package(&findings(o), root);
+        for e in &o.report.errors {
+            doc.add_error(e, root);
+        }
+    }
+    doc.to_json()
+}
+
+fn findings(o: &Outcome) -> PackageFindings<'_> {
+    PackageFindings {
+        package: &o.package,
+        sources: &o.report.sources,
+        diagnostics: &o.report.diagnostics,
+        levels: &o.levels,
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixture;
+    use dbopt_core::project::ProjectError;
+
+    fn outcome(
+        package: &str,
+        analysed: bool,
+        diagnostics: Vec<dbopt_core::diagnostic::Diagnostic>,
+    ) -> Outcome {
+        let errors = if analysed && diagnostics.is_empty() {
+            vec![ProjectError {
+                path: format!("/ws/{package}/diesel.toml").into(),
+                message: format!("{package}/diesel.toml: `[print_schema] file` is not a string"),
+            }]
+        } else if !analysed {
+            vec![ProjectError {
+                path: format!("/ws/{package}").into(),
+                message: format!("no diesel.toml in /ws/{package}"),
+            }]
+        } else {
+            Vec::new()
+        };
+        Outcome {
+            package: package.to_owned(),
+            levels: fixture::levels(),
+            report: ProjectReport {
+                sources: fixture::sources(),
+                diagnostics,
+                errors,
+                analysed,
+            },
+        }
+    }
+
+    fn plain(text: String) -> String {
+        anstream::adapter::strip_str(&text).to_string()
+    }
+
+    #[test]
+    fn status_follows_deny_findings_and_analysis() {
+        let all = fixture::diagnostics();
+        let warn_only: Vec<_> = all
+            .iter()
+            .filter(|d| d.level == Level::Warn)
+            .cloned()
+            .collect();
+        assert_eq!(
+            status(&[outcome("blog", true, all.clone())]),
+            Status::Denied
+        );
+        assert_eq!(status(&[outcome("blog", true, warn_only)]), Status::Clean);
+        assert_eq!(status(&[outcome("blog", true, Vec::new())]), Status::Clean);
+        assert_eq!(
+            status(&[outcome("blog", false, Vec::new())]),
+            Status::Failed
+        );
+        assert_eq!(
+            status(&[
+                outcome("api", false, Vec::new()),
+                outcome("blog", true, all)
+            ]),
+            Status::Denied
+        );
+    }
+
+    #[test]
+    fn errors_are_warnings_beside_analysed_packages_and_errors_otherwise() {
+        let root = Path::new(fixture::ROOT);
+        let mixed = [
+            outcome("api", false, Vec::new()),
+            outcome("blog", true, Vec::new()),
+        ];
+        assert_eq!(
+            plain(human_text(root, &mixed)),
+            "warning: no diesel.toml in /ws/api\n\
+             warning: blog/diesel.toml: `[print_schema] file` is not a string\n"
+        );
+        let failed = [outcome("api", false, Vec::new())];
+        assert_eq!(
+            plain(human_text(root, &failed)),
+            "error: no diesel.toml in /ws/api\n\
+             error: could not analyse any selected package (api)\n"
+        );
+    }
+
+    #[test]
+    fn json_collects_every_package() {
+        let root = Path::new(fixture::ROOT);
+        let outcomes = [
+            outcome("api", false, Vec::new()),
+            outcome("blog", true, fixture::diagnostics()),
+        ];
+        let doc: serde_json::Value = serde_json::from_str(&json_text(root, &outcomes)).unwrap();
+        assert_eq!(doc["summary"], serde_json::json!({"deny": 2, "warn": 1}));
+        assert_eq!(doc["findings"][0]["package"], "blog");
+        assert_eq!(
+            doc["errors"],
+            serde_json::json!([{"path": "api", "message": "no diesel.toml in /ws/api"}])
+        );
+    }
+}

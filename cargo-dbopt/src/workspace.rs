@@ -1,0 +1,344 @@
+//! The workspace as `cargo metadata --no-deps` describes it, and cargo's package selection.
+
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::{Metadata, MetadataCommand, Package};
+use dbopt_core::config::Config;
+use dbopt_core::model::Backend;
+
+use crate::cli::WorkspaceArgs;
+use crate::error::CliError;
+
+/// The loaded workspace and the packages the command line selected.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    /// `[workspace.metadata.dbopt]`.
+    pub config: Config,
+    pub packages: Vec<SelectedPackage>,
+    /// Whether the selection is the package of the current manifest or `-p` (not the
+    /// workspace's default members or `--workspace`).
+    pub single_package_context: bool,
+}
+
+#[derive(Debug)]
+pub struct SelectedPackage {
+    pub name: String,
+    pub dir: PathBuf,
+    /// `[package.metadata.dbopt]`.
+    pub config: Config,
+    /// From the features of the package's `diesel` / `diesel-async` dependency.
+    pub diesel_backend: Option<Backend>,
+    /// Whether the package depends on `diesel` or `diesel-async` (dev-dependencies aside).
+    pub uses_diesel: bool,
+    /// Named by `-p` or the current package (as opposed to swept in by `--workspace` or the
+    /// default members).
+    pub explicit: bool,
+}
+
+/// Runs `cargo metadata --no-deps` and selects packages the way cargo does.
+pub fn load(args: &WorkspaceArgs) -> Result<Workspace, CliError> {
+    let metadata = metadata(args.manifest_path.as_deref())?;
+    let root = metadata.workspace_root.clone().into_std_path_buf();
+    let config = Config::from_metadata(
+        &metadata.workspace_metadata,
+        &root,
+        &format!(
+            "`[workspace.metadata.dbopt]` in {}",
+            root.join("Cargo.toml").display()
+        ),
+    )
+    .map_err(|e| CliError::Config(e.message))?;
+
+    let members = metadata.workspace_packages();
+    let (chosen, explicit): (Vec<&Package>, bool) = if args.workspace {
+        let excluded = if args.exclude.is_empty() {
+            Vec::new()
+        } else {
+            select_specs(&members, &args.exclude)?
+        };
+        let chosen = members
+            .iter()
+            .copied()
+            .filter(|p| !excluded.iter().any(|e| e.id == p.id))
+            .collect();
+        (chosen, false)
+    } else if !args.packages.is_empty() {
+        (select_specs(&members, &args.packages)?, true)
+    } else {
+        default_selection(&metadata, &members, args.manifest_path.as_deref())?
+    };
+
+    let packages = chosen
+        .into_iter()
+        .map(|p| selected(p, explicit))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Workspace {
+        root,
+        config,
+        packages,
+        single_package_context: explicit,
+    })
+}
+
+fn metadata(manifest_path: Option<&Path>) -> Result<Metadata, CliError> {
+    let mut cmd = MetadataCommand::new();
+    cmd.no_deps();
+    if let Some(path) = manifest_path {
+        cmd.manifest_path(path);
+    }
+    cmd.exec().map_err(|e| {
+        let shown = manifest_path.map_or_else(
+            || "the current directory".to_owned(),
+            |p| p.display().to_string(),
+        );
+        match e {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                CliError::Workspace(cargo_sentence(&stderr, manifest_path, &shown))
+            }
+            other => CliError::Workspace(format!(
+                "cannot read the workspace of {shown} with `cargo metadata`: {other}"
+            )),
+        }
+    })
+}
+
+/// cargo's own first error line, as one sentence naming the manifest: with the location
+/// cargo points at (` --> Cargo.toml:3:11`), or with the innermost `Caused by:` line.
+fn cargo_sentence(stderr: &str, manifest_path: Option<&Path>, shown: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let first = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or("`cargo metadata` failed");
+    let location = lines.iter().find_map(|l| {
+        let mut parts = l.strip_prefix("--> ")?.rsplitn(3, ':');
+        let column = parts.next()?.parse::<usize>().ok()?;
+        let line = parts.next()?.parse::<usize>().ok()?;
+        Some((parts.next()?, line, column))
+    });
+    if let Some((path, line, column)) = location {
+        let path = manifest_path.map_or_else(|| path.to_owned(), |p| p.display().to_string());
+        return format!("invalid manifest {path}: {first} (line {line}, column {column})");
+    }
+    let cause = stderr
+        .rsplit_once("Caused by:")
+        .and_then(|(_, c)| c.lines().map(str::trim).find(|l| !l.is_empty()));
+    let mut sentence = first.to_owned();
+    if manifest_path.is_some() && !sentence.contains(shown) {
+        sentence = format!("{shown}: {sentence}");
+    }
+    if let Some(cause) = cause {
+        sentence = format!("{sentence}: {cause}");
+    }
+    sentence
+}
+
+fn selected(package: &Package, explicit: bool) -> Result<SelectedPackage, CliError> {
+    let manifest = package.manifest_path.clone().into_std_path_buf();
+    let dir = manifest
+        .parent()
+        .map_or_else(|| manifest.clone(), Path::to_path_buf);
+    let config = Config::from_metadata(
+        &package.metadata,
+        &dir,
+        &format!("`[package.metadata.dbopt]` in {}", manifest.display()),
+    )
+    .map_err(|e| CliError::Config(e.message))?;
+    // A dev-dependency on diesel (test support) neither makes a package a Diesel project nor
+    // picks its backend when a normal dependency exists.
+    let diesel = |dev: bool| {
+        package.dependencies.iter().filter(move |d| {
+            (d.name == "diesel" || d.name == "diesel-async")
+                && (d.kind == cargo_metadata::DependencyKind::Development) == dev
+        })
+    };
+    let diesel_backend = backend_from_features(diesel(false).flat_map(|d| &d.features))
+        .or_else(|| backend_from_features(diesel(true).flat_map(|d| &d.features)));
+    Ok(SelectedPackage {
+        name: package.name.to_string(),
+        dir,
+        config,
+        diesel_backend,
+        uses_diesel: diesel(false).next().is_some(),
+        explicit,
+    })
+}
+
+/// The backend a diesel dependency's features enable; PostgreSQL first when several are on.
+fn backend_from_features<'a>(
+    features: impl Iterator<Item = &'a String> + Clone,
+) -> Option<Backend> {
+    [
+        (Backend::Postgres, ["postgres", "postgres_backend"]),
+        (Backend::Mysql, ["mysql", "mysql_backend"]),
+        (Backend::Sqlite, ["sqlite", "sqlite"]),
+    ]
+    .into_iter()
+    .find(|(_, names)| features.clone().any(|f| names.contains(&f.as_str())))
+    .map(|(backend, _)| backend)
+}
+
+/// `-p SPEC`: `name`, `name@version`, `name:version`, or a glob over names (`*`, `?`).
+fn select_specs<'m>(
+    members: &[&'m Package],
+    specs: &[String],
+) -> Result<Vec<&'m Package>, CliError> {
+    let mut chosen: Vec<&Package> = Vec::new();
+    for spec in specs {
+        let (name, version) = spec
+            .split_once('@')
+            .or_else(|| spec.split_once(':'))
+            .map_or((spec.as_str(), None), |(n, v)| (n, Some(v)));
+        let matching: Vec<&Package> = members
+            .iter()
+            .copied()
+            .filter(|p| {
+                glob_match(name, &p.name)
+                    && version.is_none_or(|v| p.version.to_string().starts_with(v))
+            })
+            .collect();
+        if matching.is_empty() {
+            let mut names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+            names.sort_unstable();
+            return Err(CliError::Usage(format!(
+                "package `{spec}` is not a member of the workspace; expected one of: {}",
+                names.join(", ")
+            )));
+        }
+        for p in matching {
+            if !chosen.iter().any(|c| c.id == p.id) {
+                chosen.push(p);
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+fn glob_match(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char], depth: usize) -> bool {
+        if depth > 256 {
+            return false;
+        }
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..], depth + 1)),
+            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..], depth + 1),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..], depth + 1),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    go(&p, &n, 0)
+}
+
+/// No `-p`/`--workspace`: the package whose manifest is the current one (the nearest
+/// Cargo.toml, or `--manifest-path`); at the workspace root, its default members.
+fn default_selection<'m>(
+    metadata: &'m Metadata,
+    members: &[&'m Package],
+    manifest_path: Option<&Path>,
+) -> Result<(Vec<&'m Package>, bool), CliError> {
+    let current = match manifest_path {
+        Some(p) => Some(absolute(p)),
+        None => std::env::current_dir().ok().and_then(|cwd| {
+            cwd.ancestors()
+                .map(|d| d.join("Cargo.toml"))
+                .find(|m| m.is_file())
+        }),
+    };
+    let root_manifest = metadata
+        .workspace_root
+        .join("Cargo.toml")
+        .into_std_path_buf();
+    if let Some(current) = current.as_deref().map(canonical)
+        && current != canonical(&root_manifest)
+        && let Some(p) = members
+            .iter()
+            .find(|p| canonical(p.manifest_path.as_std_path()) == current)
+    {
+        return Ok((vec![*p], true));
+    }
+    if metadata.workspace_default_members.is_available() {
+        let defaults: Vec<&Package> = members
+            .iter()
+            .copied()
+            .filter(|p| metadata.workspace_default_members.contains(&p.id))
+            .collect();
+        let single = defaults.len() == 1 && metadata.root_package().is_some();
+        return Ok((defaults, single));
+    }
+    Ok(match metadata.root_package() {
+        Some(root) => (vec![root], true),
+        None => (members.to_vec(), false),
+    })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("blog", "blog"));
+        assert!(glob_match("b*", "blog"));
+        assert!(glob_match("*-core", "dbopt-core"));
+        assert!(glob_match("bl?g", "blog"));
+        assert!(!glob_match("blo", "blog"));
+        assert!(!glob_match("*x*", "blog"));
+    }
+
+    #[test]
+    fn backend_follows_diesel_features() {
+        let f = |names: &[&str]| -> Vec<String> { names.iter().map(|s| s.to_string()).collect() };
+        let sqlite = f(&["sqlite", "returning_clauses_for_sqlite_3_35"]);
+        assert_eq!(backend_from_features(sqlite.iter()), Some(Backend::Sqlite));
+        let both = f(&["sqlite", "postgres"]);
+        assert_eq!(backend_from_features(both.iter()), Some(Backend::Postgres));
+        let mysql = f(&["mysql_backend"]);
+        assert_eq!(backend_from_features(mysql.iter()), Some(Backend::Mysql));
+        assert_eq!(backend_from_features(f(&["chrono"]).iter()), None);
+    }
+
+    #[test]
+    fn cargo_errors_with_a_location_become_one_sentence() {
+        let stderr = "error: invalid type: integer `1`, expected SemVer version\n \
+                      --> ../x/Cargo.toml:3:11\n  |\n3 | version = 1\n  |           ^\n";
+        assert_eq!(
+            cargo_sentence(stderr, Some(Path::new("/x/Cargo.toml")), "/x/Cargo.toml"),
+            "invalid manifest /x/Cargo.toml: invalid type: integer `1`, expected SemVer \
+             version (line 3, column 11)"
+        );
+        assert_eq!(
+            cargo_sentence(stderr, None, "the current directory"),
+            "invalid manifest ../x/Cargo.toml: invalid type: integer `1`, expected SemVer \
+             version (line 3, column 11)"
+        );
+    }
+
+    #[test]
+    fn cargo_errors_become_one_sentence() {
+        let stderr = "error: failed to parse manifest at `/tmp/x/Cargo.toml`\n\nCaused by:\n  \
+                      TOML parse error at line 1, column 5\n    |\n  1 | [package\n";
+        assert_eq!(
+            cargo_sentence(
+                stderr,
+                Some(Path::new("/tmp/x/Cargo.toml")),
+                "/tmp/x/Cargo.toml"
+            ),
+            "failed to parse manifest at `/tmp/x/Cargo.toml`: TOML parse error at line 1, column 5"
+        );
+    }
+}

@@ -1,0 +1,372 @@
+use std::cell::RefCell;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn write(path: &Path, text: impl AsRef<[u8]>) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn input(ws: &Path, pkg: &str) -> ProjectInput {
+    ProjectInput {
+        package_dir: ws.join(pkg),
+        display_root: ws.to_path_buf(),
+        package: "db".into(),
+        ..ProjectInput::default()
+    }
+}
+
+fn run(input: &ProjectInput) -> ProjectReport {
+    analyze(input, &|rule: &Rule| rule.default_level)
+}
+
+fn source_paths(report: &ProjectReport) -> Vec<PathBuf> {
+    report.sources.iter().map(|(_, f)| f.path.clone()).collect()
+}
+
+fn errors(report: &ProjectReport) -> Vec<(String, String)> {
+    report
+        .errors
+        .iter()
+        .map(|e| (e.path.display().to_string(), e.message.clone()))
+        .collect()
+}
+
+const SCHEMA: &str = "diesel::table! {\n    users (id) {\n        id -> Int4,\n    }\n}\n";
+
+#[test]
+fn a_package_without_diesel_is_not_analysed_and_not_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("pkg")).unwrap();
+    fs::create_dir(tmp.path().join("pkg/migrations")).unwrap();
+    let report = run(&input(tmp.path(), "pkg"));
+    assert!(!report.analysed);
+    assert_eq!(report.errors, vec![]);
+    assert_eq!(source_paths(&report), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn a_workspace_package_with_named_sections_and_a_shared_migrations_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("crates/db/diesel.toml"),
+        r#"
+[print_schema.main]
+file = "src/schema.rs"
+
+[print_schema.audit]
+file = "src/audit.rs"
+schema = "audit"
+
+[migrations_directory]
+dir = "../../db/migrations"
+"#,
+    );
+    write(&ws.join("crates/db/src/schema.rs"), SCHEMA);
+    write(
+        &ws.join("crates/db/src/audit.rs"),
+        "diesel::table! { events { id -> Int8, } }\n",
+    );
+    let m = ws.join("db/migrations");
+    write(
+        &m.join("2017-08-31-230457_b/up.sql"),
+        "CREATE TABLE b (id INT);",
+    );
+    write(
+        &m.join("20170102131034_a/up.sql"),
+        "CREATE TABLE a (id INT);",
+    );
+    write(&m.join("20180101000000_bad/up.sql"), b"SELECT '\xff';");
+    write(&m.join("20190101000000_no_up/down.sql"), "");
+    write(
+        &m.join("00000000000000_diesel_initial_setup/up.sql"),
+        "CREATE FUNCTION x() RETURNS void AS $$ $$ LANGUAGE sql;",
+    );
+    let report = run(&input(ws, "crates/db"));
+    assert!(report.analysed);
+    assert_eq!(
+        source_paths(&report),
+        vec![
+            PathBuf::from("db/migrations/00000000000000_diesel_initial_setup/up.sql"),
+            PathBuf::from("db/migrations/20170102131034_a/up.sql"),
+            PathBuf::from("db/migrations/2017-08-31-230457_b/up.sql"),
+            // [print_schema.audit] sorts before [print_schema.main]
+            PathBuf::from("crates/db/src/audit.rs"),
+            PathBuf::from("crates/db/src/schema.rs"),
+        ]
+    );
+    assert_eq!(
+        report.sources.text(crate::source::FileId(1)),
+        "CREATE TABLE a (id INT);"
+    );
+    assert_eq!(
+        errors(&report),
+        vec![
+            (
+                "db/migrations/20190101000000_no_up".to_owned(),
+                "`db/migrations/20190101000000_no_up` holds no up.sql, so it is not a migration \
+                 (diesel stops with \"unknown migration format\" on it)"
+                    .to_owned()
+            ),
+            (
+                "db/migrations/20180101000000_bad/up.sql".to_owned(),
+                "`db/migrations/20180101000000_bad/up.sql` is not valid UTF-8".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(report.diagnostics, vec![]);
+}
+
+#[test]
+fn overrides_win_over_diesel_toml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("pkg/diesel.toml"),
+        "[print_schema]\nfile = \"src/schema.rs\"\nschema = \"tenant\"\n\n[migrations_directory]\ndir = \"migrations\"\n",
+    );
+    write(&ws.join("pkg/src/schema.rs"), "this is not rust");
+    write(
+        &ws.join("pkg/migrations/20200101000000_x/up.sql"),
+        "SELECT 1;",
+    );
+    write(&ws.join("pkg/src/other_schema.rs"), SCHEMA);
+    write(
+        &ws.join("pkg/migrations/postgres/20200101000000_y/up.sql"),
+        "SELECT 2;",
+    );
+    let report = run(&ProjectInput {
+        migrations: Some(ws.join("pkg/migrations/postgres")),
+        schema: Some(ws.join("pkg/src/other_schema.rs")),
+        ..input(ws, "pkg")
+    });
+    assert!(report.analysed);
+    assert_eq!(report.errors, vec![]);
+    assert_eq!(
+        source_paths(&report),
+        vec![
+            PathBuf::from("pkg/migrations/postgres/20200101000000_y/up.sql"),
+            PathBuf::from("pkg/src/other_schema.rs"),
+        ]
+    );
+}
+
+#[test]
+fn default_migrations_folder_next_to_diesel_toml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("pkg/diesel.toml"),
+        "[print_schema]\nfile = \"src/schema.rs\"\n",
+    );
+    write(&ws.join("pkg/src/schema.rs"), SCHEMA);
+    write(
+        &ws.join("pkg/migrations/20200101000000_x/up.sql"),
+        "SELECT 1;",
+    );
+    // the workspace-level folder is only the fallback
+    write(&ws.join("migrations/20200101000000_ws/up.sql"), "SELECT 1;");
+    let report = run(&input(ws, "pkg"));
+    assert_eq!(report.errors, vec![]);
+    assert_eq!(
+        source_paths(&report),
+        vec![
+            PathBuf::from("pkg/migrations/20200101000000_x/up.sql"),
+            PathBuf::from("pkg/src/schema.rs"),
+        ]
+    );
+    fs::remove_dir_all(ws.join("pkg/migrations")).unwrap();
+    let report = run(&input(ws, "pkg"));
+    assert_eq!(
+        source_paths(&report)[0],
+        PathBuf::from("migrations/20200101000000_ws/up.sql")
+    );
+}
+
+#[test]
+fn a_broken_diesel_toml_is_an_error_and_nothing_is_analysed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(&ws.join("pkg/diesel.toml"), "[print_schema\nfile = 1\n");
+    write(
+        &ws.join("pkg/migrations/20200101000000_x/up.sql"),
+        "SELECT 1;",
+    );
+    let report = run(&input(ws, "pkg"));
+    assert!(!report.analysed);
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "pkg/diesel.toml".to_owned(),
+            "invalid `pkg/diesel.toml` at line 1, column 14: unclosed table, expected `]`"
+                .to_owned()
+        )]
+    );
+    // an explicit migrations folder is still analysed
+    let report = run(&ProjectInput {
+        migrations: Some(ws.join("pkg/migrations")),
+        ..input(ws, "pkg")
+    });
+    assert!(report.analysed);
+    assert_eq!(report.errors.len(), 1);
+}
+
+#[test]
+fn a_missing_explicit_diesel_toml_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    fs::create_dir(ws.join("pkg")).unwrap();
+    let report = run(&ProjectInput {
+        diesel_toml: Some(ws.join("pkg/config/diesel.toml")),
+        ..input(ws, "pkg")
+    });
+    assert!(!report.analysed);
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "pkg/config/diesel.toml".to_owned(),
+            "cannot read `pkg/config/diesel.toml`: No such file or directory (os error 2)"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
+fn schema_errors_name_the_file_and_the_rest_is_analysed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("pkg/diesel.toml"),
+        "[print_schema.a]\nfile = \"src/a.rs\"\n[print_schema.b]\nfile = \"src/b.rs\"\n",
+    );
+    write(
+        &ws.join("pkg/src/a.rs"),
+        "diesel::table! {\n    users { id => Int4 }\n}\n",
+    );
+    write(
+        &ws.join("pkg/migrations/20200101000000_x/up.sql"),
+        "SELECT 1;",
+    );
+    let report = run(&input(ws, "pkg"));
+    assert!(report.analysed);
+    assert_eq!(
+        errors(&report),
+        vec![
+            (
+                "pkg/src/a.rs".to_owned(),
+                "cannot parse `pkg/src/a.rs` at line 2, column 16: expected `->`".to_owned()
+            ),
+            (
+                "pkg/src/b.rs".to_owned(),
+                "`pkg/src/b.rs` does not exist".to_owned()
+            ),
+        ]
+    );
+    // the file that failed to parse is still loaded (the CLI can show it)
+    assert_eq!(
+        source_paths(&report),
+        vec![
+            PathBuf::from("pkg/migrations/20200101000000_x/up.sql"),
+            PathBuf::from("pkg/src/a.rs"),
+        ]
+    );
+}
+
+#[test]
+fn no_migrations_folder_anywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("pkg/diesel.toml"),
+        "[print_schema]\nfile = \"src/schema.rs\"\n",
+    );
+    write(&ws.join("pkg/src/schema.rs"), SCHEMA);
+    let report = run(&input(ws, "pkg"));
+    assert!(report.analysed, "schema.rs alone is analysed");
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "pkg/migrations".to_owned(),
+            "no migrations directory: `pkg/migrations` does not exist and no \
+             `[migrations_directory] dir` is set in diesel.toml"
+                .to_owned()
+        )]
+    );
+    let report = run(&ProjectInput {
+        migrations: Some(ws.join("pkg/db")),
+        ..input(ws, "pkg")
+    });
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "pkg/db".to_owned(),
+            "migrations directory `pkg/db` does not exist".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn empty_migrations_and_no_schema_is_not_analysed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(&ws.join("pkg/diesel.toml"), "[print_schema]\n");
+    fs::create_dir(ws.join("pkg/migrations")).unwrap();
+    let report = run(&input(ws, "pkg"));
+    assert!(!report.analysed);
+    assert_eq!(report.errors, vec![]);
+}
+
+#[test]
+fn every_rule_is_asked_for_its_level() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("pkg/migrations/20200101000000_x/up.sql"),
+        "SELECT 1;",
+    );
+    let asked = RefCell::new(Vec::new());
+    let report = analyze(
+        &ProjectInput {
+            migrations: Some(ws.join("pkg/migrations")),
+            ..input(ws, "pkg")
+        },
+        &|rule: &Rule| {
+            asked.borrow_mut().push(rule.name);
+            Level::Allow
+        },
+    );
+    assert!(report.analysed);
+    let expected: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    assert_eq!(asked.into_inner(), expected);
+}
+
+#[test]
+fn paths_outside_the_display_root_stay_absolute() {
+    let tmp = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    write(
+        &elsewhere.path().join("m/20200101000000_x/up.sql"),
+        "SELECT 1;",
+    );
+    fs::create_dir(tmp.path().join("pkg")).unwrap();
+    let report = run(&ProjectInput {
+        migrations: Some(elsewhere.path().join("m")),
+        ..input(tmp.path(), "pkg")
+    });
+    assert_eq!(
+        source_paths(&report),
+        vec![elsewhere.path().join("m/20200101000000_x/up.sql")]
+    );
+}
+
+#[test]
+fn normalize_is_lexical() {
+    assert_eq!(
+        normalize(Path::new("/a/b/../c/./d")),
+        PathBuf::from("/a/c/d")
+    );
+    assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+}

@@ -1,1 +1,0 @@
-//! diesel.toml and migration discovery. PLACEHOLDER: replaced by the real discovery.

@@ -1,0 +1,193 @@
+//! Migration folders, listed and ordered exactly as diesel_migrations 2.3 does
+//! (`migrations_internals::{migrations_directories, valid_sql_migration_directory,
+//! version_from_string}` and `MigrationHarness::pending_migrations`):
+//!
+//! * every entry of the folder whose name does not start with `.` and that is not a regular
+//!   file (checked without following symlinks, so a symlink to a folder counts);
+//! * it is a migration when listing it (symlinks followed) shows an entry named `up.sql`;
+//!   anything else makes diesel stop with "unknown migration format", which is reported
+//!   here as a [`DiscoverProblem`] and the entry skipped;
+//! * the version is the name before the first `_` with every `-` removed, and migrations
+//!   run sorted by that string (so `2017-08-31-230457_x` -> `20170831230457` sorts among
+//!   `20170102131034_y`, which a sort by folder name gets wrong);
+//! * `00000000000000_diesel_initial_setup` is an ordinary migration that sorts first;
+//! * `metadata.toml`: missing or unreadable -> `run_in_transaction = true`; present and
+//!   valid -> its `run_in_transaction`, which **defaults to `false`** when the key is
+//!   absent (diesel's `#[serde(default)] run_in_transaction: bool`).
+//!
+//! Only the folder's direct entries are read, never recursively, so symlink loops cannot
+//! make discovery loop; a looping symlink entry is simply unreadable.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use super::{DiscoverError, DiscoverProblem};
+use crate::sql::Migration;
+
+/// The migrations of a folder in diesel's order, and what was skipped on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovered {
+    pub migrations: Vec<Migration>,
+    pub problems: Vec<DiscoverProblem>,
+}
+
+/// Lists the migrations of `dir` in the order diesel applies them.
+pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
+    let entries = fs::read_dir(dir).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => DiscoverError::MigrationsDirNotFound {
+            path: dir.to_path_buf(),
+        },
+        ErrorKind::NotADirectory => DiscoverError::MigrationsDirNotADirectory {
+            path: dir.to_path_buf(),
+        },
+        _ => DiscoverError::Read {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        },
+    })?;
+    let mut out = Discovered::default();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.problems.push(DiscoverProblem::Unreadable {
+                    path: dir.to_path_buf(),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let file_name = entry.file_name();
+        let lossy = file_name.to_string_lossy().into_owned();
+        if lossy.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        match entry.metadata() {
+            Ok(meta) if meta.is_file() => continue,
+            Ok(_) => {}
+            Err(e) => {
+                out.problems.push(DiscoverProblem::Unreadable {
+                    path,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        }
+        match holds_up_sql(&path) {
+            Ok(true) => {}
+            Ok(false) => {
+                out.problems.push(DiscoverProblem::NoUpSql { path });
+                continue;
+            }
+            Err(e) if e.kind() == ErrorKind::NotADirectory => {
+                out.problems.push(DiscoverProblem::NotAFolder { path });
+                continue;
+            }
+            Err(e) => {
+                out.problems.push(DiscoverProblem::Unreadable {
+                    path,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        }
+        if file_name.to_str().is_none() {
+            out.problems.push(DiscoverProblem::NonUtf8Name {
+                path: path.clone(),
+                lossy: lossy.clone(),
+            });
+        }
+        let (run_in_transaction, problem) = read_metadata(&path.join("metadata.toml"));
+        out.problems.extend(problem);
+        out.migrations.push(Migration {
+            version: version_of(&lossy),
+            name: lossy,
+            dir: path,
+            run_in_transaction,
+        });
+    }
+    // diesel sorts by version alone (unstable, after a HashMap); the name breaks ties here
+    // so the order is deterministic.
+    out.migrations
+        .sort_by(|a, b| a.version.cmp(&b.version).then_with(|| a.name.cmp(&b.name)));
+    for pair in out.migrations.windows(2) {
+        if pair[0].version == pair[1].version {
+            out.problems.push(DiscoverProblem::DuplicateVersion {
+                path: pair[1].dir.clone(),
+                other: pair[0].dir.clone(),
+                version: pair[1].version.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// diesel's `version_from_string`: the name before the first `_`, without `-`.
+pub fn version_of(name: &str) -> String {
+    name.split('_').next().unwrap_or(name).replace('-', "")
+}
+
+/// diesel's `valid_sql_migration_directory`: a non-hidden entry named `up.sql`.
+fn holds_up_sql(path: &Path) -> std::io::Result<bool> {
+    let mut found = false;
+    for entry in fs::read_dir(path)? {
+        if entry?.file_name() == OsStr::new("up.sql") {
+            found = true;
+        }
+    }
+    Ok(found)
+}
+
+/// diesel's `TomlMetadata`: unknown keys ignored, `run_in_transaction` defaulting to `false`
+/// inside a file that exists.
+#[derive(serde::Deserialize)]
+struct MetadataToml {
+    #[serde(default)]
+    run_in_transaction: bool,
+}
+
+/// `run_in_transaction` for one migration, and a problem when diesel would silently ignore
+/// a broken metadata.toml.
+fn read_metadata(path: &Path) -> (bool, Option<DiscoverProblem>) {
+    let bad = |message: String| {
+        Some(DiscoverProblem::BadMetadata {
+            path: path.to_path_buf(),
+            message,
+        })
+    };
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => return (true, None),
+        Err(e) => return (true, bad(e.to_string())),
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return (true, bad("not valid UTF-8".to_owned()));
+    };
+    match toml::from_str::<MetadataToml>(&text) {
+        Ok(meta) => (meta.run_in_transaction, None),
+        Err(e) => (true, bad(e.message().trim_end().replace('\n', "; "))),
+    }
+}
+
+/// diesel_cli's default when neither the command line nor diesel.toml names a folder: the
+/// first `migrations` folder found in `start` or one of its parents (diesel's
+/// `search_for_migrations_directory`, started at the project root). The search stops at
+/// `stop` (the workspace root) when `start` lies inside it, so an unrelated folder above
+/// the workspace is never picked up; otherwise only `start` is looked at.
+pub fn find_migrations_directory(start: &Path, stop: &Path) -> Option<PathBuf> {
+    let bounded = start.starts_with(stop);
+    let mut dir = start;
+    loop {
+        let candidate = dir.join("migrations");
+        if candidate.is_dir() {
+            return Some(candidate);
+        }
+        if !bounded || dir == stop {
+            return None;
+        }
+        dir = dir.parent()?;
+    }
+}

@@ -1,0 +1,73 @@
+//! `cargo xtask bench-migrations`: whole-process time and peak memory of `cargo dbopt` on
+//! generated packages. Uses `/usr/bin/time -f '%e %M'` for wall time and peak RSS.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::gen_migrations;
+
+const RUNS: usize = 5;
+
+pub fn run(sizes: &[usize]) -> Result<(), String> {
+    let root = workspace_root();
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "-p", "cargo-dbopt"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("release build of cargo-dbopt failed".into());
+    }
+    let bin = root.join("target/release/cargo-dbopt");
+    println!("| migrations | tables | foreign keys | findings | median wall (s) | peak RSS (MB) |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for &n in sizes {
+        let dir = root.join(format!("target/bench/migrations-{n}"));
+        gen_migrations::write_package(&dir, n).map_err(|e| format!("generate {n}: {e}"))?;
+        let mut walls = Vec::new();
+        let mut peak_kb = 0u64;
+        let mut findings = 0;
+        for _ in 0..RUNS {
+            let (wall, kb, count) = measure(&bin, &dir)?;
+            walls.push(wall);
+            peak_kb = peak_kb.max(kb);
+            findings = count;
+        }
+        walls.sort_by(f64::total_cmp);
+        let tables = (n / 4).max(2);
+        println!(
+            "| {n} | {tables} | {} | {findings} | {:.3} | {:.1} |",
+            2 * (tables - 1),
+            walls[RUNS / 2],
+            peak_kb as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+fn measure(bin: &Path, dir: &Path) -> Result<(f64, u64, usize), String> {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%e %M"])
+        .arg(bin)
+        .args(["dbopt", "check", "--format", "json", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .output()
+        .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    let mut parts = last.split_whitespace();
+    let wall = parts.next().and_then(|s| s.parse().ok());
+    let kb = parts.next().and_then(|s| s.parse().ok());
+    let (Some(wall), Some(kb)) = (wall, kb) else {
+        return Err(format!("unexpected output of /usr/bin/time: {stderr}"));
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let findings = stdout.matches("\"rule\":").count();
+    Ok((wall, kb, findings))
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}

@@ -1,0 +1,41 @@
+//! `cargo xtask <chore>`: repository chores that are code, not shell.
+//!
+//! * `gen-migrations N DIR` writes a synthetic Diesel package with N migrations
+//!   (N/4 tables, about two foreign keys per table, every other one indexed).
+//! * `bench-migrations [N..]` generates packages (default 2000 and 10000 migrations) under
+//!   `target/bench/`, runs the release `cargo-dbopt` on each five times through
+//!   `/usr/bin/time`, and prints a Markdown table (median wall time, peak RSS).
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line chore tool prints
+
+mod bench;
+mod gen_migrations;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("gen-migrations") => match (args.get(1).and_then(|n| n.parse().ok()), args.get(2)) {
+            (Some(n), Some(dir)) => gen_migrations::write_package(&PathBuf::from(dir), n)
+                .map_err(|e| format!("cannot write {dir}: {e}")),
+            _ => Err("usage: cargo xtask gen-migrations N DIR".to_owned()),
+        },
+        Some("bench-migrations") => {
+            let sizes: Result<Vec<usize>, _> = args[1..].iter().map(|s| s.parse()).collect();
+            match sizes {
+                Ok(s) if s.is_empty() => bench::run(&[2_000, 10_000]),
+                Ok(s) => bench::run(&s),
+                Err(e) => Err(format!("sizes must be numbers: {e}")),
+            }
+        }
+        _ => Err("usage: cargo xtask (gen-migrations N DIR | bench-migrations [N..])".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
