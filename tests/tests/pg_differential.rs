@@ -183,30 +183,40 @@ fn fk_without_index_line(table: &str, constraint: &str, columns: &[&str]) -> Str
     )
 }
 
-fn index_line(
-    table: &str,
-    name: &str,
-    method: &str,
+/// One index as both sides describe it.
+struct IndexFacts<'a> {
+    table: &'a str,
+    name: &'a str,
+    method: &'a str,
     unique: bool,
-    keys: &[String],
-    include: &[String],
+    /// Plain columns, or [`EXPR`] for an expression.
+    keys: Vec<String>,
+    include: &'a [String],
     partial: bool,
-    constraint: &str,
+    /// `primary key`, `unique constraint`, ... or empty for a plain `CREATE INDEX`.
+    constraint: &'a str,
     valid: bool,
-) -> String {
-    format!(
-        "index {table} {name}: {method}{} keys ({}) include ({}){}{}{}",
-        if unique { " unique" } else { "" },
-        keys.join(", "),
-        include.join(", "),
-        if partial { " partial" } else { "" },
-        if constraint.is_empty() {
-            String::new()
-        } else {
-            format!(" backs {constraint}")
-        },
-        if valid { "" } else { " invalid" },
-    )
+}
+
+impl IndexFacts<'_> {
+    fn line(&self) -> String {
+        format!(
+            "index {} {}: {}{} keys ({}) include ({}){}{}{}",
+            self.table,
+            self.name,
+            self.method,
+            if self.unique { " unique" } else { "" },
+            self.keys.join(", "),
+            self.include.join(", "),
+            if self.partial { " partial" } else { "" },
+            if self.constraint.is_empty() {
+                String::new()
+            } else {
+                format!(" backs {}", self.constraint)
+            },
+            if self.valid { "" } else { " invalid" },
+        )
+    }
 }
 
 /// The marker for an expression key; the expression's text is not compared.
@@ -285,20 +295,18 @@ impl Lines {
                     IndexKind::UniqueConstraint => "unique constraint",
                     IndexKind::ForeignKey => "foreign key",
                 };
-                out.push(
-                    "indexes",
-                    index_line(
-                        &t,
-                        &index.name,
-                        &index.method,
-                        index.unique,
-                        &keys,
-                        &index.include,
-                        index.predicate.is_some(),
-                        constraint,
-                        index.valid,
-                    ),
-                );
+                let facts = IndexFacts {
+                    table: &t,
+                    name: &index.name,
+                    method: &index.method,
+                    unique: index.unique,
+                    keys,
+                    include: &index.include,
+                    partial: index.predicate.is_some(),
+                    constraint,
+                    valid: index.valid,
+                };
+                out.push("indexes", facts.line());
             }
         }
         for line in fk_without_index {
@@ -496,20 +504,18 @@ fn read_catalog(db: &TestDatabase) -> Lines {
         let include: Vec<String> = columns.iter().skip(key_count).map(shown).collect();
         let constraint: String = row.get(8);
         let definition: String = row.get(9);
-        out.push(
-            "indexes",
-            index_line(
-                &table,
-                &name,
-                row.get(2),
-                row.get(3),
-                &keys,
-                &include,
-                row.get(6),
-                &constraint,
-                row.get(7),
-            ),
-        );
+        let facts = IndexFacts {
+            table: &table,
+            name: &name,
+            method: row.get(2),
+            unique: row.get(3),
+            keys,
+            include: &include,
+            partial: row.get(6),
+            constraint: &constraint,
+            valid: row.get(7),
+        };
+        out.push("indexes", facts.line());
         out.notes.push(format!("{definition};"));
     }
 
@@ -546,4 +552,180 @@ fn read_catalog(db: &TestDatabase) -> Lines {
         );
     }
     out.sort()
+}
+
+/// The comparison itself: a schema built by hand to match a few statements must render to
+/// exactly the lines pg_catalog gives for them, and `fk_without_index` must agree with the
+/// SQL form of DESIGN.md §2. Keeps the differential test honest while the replay changes.
+#[test]
+fn comparison_agrees_with_postgresql_on_a_hand_built_schema() {
+    let Some(server) = server_url("comparison_agrees_with_postgresql_on_a_hand_built_schema")
+    else {
+        return;
+    };
+    let db = TestDatabase::create(&server, "pg_diff_self")
+        .unwrap_or_else(|e| panic!("cannot create a test database on {server}: {e}"));
+    let sql = "
+        CREATE SCHEMA audit;
+        CREATE TABLE users (id SERIAL PRIMARY KEY, email TEXT NOT NULL UNIQUE);
+        CREATE TABLE posts (
+            id SERIAL PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users,
+            title TEXT
+        );
+        CREATE INDEX posts_title_idx ON posts (lower(title), user_id) INCLUDE (id)
+            WHERE title IS NOT NULL;
+        CREATE TABLE audit.events (
+            post_id INTEGER,
+            tag INTEGER,
+            FOREIGN KEY (post_id) REFERENCES posts (id) NOT VALID
+        );
+        CREATE INDEX ON audit.events USING hash (post_id);
+    ";
+    db.connect()
+        .and_then(|mut c| c.batch_execute(sql))
+        .unwrap_or_else(|e| panic!("cannot set up {}: {e}", db.name()));
+    let truth = read_catalog(&db);
+
+    let mut sources = SourceMap::new();
+    let file = sources.add("hand_built.sql", sql);
+    let replay = Replay {
+        schema: hand_built::schema(file),
+        ..Replay::default()
+    };
+    let ours = Lines::from_replay(
+        &replay.schema,
+        fk_without_index_findings(&sources, &[], &replay),
+    );
+    let diff = truth.diff(&ours);
+    assert!(diff.is_empty(), "the two renderings differ:\n{diff}");
+    assert_eq!(
+        truth.by_kind["fk_without_index"],
+        ["fk_without_index public.posts posts_user_id_fkey (user_id)"]
+    );
+}
+
+/// The schema of the statements in the test above, written out as replay should build it.
+mod hand_built {
+    use dbopt_core::model::{
+        Column, ForeignKey, Index, IndexKey, IndexKind, Origin, QualName, Schema, Table,
+    };
+    use dbopt_core::source::{FileId, Span};
+
+    fn origin(file: FileId) -> Origin {
+        Origin {
+            span: Span::new(file, 0..0),
+            migration: Some(0),
+        }
+    }
+
+    fn columns(file: FileId, spec: &[(&str, bool)]) -> Vec<Column> {
+        spec.iter()
+            .map(|&(name, nullable)| Column {
+                name: name.to_owned(),
+                sql_type: "integer".to_owned(),
+                nullable,
+                origin: origin(file),
+            })
+            .collect()
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn index(file: FileId, name: &str, kind: IndexKind, keys: Vec<IndexKey>) -> Index {
+        Index {
+            name: name.to_owned(),
+            unique: kind != IndexKind::Explicit,
+            method: "btree".to_owned(),
+            keys,
+            include: vec![],
+            predicate: None,
+            kind,
+            valid: true,
+            origin: origin(file),
+        }
+    }
+
+    pub fn schema(file: FileId) -> Schema {
+        let col = |c: &str| IndexKey::Column(c.to_owned());
+        let users = Table {
+            name: QualName::new("public", "users"),
+            columns: columns(file, &[("id", false), ("email", false)]),
+            primary_key: strings(&["id"]),
+            foreign_keys: vec![],
+            indexes: vec![
+                index(file, "users_pkey", IndexKind::PrimaryKey, vec![col("id")]),
+                index(
+                    file,
+                    "users_email_key",
+                    IndexKind::UniqueConstraint,
+                    vec![col("email")],
+                ),
+            ],
+            origin: origin(file),
+        };
+        let posts = Table {
+            name: QualName::new("public", "posts"),
+            columns: columns(file, &[("id", false), ("user_id", false), ("title", true)]),
+            primary_key: strings(&["id"]),
+            foreign_keys: vec![ForeignKey {
+                name: "posts_user_id_fkey".to_owned(),
+                columns: strings(&["user_id"]),
+                referenced_table: QualName::new("public", "users"),
+                referenced_columns: strings(&["id"]),
+                validated: true,
+                origin: origin(file),
+            }],
+            indexes: vec![
+                index(file, "posts_pkey", IndexKind::PrimaryKey, vec![col("id")]),
+                Index {
+                    include: strings(&["id"]),
+                    predicate: Some("title IS NOT NULL".to_owned()),
+                    ..index(
+                        file,
+                        "posts_title_idx",
+                        IndexKind::Explicit,
+                        vec![
+                            IndexKey::Expression("lower(title)".to_owned()),
+                            col("user_id"),
+                        ],
+                    )
+                },
+            ],
+            origin: origin(file),
+        };
+        let events = Table {
+            name: QualName::new("audit", "events"),
+            columns: columns(file, &[("post_id", true), ("tag", true)]),
+            primary_key: vec![],
+            foreign_keys: vec![ForeignKey {
+                name: "events_post_id_fkey".to_owned(),
+                columns: strings(&["post_id"]),
+                referenced_table: QualName::new("public", "posts"),
+                referenced_columns: strings(&["id"]),
+                // NOT VALID inside CREATE TABLE is ignored: PostgreSQL validates at once.
+                validated: true,
+                origin: origin(file),
+            }],
+            indexes: vec![Index {
+                method: "hash".to_owned(),
+                ..index(
+                    file,
+                    "events_post_id_idx",
+                    IndexKind::Explicit,
+                    vec![col("post_id")],
+                )
+            }],
+            origin: origin(file),
+        };
+        Schema {
+            tables: [users, posts, events]
+                .into_iter()
+                .map(|t| (t.name.clone(), t))
+                .collect(),
+            schemas: vec!["audit".to_owned()],
+        }
+    }
 }
