@@ -6,6 +6,7 @@
 
 pub mod attr;
 pub mod calls;
+pub mod emit;
 pub mod handles;
 pub mod items;
 pub mod loops;
