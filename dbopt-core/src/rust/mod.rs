@@ -13,6 +13,8 @@ pub mod loops;
 pub mod model;
 pub mod render;
 pub mod strip;
+#[cfg(test)]
+mod tests;
 pub mod txn;
 pub mod walk;
 
