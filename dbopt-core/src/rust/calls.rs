@@ -164,7 +164,11 @@ pub fn table_of(expr: &syn::Expr) -> Option<String> {
 
 /// The write a query performs, judged from its chain: `insert_into(t)`, `update(t)`,
 /// `delete(t)`, `save_changes`, or `sql_query("INSERT ..")`.
-pub fn write_of(executor: &str, receiver: &syn::Expr) -> Option<Write> {
+pub fn write_of(
+    executor: &str,
+    receiver: &syn::Expr,
+    is_local: &dyn Fn(&str) -> bool,
+) -> Option<Write> {
     if executor == "save_changes" {
         return Some(Write {
             table: None,
@@ -185,10 +189,9 @@ pub fn write_of(executor: &str, receiver: &syn::Expr) -> Option<Write> {
             }
             _ => continue,
         };
-        return Some(Write {
-            table: c.args.first().and_then(table_of),
-            verb,
-        });
+        // `update(&user)`: a local value, not a table name.
+        let table = c.args.first().and_then(table_of).filter(|t| !is_local(t));
+        return Some(Write { table, verb });
     }
     None
 }

@@ -61,6 +61,16 @@ fn is_db_pool_name(name: &str) -> bool {
             .any(|w| name.contains(w))
 }
 
+/// `PooledPgConnection`, `DbConn`, `SqliteConn`: a connection type named for a database.
+fn is_db_conn_name(name: &str) -> bool {
+    (name.ends_with("Connection") || name.ends_with("Conn"))
+        && [
+            "Pg", "Postgres", "Sqlite", "Mysql", "Db", "DB", "Database", "Diesel",
+        ]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
 /// Traits whose bound makes a generic parameter a connection.
 const CONN_TRAITS: &[&str] = &["Connection", "AsyncConnection", "LoadConnection"];
 
@@ -112,6 +122,7 @@ impl<'ast> Visit<'ast> for TypeScan<'_> {
                 return;
             }
             if CONN_TYPES.contains(&name.as_str())
+                || is_db_conn_name(&name)
                 || (in_deadpool && (name == "Object" || name == "Connection"))
                 || self.generics.contains(&name)
                 || self.conn_names.contains(&name)
@@ -261,9 +272,10 @@ pub fn pat_main_ident(pat: &syn::Pat) -> Option<String> {
         syn::Pat::Type(t) => pat_main_ident(&t.pat),
         syn::Pat::Reference(r) => pat_main_ident(&r.pat),
         syn::Pat::Paren(p) => pat_main_ident(&p.pat),
+        // `Ok(conn)`, `Some(conn)`, and extractors: `State(pool)`, `Extension(pool)`.
         syn::Pat::TupleStruct(ts) => {
             let last = ts.path.segments.last()?.ident.to_string();
-            if (last == "Ok" || last == "Some") && ts.elems.len() == 1 {
+            if last != "Err" && ts.elems.len() == 1 {
                 ts.elems.first().and_then(pat_main_ident)
             } else {
                 None

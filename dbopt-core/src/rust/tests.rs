@@ -264,3 +264,32 @@ fn messages_follow_the_convention() {
         );
     }
 }
+
+#[test]
+fn extractors_wrapped_pools_and_named_connection_types() {
+    let src = r#"async fn h(State(pool): State<PgPool>, data: web::Data<DbPool>, c: PooledPgConnection) {
+    for i in 0..2 {
+        let mut conn = pool.get().await?;
+        touch(&mut conn, i);
+        Post::count(&data, i);
+        touch(&c, i);
+    }
+}"#;
+    assert_eq!(hits(src, "n_plus_one"), vec![(4, 9), (5, 15), (6, 9)]);
+}
+
+#[test]
+fn update_of_a_local_value_has_no_table() {
+    let src = r#"fn f(conn: &mut PgConnection, user: &User) {
+    conn.transaction(|conn| {
+        diesel::update(user).set(&c).execute(conn)?;
+        diesel::update(accounts::table).set(&c).execute(conn)
+    })
+}"#;
+    assert!(hits_with(src, "lock_order(accounts, user)", "lock_order").is_empty());
+    let src = src.replace("update(user)", "update(users::table)");
+    assert_eq!(
+        hits_with(&src, "lock_order(accounts, users)", "lock_order"),
+        vec![(4, 49)]
+    );
+}

@@ -724,7 +724,10 @@ impl Walker<'_> {
                 (TripKind::OnHandle, format!("{name}(..)"))
             };
             let write = match kind {
-                TripKind::Executor => calls::write_of(&name, &m.receiver),
+                TripKind::Executor => {
+                    let env = &self.env;
+                    calls::write_of(&name, &m.receiver, &|n| env.get(n).is_some())
+                }
                 TripKind::OnHandle if name == "batch_execute" => batch_write(&m.args),
                 _ => None,
             };
@@ -825,7 +828,11 @@ impl Walker<'_> {
         if passed.is_some() && !NON_QUERY_FNS.contains(&last.as_str()) {
             let executor = EXECUTORS.contains(&last.as_str()) && path.len() > 1;
             let (kind, write) = match c.args.first() {
-                Some(q) if executor => (TripKind::Executor, calls::write_of(&last, q)),
+                Some(q) if executor => {
+                    let env = &self.env;
+                    let write = calls::write_of(&last, q, &|n| env.get(n).is_some());
+                    (TripKind::Executor, write)
+                }
                 _ => (TripKind::Helper, None),
             };
             let call = format!("{last}(..)");
