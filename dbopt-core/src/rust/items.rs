@@ -9,7 +9,7 @@ use crate::rule::Check;
 use crate::rules::RULES;
 use crate::rust::CodeContext;
 use crate::rust::attr::{Options, nested_options, stmt_allows};
-use crate::rust::handles::conn_generics;
+use crate::rust::handles::{HandleKind, conn_generics, type_handle};
 use crate::rust::walk::walk_fn;
 
 /// Findings and attribute misuse for one item.
@@ -53,6 +53,9 @@ fn item_rec(
             let opts = fn_options(outer, &i.attrs, out);
             let mut g = generics.to_vec();
             conn_generics(&i.generics, &mut g);
+            if type_handle(&i.self_ty, &g, &opts.conn) == Some(HandleKind::Conn) {
+                g.push("Self".to_owned());
+            }
             for it in &i.items {
                 if let syn::ImplItem::Fn(f) = it {
                     let fo = fn_options(&opts, &f.attrs, out);

@@ -293,3 +293,15 @@ fn update_of_a_local_value_has_no_table() {
         vec![(4, 49)]
     );
 }
+
+#[test]
+fn methods_of_a_connection_wrapper_use_self_as_the_handle() {
+    let src = r#"impl DbConn {
+    fn names(&mut self, ids: &[i32]) {
+        for id in ids { users::table.find(*id).first::<User>(self)?; }
+    }
+}"#;
+    assert_eq!(hits(src, "n_plus_one"), vec![(3, 48)]);
+    let plain = src.replace("impl DbConn", "impl Service");
+    assert!(hits(&plain, "n_plus_one").is_empty());
+}

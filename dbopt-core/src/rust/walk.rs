@@ -147,7 +147,21 @@ pub fn walk_fn(
     for input in &sig.inputs {
         match input {
             syn::FnArg::Typed(pt) => w.bind_param(&pt.pat, Some(&pt.ty), None),
-            syn::FnArg::Receiver(_) => w.env.bind("self".to_owned(), Binding::default()),
+            syn::FnArg::Receiver(_) => {
+                // `impl DbConn { fn f(&mut self) .. }`: items mark such impls with `Self`.
+                let handle = w
+                    .generics
+                    .iter()
+                    .any(|g| g == "Self")
+                    .then_some(HandleKind::Conn);
+                w.env.bind(
+                    "self".to_owned(),
+                    Binding {
+                        handle,
+                        shape: Shape::Unknown,
+                    },
+                );
+            }
         }
     }
     w.block(block);
