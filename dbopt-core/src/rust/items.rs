@@ -27,6 +27,15 @@ pub fn check_item(item: &syn::Item, options: &Options) -> Vec<Diagnostic<Span>> 
     analyse_item(item, options).diagnostics
 }
 
+/// Every item of a parsed file ([`analyse_item`] on each), for `cargo dbopt`'s scan.
+pub fn check_file(file: &syn::File, options: &Options) -> Analysis {
+    let mut out = Analysis::default();
+    for item in &file.items {
+        item_rec(item, options, &[], &mut out, 0);
+    }
+    out
+}
+
 /// [`check_item`] with the attribute errors.
 pub fn analyse_item(item: &syn::Item, options: &Options) -> Analysis {
     let mut out = Analysis::default();

@@ -21,7 +21,7 @@ pub mod walk;
 use proc_macro2::{Span, TokenStream};
 
 pub use attr::Options;
-pub use items::{Analysis, analyse_item, check_item};
+pub use items::{Analysis, analyse_item, check_file, check_item};
 
 use crate::diagnostic::Diagnostic;
 

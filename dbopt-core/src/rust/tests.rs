@@ -305,3 +305,30 @@ fn methods_of_a_connection_wrapper_use_self_as_the_handle() {
     let plain = src.replace("impl DbConn", "impl Service");
     assert!(hits(&plain, "n_plus_one").is_empty());
 }
+
+#[test]
+fn project_macros_are_scanned_for_calls_with_a_handle() {
+    let src = r#"fn find_all(conn: &mut DbConn, ids: Vec<String>) {
+    for id in &ids {
+        db_run! { conn: {
+            users::table.filter(users::uuid.eq(id)).first::<UserDb>(conn).ok()
+        }}
+    }
+}"#;
+    assert_eq!(hits(src, "n_plus_one"), vec![(4, 53)]);
+    let d = &run(src)[0];
+    assert!(d.message.contains("`first(..)`"), "{}", d.message);
+}
+
+#[test]
+fn allows_on_closures_and_match_arms() {
+    let src = r#"fn f(conn: &mut PgConnection, ids: Vec<i32>, k: Kind) {
+    let a: Vec<_> = ids.iter().map(#[dbopt::allow(n_plus_one)] |id| g(conn, *id)).collect();
+    match k {
+        #[dbopt::allow(n_plus_one)]
+        Kind::A => for id in &ids { g(conn, *id); },
+        Kind::B => for id in &ids { g(conn, *id); },
+    }
+}"#;
+    assert_eq!(hits(src, "n_plus_one"), vec![(6, 37)]);
+}

@@ -460,13 +460,15 @@ impl Walker<'_> {
                 let mut arms = Vec::new();
                 for arm in &m.arms {
                     arms.push(self.arm(|w| {
-                        w.env.push();
-                        w.bind_pat(&arm.pat, v);
-                        if let Some((_, g)) = &arm.guard {
-                            w.expr(g);
-                        }
-                        w.expr(&arm.body);
-                        w.env.pop();
+                        w.with_allows(&arm.attrs, |w| {
+                            w.env.push();
+                            w.bind_pat(&arm.pat, v);
+                            if let Some((_, g)) = &arm.guard {
+                                w.expr(g);
+                            }
+                            w.expr(&arm.body);
+                            w.env.pop();
+                        });
                     }));
                 }
                 self.push_cost(Cost::Alt(arms));
@@ -595,12 +597,14 @@ impl Walker<'_> {
 
     /// Walks a closure; `force` makes its parameters handles (a transaction's `|conn|`).
     fn closure(&mut self, c: &syn::ExprClosure, force: Option<HandleKind>) {
-        self.env.push();
-        for input in &c.inputs {
-            self.bind_param(input, None, force);
-        }
-        self.expr(&c.body);
-        self.env.pop();
+        self.with_allows(&c.attrs, |w| {
+            w.env.push();
+            for input in &c.inputs {
+                w.bind_param(input, None, force);
+            }
+            w.expr(&c.body);
+            w.env.pop();
+        });
     }
 
     fn txn_closure(&mut self, c: &syn::ExprClosure, method: &str, span: Span) {
@@ -942,14 +946,20 @@ impl Walker<'_> {
             return;
         }
         let mut last_ident: Option<(String, Span)> = None;
+        // Inside a turbofish (`first::<User>(conn)`) the callee stays `first`.
+        let mut turbofish = 0usize;
+        let mut prev_colon = false;
         for tt in tokens {
+            let colon = matches!(&tt, TokenTree::Punct(p) if p.as_char() == ':');
             match tt {
                 TokenTree::Ident(id) => {
                     let n = id.to_string();
                     if self.env.get(&n).is_some_and(|b| b.handle.is_some()) {
                         *mentions = true;
                     }
-                    last_ident = Some((n, id.span()));
+                    if turbofish == 0 {
+                        last_ident = Some((n, id.span()));
+                    }
                 }
                 TokenTree::Group(g) => {
                     if g.delimiter() == Delimiter::Parenthesis {
@@ -972,13 +982,20 @@ impl Walker<'_> {
                     self.scan_tokens(g.stream(), mentions, depth + 1);
                     last_ident = None;
                 }
-                TokenTree::Punct(p) => {
-                    if !matches!(p.as_char(), ':' | '<' | '>') {
+                TokenTree::Punct(p) => match p.as_char() {
+                    '<' if prev_colon || turbofish > 0 => turbofish += 1,
+                    '>' if turbofish > 0 => turbofish -= 1,
+                    ':' | '<' | '>' | ',' | '&' if turbofish > 0 => {}
+                    ':' => {}
+                    _ => last_ident = None,
+                },
+                TokenTree::Literal(_) => {
+                    if turbofish == 0 {
                         last_ident = None;
                     }
                 }
-                TokenTree::Literal(_) => last_ident = None,
             }
+            prev_colon = colon;
         }
     }
 }
