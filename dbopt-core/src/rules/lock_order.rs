@@ -138,6 +138,28 @@ mod tests {
     }
 
     #[test]
+    fn lock_sequences_for_the_workspace_graph() {
+        let item: syn::Item = syn::parse_str(SRC).unwrap_or_else(|e| panic!("{e}"));
+        let syn::Item::Fn(f) = item else {
+            panic!("not a fn")
+        };
+        let walked = crate::rust::walk::walk_fn(
+            &f.sig,
+            &f.block,
+            &[],
+            &crate::rust::Options::default(),
+            Vec::new(),
+        );
+        let seqs: Vec<Vec<String>> = walked
+            .model
+            .lock_sequences()
+            .into_iter()
+            .map(|s| s.into_iter().map(|l| l.table).collect())
+            .collect();
+        assert_eq!(seqs, vec![vec!["ledger".to_owned(), "accounts".to_owned()]]);
+    }
+
+    #[test]
     fn separate_transactions_are_independent() {
         let src = r#"fn f(conn: &mut PgConnection) {
     conn.transaction(|c| diesel::delete(ledger::table.find(1)).execute(c))?;

@@ -223,6 +223,7 @@ mod tests {
     })
 }"#;
         assert_eq!(hits(src, R), vec![(4, 57)]);
+        assert!(hits(src, "write_outside_transaction").is_empty());
         let d = &run(src)[0];
         assert!(
             d.help

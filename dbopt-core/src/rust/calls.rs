@@ -35,6 +35,10 @@ pub const PASSTHROUGH: &[&str] = &[
     "context",
     "with_context",
     "to_owned",
+    "get_mut",
+    "as_deref_mut",
+    "as_deref",
+    "by_ref",
 ];
 
 /// Methods on a pool that check out a connection.

@@ -172,7 +172,38 @@ impl FnModel {
     }
 }
 
+/// A table written or row-locked inside a transaction.
+#[derive(Debug, Clone)]
+pub struct Lock {
+    pub table: String,
+    pub span: Span,
+}
+
 impl FnModel {
+    /// Per transaction scope (in source order), the tables it writes or locks with
+    /// `for_update()`/`for_share()`, in order: the input of a workspace-wide lock-order graph.
+    pub fn lock_sequences(&self) -> Vec<Vec<Lock>> {
+        let mut scopes: Vec<(usize, Vec<Lock>)> = Vec::new();
+        for trip in &self.round_trips {
+            let Some(txn) = &trip.ctx.txn else { continue };
+            let table = trip
+                .write
+                .as_ref()
+                .and_then(|w| w.table.clone())
+                .or_else(|| trip.locks.clone());
+            let Some(table) = table else { continue };
+            let lock = Lock {
+                table,
+                span: trip.span,
+            };
+            match scopes.iter_mut().find(|(id, _)| *id == txn.id) {
+                Some((_, seq)) => seq.push(lock),
+                None => scopes.push((txn.id, vec![lock])),
+            }
+        }
+        scopes.into_iter().map(|(_, seq)| seq).collect()
+    }
+
     /// The round trips along one most expensive path through the fn (source order), or `None`
     /// when a counted round trip sits in a loop.
     pub fn max_path(&self, skip: &dyn Fn(&RoundTrip) -> bool) -> Option<Vec<usize>> {
