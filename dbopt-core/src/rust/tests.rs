@@ -332,3 +332,51 @@ fn allows_on_closures_and_match_arms() {
 }"#;
     assert_eq!(hits(src, "n_plus_one"), vec![(6, 37)]);
 }
+
+#[test]
+fn realistic_snippets() {
+    // crates.io style: one batched query, one helper call, in-memory joins.
+    let crates_io = r#"pub fn list(conn: &mut PgConnection, params: &Params) -> AppResult<Vec<EncodableVersion>> {
+    let versions = versions::table
+        .filter(versions::id.eq_any(&params.ids))
+        .inner_join(crates::table)
+        .select((Version::as_select(), crates::name))
+        .load::<(Version, String)>(conn)?;
+    let actions = VersionOwnerAction::for_versions(conn, &versions)?;
+    Ok(versions
+        .into_iter()
+        .zip(actions)
+        .map(|((v, cn), a)| EncodableVersion::from(v, &cn, a))
+        .collect())
+}"#;
+    assert!(run(crates_io).is_empty(), "{:?}", run(crates_io));
+
+    // lemmy style: `get_conn(pool)` checks out; `run_transaction` is a scope.
+    let lemmy = r#"impl Crud for Post {
+    async fn create(pool: &mut DbPool<'_>, form: &Self::InsertForm) -> Result<Self, Error> {
+        let conn = &mut get_conn(pool).await?;
+        conn.run_transaction(|conn| {
+            async move {
+                let post = insert_into(post::table).values(form).get_result::<Self>(conn).await?;
+                for tag in &form.tags {
+                    PostTag::create(&mut conn.into(), tag).await?;
+                }
+                let again = get_conn(pool).await?;
+                Ok(post)
+            }
+            .scope_boxed()
+        })
+        .await
+    }
+}"#;
+    let found: Vec<(&str, usize)> = run(lemmy)
+        .iter()
+        .map(|d| (d.rule, d.primary.span.start().line))
+        .collect();
+    assert_eq!(
+        found,
+        vec![("io_in_transaction", 10), ("n_plus_one", 8)],
+        "{:?}",
+        run(lemmy)
+    );
+}

@@ -42,6 +42,16 @@ const NEUTRAL: &[&str] = &[
 /// Fns that wrap a handle without using it (`Arc::new(pool)`, `Some(conn)`).
 const WRAPPERS: &[&str] = &["new", "from", "Some", "Ok", "clone", "identity"];
 
+/// Free fns that turn a pool into a connection (`get_conn(pool)`, lemmy's form).
+const CHECKOUT_FNS: &[&str] = &[
+    "get_conn",
+    "get_connection",
+    "conn",
+    "connection",
+    "checkout",
+    "acquire",
+];
+
 /// Fns that take a handle and never query (`drop(conn)`).
 const NON_QUERY_FNS: &[&str] = &["drop", "forget", "take", "replace", "swap", "Err"];
 
@@ -837,6 +847,16 @@ impl Walker<'_> {
             self.io_call(span, format!("{}(..)", path.join("::")), kind);
         }
         let passed = self.args(&c.args);
+        if CHECKOUT_FNS.contains(&last.as_str()) && passed.is_some() {
+            // `get_conn(pool).await?`: a checkout helper, not a query.
+            if passed == Some(HandleKind::Pool) {
+                self.io_call(span, format!("{last}(..)"), IoKind::Checkout);
+            }
+            return Val {
+                handle: Some(HandleKind::Conn),
+                shape: Shape::Unknown,
+            };
+        }
         if WRAPPERS.contains(&last.as_str()) && c.args.len() == 1 && passed.is_some() {
             return Val {
                 handle: passed,
