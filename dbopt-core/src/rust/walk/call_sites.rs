@@ -225,10 +225,11 @@ impl Walker<'_> {
             }
             return Val::default();
         }
-        if let Some(kind) = io_of_path(&path) {
+        let passed = self.args(&c.args);
+        // A call that receives a handle is a database call, even on a model named `File`.
+        if let (Some(kind), None) = (io_of_path(&path), passed) {
             self.io_call(span, format!("{}(..)", path.join("::")), kind);
         }
-        let passed = self.args(&c.args);
         if CHECKOUT_FNS.contains(&last.as_str()) && passed.is_some() {
             // `get_conn(pool).await?`: a checkout helper, not a query.
             if passed == Some(HandleKind::Pool) {
