@@ -47,7 +47,7 @@ pub struct Expansion {
 }
 
 /// Analyses `#[db_checked(attr)] item`. Never panics; an item that does not parse is
-/// returned unchanged with no findings (rustc reports the syntax error itself).
+/// returned (minus dbopt's attributes) with no findings: rustc reports the syntax error.
 pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
     let mut errors = Vec::new();
     let opts = match Options::parse(attr) {
@@ -70,7 +70,7 @@ pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
                 return Expansion {
                     errors,
                     diagnostics: Vec::new(),
-                    item,
+                    item: strip::strip(item),
                     is_fn: false,
                 };
             }

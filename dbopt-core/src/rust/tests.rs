@@ -219,7 +219,10 @@ fn unparsable_or_odd_input_never_panics() {
     for src in inputs {
         let item: TokenStream = src.parse().unwrap_or_default();
         let exp = check_attribute(TokenStream::new(), item.clone());
-        assert_eq!(exp.item.to_string(), item.to_string());
+        assert_eq!(
+            exp.item.to_string(),
+            crate::rust::strip::strip(item).to_string()
+        );
     }
 }
 
@@ -379,4 +382,69 @@ fn realistic_snippets() {
         "{:?}",
         run(lemmy)
     );
+}
+
+/// The stream with its `k`-th token (counting depth-first, groups included) removed.
+fn without_token(ts: TokenStream, k: &mut usize) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let mut out = Vec::new();
+    for tt in ts {
+        if *k == 0 {
+            *k = usize::MAX;
+            continue;
+        }
+        *k = k.saturating_sub(1);
+        match tt {
+            TokenTree::Group(g) => {
+                let mut ng = Group::new(g.delimiter(), without_token(g.stream(), k));
+                ng.set_span(g.span());
+                out.push(TokenTree::Group(ng));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[test]
+fn mutated_inputs_never_panic_and_keep_the_item() {
+    let src = r#"impl<C: Connection> Repo<C> {
+    #[db_checked(max_queries = 2, lock_order(a, b))]
+    async fn f(&self, pool: &DbPool, conn: &mut C, ids: Vec<i32>, o: Option<i32>) {
+        let mut c = pool.get().await?;
+        #[dbopt::allow(n_plus_one)]
+        for id in &ids { g(&mut *c, *id).await?; }
+        conn.transaction(|conn| async move {
+            diesel::update(b::table.find(1)).set(x.eq(1)).execute(conn).await?;
+            diesel::insert_into(a::table).values(&v).execute(conn).await?;
+            tokio::time::sleep(d).await;
+            let r = try_join!(h(conn), k(conn))?;
+            Ok(())
+        }.scope_boxed()).await?;
+        o.map(|v| g(conn, v));
+        stream::iter(ids).then(|id| async move { g(conn, id).await }).collect::<Vec<_>>().await;
+        match o { Some(v) => users::table.load::<U>(conn)?, None => vec![] };
+    }
+}"#;
+    let base: TokenStream = src.parse().unwrap_or_default();
+    let mut total = 0usize;
+    fn count_tokens(ts: TokenStream) -> usize {
+        ts.into_iter()
+            .map(|t| match t {
+                proc_macro2::TokenTree::Group(g) => 1 + count_tokens(g.stream()),
+                _ => 1,
+            })
+            .sum()
+    }
+    let n = count_tokens(base.clone());
+    assert!(n > 250, "{n}");
+    for i in 0..n {
+        let mut k = i;
+        let mutated = without_token(base.clone(), &mut k);
+        let exp = crate::rust::check_attribute(TokenStream::new(), mutated.clone());
+        total += exp.diagnostics.len();
+        let stripped = crate::rust::strip::strip(mutated);
+        assert_eq!(exp.item.to_string(), stripped.to_string());
+    }
+    assert!(total > 0);
 }
