@@ -256,7 +256,7 @@ fn messages_follow_the_convention() {
     for d in &all {
         let first = d.message.chars().next().unwrap_or('X');
         assert!(
-            first.is_lowercase() && !d.message.ends_with('.'),
+            !first.is_uppercase() && !d.message.ends_with('.'),
             "{}",
             d.message
         );
