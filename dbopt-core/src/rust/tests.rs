@@ -80,13 +80,17 @@ fn stream_and_iterator_adapters() {
 
 #[test]
 fn single_value_closures_are_not_loops() {
-    let src = r#"async fn f(conn: &mut PgConnection, ok: bool, fut: impl Future<Output = i32>) {
+    let src = r#"async fn f(conn: &mut PgConnection, ok: bool, fut: impl Future<Output = i32>, slot: Option<i32>) {
     let a = ok.then(|| load(conn, 1));
     let b = maybe_id().map(|id| load(conn, id));
     let c = fut.then(|id| async move { load(conn, id) });
     let d = conn_id.parse::<i32>().map(|id| load(conn, id));
+    let e = cache.get(&k).cloned().map(|v| load(conn, v));
+    let f = slot.take().map(|v| load(conn, v));
+    let g = ids.iter().cloned().map(|v| load(conn, v));
 }"#;
-    assert!(hits(src, "n_plus_one").is_empty());
+    // Only the iterator's `map` (line 8) is a loop.
+    assert_eq!(hits(src, "n_plus_one"), vec![(8, 41)]);
 }
 
 #[test]
