@@ -280,10 +280,14 @@ mod tests {
     for id in ids {
         let (a, b) = try_join!(load_a(conn, id), load_b(conn, id))?;
         db_run!(conn, id);
+        with_conn!(conn, users.find(id).first::<User>(conn));
         tokio::select! { x = fetch(conn) => x, }
     }
 }"#;
-        assert_eq!(hits(src, R), vec![(3, 32), (3, 50), (4, 9), (5, 30)]);
+        assert_eq!(
+            hits(src, R),
+            vec![(3, 32), (3, 50), (4, 9), (5, 41), (6, 30)]
+        );
     }
 
     #[test]
