@@ -63,6 +63,8 @@ fn stream_and_iterator_adapters() {
     s.for_each_concurrent(4, |id| async move { load(conn, id).await; }).await;
     s.map(|id| load(conn, id)).buffer_unordered(4).collect::<Vec<_>>().await;
     ids.into_iter().try_for_each(|id| load(conn, id))?;
+    let d = users::table.load_iter::<User, DefaultLoadingMode>(conn)?.map(|u| count(conn, u));
+    let e = users::table.load_stream::<User>(conn).await?.and_then(|u| count(conn, u));
 }"#;
     assert_eq!(
         hits(src, "n_plus_one"),
@@ -73,7 +75,9 @@ fn stream_and_iterator_adapters() {
             (5, 48),
             (6, 48),
             (7, 16),
-            (8, 39)
+            (8, 39),
+            (9, 79),
+            (10, 72)
         ]
     );
 }
