@@ -149,6 +149,11 @@ impl Walker<'_> {
             } else {
                 None
             };
+            let table = if kind == TripKind::Executor {
+                calls::table_of(&m.receiver).filter(|t| self.env.get(t).is_none())
+            } else {
+                None
+            };
             self.trip(
                 span,
                 call.clone(),
@@ -158,6 +163,9 @@ impl Walker<'_> {
                 locks,
                 unbounded,
             );
+            if let Some(t) = self.round_trips.last_mut() {
+                t.table = table;
+            }
             if passed == Some(HandleKind::Pool) || recv.handle == Some(HandleKind::Pool) {
                 self.io_call(span, call, IoKind::Checkout);
             }
