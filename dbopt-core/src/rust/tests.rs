@@ -38,6 +38,21 @@ fn handle_forms() {
 }
 
 #[test]
+fn connections_from_constructor_fns() {
+    let src = r#"fn f(ids: Vec<i32>) {
+    let conn = &mut establish_connection();
+    let mut other = get_connection();
+    for id in &ids {
+        g(conn, *id);
+        h(&mut other, *id);
+    }
+    conn.transaction(|c| { let third = establish_connection(); Ok(()) })
+}"#;
+    assert_eq!(hits(src, "n_plus_one"), vec![(5, 9), (6, 9)]);
+    assert_eq!(hits(src, "io_in_transaction"), vec![(8, 40)]);
+}
+
+#[test]
 fn configured_connection_names() {
     let src = r#"fn f(db: &Database, ids: Vec<i32>) {
     for id in ids { g(db, id); }

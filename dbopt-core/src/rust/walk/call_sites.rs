@@ -214,9 +214,13 @@ impl Walker<'_> {
         self.last_span = span;
         let last = path.last().cloned().unwrap_or_default();
 
-        if last == "establish" {
+        // `PgConnection::establish(url)`, the tutorials' `establish_connection()`, and
+        // `get_connection()` reaching a global pool: each yields a new connection.
+        if last.starts_with("establish")
+            || (CHECKOUT_FNS.contains(&last.as_str()) && c.args.is_empty())
+        {
             self.args(&c.args);
-            self.io_call(span, "establish(..)".to_owned(), IoKind::Checkout);
+            self.io_call(span, format!("{last}(..)"), IoKind::Checkout);
             return Val {
                 handle: Some(HandleKind::Conn),
                 shape: Shape::Unknown,
