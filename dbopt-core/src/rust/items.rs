@@ -17,6 +17,8 @@ use crate::rust::walk::walk_fn;
 pub struct Analysis {
     /// Levels decided; allow-level findings dropped.
     pub diagnostics: Vec<Diagnostic<Span>>,
+    /// For each diagnostic, the name of the fn it was found in (same index).
+    pub owners: Vec<Span>,
     /// Misuse of nested `#[db_checked(..)]` or `#[dbopt::allow(..)]`, or input too deep.
     pub errors: Vec<syn::Error>,
 }
@@ -125,6 +127,7 @@ fn fn_rec(
         },
         &mut out.diagnostics,
     );
+    out.owners.resize(out.diagnostics.len(), walked.model.span);
     if depth > 64 {
         return;
     }
