@@ -64,7 +64,18 @@ fn item_rec(
             let opts = fn_options(outer, &i.attrs, out);
             let mut g = generics.to_vec();
             conn_generics(&i.generics, &mut g);
-            if type_handle(&i.self_ty, &g, &opts.conn) == Some(HandleKind::Conn) {
+            // Only the type itself (`impl DbConn`), not its arguments (`impl Repo<C>`).
+            let own_type = match &*i.self_ty {
+                syn::Type::Path(p) => p.path.segments.last().map(|s| {
+                    let bare: syn::Type = syn::Type::Path(syn::TypePath {
+                        qself: None,
+                        path: syn::Path::from(s.ident.clone()),
+                    });
+                    bare
+                }),
+                _ => None,
+            };
+            if own_type.is_some_and(|t| type_handle(&t, &g, &opts.conn) == Some(HandleKind::Conn)) {
                 g.push("Self".to_owned());
             }
             for it in &i.items {

@@ -330,6 +330,10 @@ fn methods_of_a_connection_wrapper_use_self_as_the_handle() {
     assert_eq!(hits(src, "n_plus_one"), vec![(3, 48)]);
     let plain = src.replace("impl DbConn", "impl Service");
     assert!(hits(&plain, "n_plus_one").is_empty());
+    let generic = r#"impl<C: Connection> Repo<C> {
+    fn f(&mut self, ids: &[i32]) { for id in ids { self.validate(*id); } }
+}"#;
+    assert!(hits(generic, "n_plus_one").is_empty());
 }
 
 #[test]
