@@ -5,17 +5,14 @@
 //! short summary. Running it again starts over with the same data.
 #![allow(clippy::print_stdout, reason = "the example prints its summary")]
 
-mod models;
-mod repo;
-mod schema;
-
 use std::error::Error;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::models::{NewComment, NewLike, NewPost, NewUser};
+use blog::models::{NewComment, NewLike, NewPost, NewUser};
+use blog::repo;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
