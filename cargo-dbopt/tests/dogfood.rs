@@ -57,7 +57,11 @@ fn blog_human() {
 fn blog_json() {
     let out = dbopt_on_blog(&["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "the example has deny findings");
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
     let files: Vec<&str> = doc["findings"]
