@@ -188,7 +188,7 @@ pub fn publish_with_announcement(
 }
 
 /// Every user with their posts: two queries, whatever the number of users.
-#[db_checked]
+#[db_checked(max_queries = 2)]
 pub fn users_with_posts(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, Vec<Post>)>> {
     let all_users = users::table
         .order(users::username)
