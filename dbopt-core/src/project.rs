@@ -160,7 +160,7 @@ impl Run<'_> {
         };
         // `symlink_metadata`, not `is_file`: a diesel.toml that is a symlink loop or a folder
         // is reported, not taken for a package without diesel.
-        if !explicit && path.symlink_metadata().is_err() {
+        if !explicit && not_found(&path) {
             return None;
         }
         match read_diesel_toml(&path) {
@@ -202,11 +202,13 @@ impl Run<'_> {
         };
         let discovered = match discover_migrations(&dir) {
             Ok(d) => d,
-            Err(DiscoverError::MigrationsDirNotFound { path }) if named_in.is_some() => {
+            Err(DiscoverError::MigrationsDirNotFound { path })
+                if let Some(named_in) = &named_in =>
+            {
                 let message = format!(
                     "migrations directory `{}` named in `{}` does not exist",
                     self.shown(&path).display(),
-                    named_in.unwrap_or_default().display()
+                    named_in.display()
                 );
                 self.error(&path, message);
                 return Vec::new();
@@ -268,7 +270,7 @@ impl Run<'_> {
         for (path, section) in wanted {
             if self.input.schema.is_none()
                 && let Some(named_in) = &named_in
-                && path.symlink_metadata().is_err()
+                && not_found(&path)
             {
                 let message = format!(
                     "schema file `{}` named in `{}` does not exist",
@@ -330,6 +332,11 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Whether nothing (not even a dangling or looping symlink) is at `path`.
+fn not_found(path: &Path) -> bool {
+    matches!(path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// The 1-based line and column (in characters) of byte `at` in `bytes`, whose first `at`
