@@ -1,6 +1,5 @@
 // A report that cleans up as it goes, through raw SQL.
 use dbopt_macros::db_checked;
-use diesel::dsl::sum;
 use diesel::prelude::*;
 
 include!("../../schema.rs");
@@ -8,16 +7,15 @@ include!("../../schema.rs");
 use schema::payments;
 
 #[db_checked(read_only)]
-fn settled_total(conn: &mut SqliteConnection) -> QueryResult<i64> {
+fn settled_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
     diesel::sql_query("DELETE FROM payments WHERE status = 'expired'").execute(conn)?;
-    let total: Option<i64> = payments::table
+    payments::table
         .filter(payments::status.eq("settled"))
-        .select(sum(payments::amount))
-        .get_result(conn)?;
-    Ok(total.unwrap_or(0))
+        .count()
+        .get_result(conn)
 }
 
 fn main() {
     let mut conn = db::connect();
-    settled_total(&mut conn).unwrap();
+    settled_count(&mut conn).unwrap();
 }
