@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 include!("../schema.rs");
 
-use schema::{posts, users};
+use schema::{comments, posts, users};
 
 #[db_checked]
 fn names(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<String>> {
@@ -22,19 +22,22 @@ fn names(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Vec<String>> {
         .iter()
         .map(|&id| posts::table.find(id).select(posts::title).first(conn))
         .collect::<QueryResult<_>>()?;
+    let mut comment_count = 0;
     #[dbopt::allow(n_plus_one)]
     ids.iter().try_for_each(|&id| {
-        diesel::update(posts::table.find(id))
-            .set(posts::published.eq(true))
-            .execute(conn)
-            .map(drop)
+        comments::table
+            .filter(comments::post_id.eq(id))
+            .count()
+            .get_result::<i64>(conn)
+            .map(|n| comment_count += n)
     })?;
     names.extend(titles);
+    names.push(comment_count.to_string());
     Ok(names)
 }
 
 fn main() {
     let mut conn = db::connect();
     let names = names(&mut conn, &[1, 2]).unwrap();
-    assert_eq!(names, ["ada", "bob", "hello", "again"]);
+    assert_eq!(names, ["ada", "bob", "hello", "again", "1"]);
 }
