@@ -153,6 +153,19 @@ mod tests {
     }
 
     #[test]
+    fn database_calls_on_models_named_like_io_are_silent() {
+        let src = r#"fn f(conn: &mut PgConnection, client: &Client) {
+    conn.transaction(|conn| {
+        File::create(conn, &form)?;
+        Command::insert(&mut *conn, &cmd)?;
+        tx.send(event)?;
+        Ok(())
+    })
+}"#;
+        assert!(hits(src, R).is_empty());
+    }
+
+    #[test]
     fn io_outside_transactions_is_silent() {
         let src = r#"async fn f(conn: &mut AsyncPgConnection) {
     tokio::time::sleep(d).await;

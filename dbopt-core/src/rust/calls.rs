@@ -176,7 +176,7 @@ pub fn write_of(
     if executor == "save_changes" {
         return Some(Write {
             table: None,
-            verb: "save_changes",
+            verb: "update",
         });
     }
     let ch = chain(receiver);
@@ -324,7 +324,10 @@ pub fn io_of_path(path: &[String]) -> Option<IoKind> {
     {
         return Some(IoKind::Network);
     }
-    if has("fs") || (matches!(first, "File" | "OpenOptions") && path.len() > 1) {
+    if has("fs")
+        || (first == "File" && matches!(last, "open" | "create" | "create_new"))
+        || first == "OpenOptions"
+    {
         return Some(IoKind::File);
     }
     if first == "Command" || has("process") && has("Command") {

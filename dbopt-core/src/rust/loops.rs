@@ -62,14 +62,25 @@ const SOURCES: &[&str] = &[
     "buffered",
     "rev",
     "skip",
-    "take",
     "step_by",
     "chain",
     "cycle",
     "peekable",
+];
+
+/// Methods on both iterators and `Option`/`Result`: the result has the receiver's shape.
+const PRESERVING: &[&str] = &[
+    "take",
     "flatten",
     "cloned",
     "copied",
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "as_deref_mut",
+    "by_ref",
+    "clone",
+    "to_owned",
 ];
 
 /// Methods whose result is a single value (a closure on it runs once).
@@ -125,7 +136,9 @@ pub fn is_loop_adapter(method: &str, receiver: Shape) -> bool {
 
 /// The shape of `receiver.method(..)` given the receiver's shape.
 pub fn method_shape(method: &str, receiver: Shape) -> Shape {
-    if SOURCES.contains(&method) {
+    if PRESERVING.contains(&method) {
+        receiver
+    } else if SOURCES.contains(&method) {
         Shape::Many
     } else if SINGLE.contains(&method) {
         Shape::One

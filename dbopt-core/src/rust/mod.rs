@@ -2,7 +2,16 @@
 //! loops and transactions ([`model::FnModel`]) -> the code rules.
 //!
 //! Two entry points produce identical findings: [`check_attribute`] for `#[db_checked]` and
-//! [`check_item`] for `cargo dbopt`'s scan of whole files.
+//! [`check_item`] / [`check_file`] for `cargo dbopt`'s scan of whole files (which reads the
+//! `#[db_checked(..)]` attributes it finds on items as refinements of the options it is given).
+//!
+//! * [`attr`]: `#[db_checked(..)]` options and `#[dbopt::allow(..)]`.
+//! * [`walk`]: one fn body -> [`model::FnModel`], using [`handles`] (what is a connection or
+//!   pool), [`calls`] (executors, writes, I/O), [`loops`] (adapters vs `Option::map`) and
+//!   [`txn`] (transaction scopes).
+//! * [`items`]: which fns an item holds and the options for each; runs the code rules.
+//! * [`strip`]: removes dbopt's inert attributes from the caller's tokens.
+//! * [`emit`] and [`render`]: the tokens and text the proc macro emits.
 
 pub mod attr;
 pub mod calls;
@@ -47,7 +56,7 @@ pub struct Expansion {
 }
 
 /// Analyses `#[db_checked(attr)] item`. Never panics; an item that does not parse is
-/// returned unchanged with no findings (rustc reports the syntax error itself).
+/// returned (minus dbopt's attributes) with no findings: rustc reports the syntax error.
 pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
     let mut errors = Vec::new();
     let opts = match Options::parse(attr) {
@@ -70,7 +79,7 @@ pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
                 return Expansion {
                     errors,
                     diagnostics: Vec::new(),
-                    item,
+                    item: strip::strip(item),
                     is_fn: false,
                 };
             }

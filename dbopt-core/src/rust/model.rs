@@ -83,7 +83,7 @@ pub enum TripKind {
 #[derive(Debug, Clone)]
 pub struct Write {
     pub table: Option<String>,
-    /// `insert`, `update`, `delete`, `save_changes` or `sql`.
+    /// `insert`, `update` (also `save_changes`), `delete` or `merge`.
     pub verb: &'static str,
 }
 

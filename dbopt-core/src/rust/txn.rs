@@ -7,7 +7,8 @@ use crate::rust::calls::{TRANSACTIONS, chain};
 
 /// Does `receiver.method(..)` open a transaction scope around its closure argument?
 pub fn is_transaction_method(method: &str, receiver: &syn::Expr) -> bool {
-    if TRANSACTIONS.contains(&method) {
+    // Project wrappers follow the same naming: `run_transaction`, `with_transaction`.
+    if TRANSACTIONS.contains(&method) || method.ends_with("_transaction") {
         return true;
     }
     method == "run"
@@ -20,7 +21,7 @@ pub fn is_transaction_method(method: &str, receiver: &syn::Expr) -> bool {
 /// Does a call to a fn with this path (`Connection::transaction(conn, |c| ..)`) open one?
 pub fn is_transaction_fn(path: &[String]) -> bool {
     path.last()
-        .is_some_and(|l| TRANSACTIONS.contains(&l.as_str()))
+        .is_some_and(|l| TRANSACTIONS.contains(&l.as_str()) || l.ends_with("_transaction"))
 }
 
 /// The closure an argument holds, looking through parentheses.
