@@ -1,7 +1,7 @@
 #![deny(warnings)]
 // Locks taken in the declared order: the account row, then the payment. PostgreSQL only
-// (`for_update`), so `main` runs it when DBOPT_TEST_DATABASE_URL is set, in a test
-// transaction on temporary tables.
+// (`for_update`), so `main` runs it when DBOPT_TEST_DATABASE_URL is set (it must be on CI),
+// in a test transaction on temporary tables.
 use dbopt_macros::db_checked;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -37,6 +37,10 @@ fn refund(conn: &mut PgConnection, account_id: i32, payment_id: i32) -> QueryRes
 
 fn main() {
     let Ok(url) = std::env::var("DBOPT_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "DBOPT_TEST_DATABASE_URL must be set on CI"
+        );
         return;
     };
     let mut conn = PgConnection::establish(&url).unwrap();
