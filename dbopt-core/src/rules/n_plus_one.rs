@@ -98,9 +98,15 @@ fn help(trip: &RoundTrip) -> String {
              (`.filter(col.eq_any(&ids))`, or `belonging_to(&parents)` + `grouped_by`)",
             trip.name
         ),
-        _ => "load all rows in one query before the loop: `.filter(col.eq_any(&ids))`, or \
-              `Child::belonging_to(&parents)` + `.grouped_by(&parents)`"
-            .to_owned(),
+        _ => match &trip.table {
+            Some(t) => format!(
+                "load the `{t}` rows for all items in one query before the loop: \
+                 `{t}.filter(col.eq_any(&ids))`, or `belonging_to(&parents)` + `grouped_by`"
+            ),
+            None => "load all rows in one query before the loop: `.filter(col.eq_any(&ids))`, \
+                     or `Child::belonging_to(&parents)` + `.grouped_by(&parents)`"
+                .to_owned(),
+        },
     }
 }
 
@@ -124,6 +130,21 @@ mod tests {
             "query inside a loop: `load` runs once per iteration of the `for` loop"
         );
         assert!(d.help.as_deref().unwrap_or("").contains("grouped_by"));
+    }
+
+    #[test]
+    fn help_names_the_table() {
+        let src = r#"fn f(conn: &mut PgConnection, ids: Vec<i32>) {
+    for id in ids { let c = comments::table.filter(comments::post_id.eq(id)).load::<C>(conn); }
+}"#;
+        let d = &run(src)[0];
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "load the `comments` rows for all items in one query before the loop: \
+                 `comments.filter(col.eq_any(&ids))`, or `belonging_to(&parents)` + `grouped_by`"
+            )
+        );
     }
 
     #[test]
@@ -280,10 +301,14 @@ mod tests {
     for id in ids {
         let (a, b) = try_join!(load_a(conn, id), load_b(conn, id))?;
         db_run!(conn, id);
+        with_conn!(conn, users.find(id).first::<User>(conn));
         tokio::select! { x = fetch(conn) => x, }
     }
 }"#;
-        assert_eq!(hits(src, R), vec![(3, 32), (3, 50), (4, 9), (5, 30)]);
+        assert_eq!(
+            hits(src, R),
+            vec![(3, 32), (3, 50), (4, 9), (5, 41), (6, 30)]
+        );
     }
 
     #[test]

@@ -341,6 +341,9 @@ pub fn io_of_path(path: &[String]) -> Option<IoKind> {
 
 /// The I/O a method call does: `client.get(url).send()`, `Command::new(..).output()`.
 pub fn io_of_method(method: &str, receiver: &syn::Expr) -> Option<IoKind> {
+    if !matches!(method, "send" | "send_json" | "send_form" | "call") {
+        return None;
+    }
     let ch = chain(receiver);
     let root_name = match ch.root {
         syn::Expr::Path(p) => p

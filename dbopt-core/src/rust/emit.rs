@@ -17,24 +17,137 @@ use crate::rust::render::rustc_message;
 pub fn emit(exp: Expansion) -> TokenStream {
     let mut errors = exp.errors;
     let mut warnings = TokenStream::new();
-    for d in &exp.diagnostics {
+    // Warnings per owning fn (keyed by its name's span), for impl blocks, traits and modules.
+    let mut per_fn: Vec<(String, TokenStream)> = Vec::new();
+    for (i, d) in exp.diagnostics.iter().enumerate() {
         let text = rustc_message(d);
         match d.level {
             Level::Deny => errors.push(syn::Error::new(d.primary.span, text)),
-            Level::Warn => warnings.extend(warning(d.primary.span, &text)),
+            Level::Warn => {
+                let w = warning(d.primary.span, &text);
+                match exp.owners.get(i) {
+                    Some(owner) if !exp.is_fn => {
+                        let key = format!("{owner:?}");
+                        match per_fn.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, ts)) => ts.extend(w),
+                            None => per_fn.push((key, w)),
+                        }
+                    }
+                    _ => warnings.extend(w),
+                }
+            }
             Level::Allow => {}
         }
     }
     let mut out: TokenStream = errors.iter().map(syn::Error::to_compile_error).collect();
+    let mut item = exp.item;
+    if !per_fn.is_empty() {
+        // Inside each method's body, so `#[allow(deprecated)]` on it works; when its body
+        // cannot be found unambiguously, in the `const _` block below.
+        item = inject_into_fns(item, &mut per_fn);
+        for (_, ts) in per_fn {
+            warnings.extend(ts);
+        }
+    }
     if warnings.is_empty() {
-        out.extend(exp.item);
+        out.extend(item);
     } else if exp.is_fn {
-        out.extend(inject_into_body(exp.item, warnings));
+        out.extend(inject_into_body(item, warnings));
     } else {
         out.extend(quote! { const _: () = { #warnings }; });
-        out.extend(exp.item);
+        out.extend(item);
     }
     out
+}
+
+/// Places each entry's statements at the top of the body of the fn whose name has that span
+/// (by `Debug`, which shows the span's location), when exactly one fn name in `item` has it.
+/// Placed entries are removed from `per_fn`.
+fn inject_into_fns(item: TokenStream, per_fn: &mut Vec<(String, TokenStream)>) -> TokenStream {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    count_fn_names(item.clone(), &mut counts, 0);
+    let (mut pending, unplaceable): (Vec<_>, Vec<_>) = std::mem::take(per_fn)
+        .into_iter()
+        .partition(|(k, _)| counts.iter().any(|(c, n)| c == k && *n == 1));
+    per_fn.extend(unplaceable);
+    let out = inject_rec(item, &mut pending, 0);
+    // Whatever was not placed goes back to the caller.
+    per_fn.extend(pending);
+    out
+}
+
+fn count_fn_names(ts: TokenStream, counts: &mut Vec<(String, usize)>, depth: usize) {
+    if depth > 256 {
+        return;
+    }
+    let mut prev_fn = false;
+    for tt in ts {
+        match &tt {
+            TokenTree::Ident(id) if prev_fn => {
+                let key = format!("{:?}", id.span());
+                match counts.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((key, 1)),
+                }
+            }
+            TokenTree::Group(g) => count_fn_names(g.stream(), counts, depth + 1),
+            _ => {}
+        }
+        prev_fn = matches!(&tt, TokenTree::Ident(id) if id == "fn");
+    }
+}
+
+fn inject_rec(
+    ts: TokenStream,
+    pending: &mut Vec<(String, TokenStream)>,
+    depth: usize,
+) -> TokenStream {
+    if pending.is_empty() || depth > 256 {
+        return ts;
+    }
+    let mut trees: Vec<TokenTree> = ts.into_iter().collect();
+    let mut i = 0;
+    while i < trees.len() {
+        let is_fn_name = i > 0
+            && matches!(&trees[i - 1], TokenTree::Ident(id) if id == "fn")
+            && matches!(&trees[i], TokenTree::Ident(_));
+        if is_fn_name {
+            let key = format!("{:?}", trees[i].span());
+            if let Some(pos) = pending.iter().position(|(k, _)| *k == key) {
+                // The body: the first brace group at this level before a `;`.
+                let mut j = i + 1;
+                while j < trees.len() {
+                    match &trees[j] {
+                        TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => break,
+                        TokenTree::Punct(p) if p.as_char() == ';' => {
+                            j = trees.len();
+                        }
+                        _ => j += 1,
+                    }
+                }
+                if let Some(TokenTree::Group(body)) = trees.get(j) {
+                    let (_, stmts) = pending.remove(pos);
+                    let one: TokenStream =
+                        std::iter::once(TokenTree::Group(body.clone())).collect();
+                    if let Some(new_body) = inject_into_body(one, stmts).into_iter().next() {
+                        trees[j] = new_body;
+                    }
+                }
+            }
+        }
+        if let TokenTree::Group(g) = &trees[i] {
+            // Rebuild a group only when something was placed inside it.
+            let before = pending.len();
+            let inner = inject_rec(g.stream(), pending, depth + 1);
+            if pending.len() != before {
+                let mut ng = Group::new(g.delimiter(), inner);
+                ng.set_span(g.span());
+                trees[i] = TokenTree::Group(ng);
+            }
+        }
+        i += 1;
+    }
+    trees.into_iter().collect()
 }
 
 /// `{ #[deprecated(note = "..")] struct db_checked; let _ = db_checked; }`, the use spanned at
@@ -136,12 +249,27 @@ mod tests {
     }
 
     #[test]
-    fn warn_on_impl_goes_into_a_const_block() {
+    fn warn_on_impl_goes_into_the_method_body() {
         let out = expand_str(
             "",
-            "impl R { fn f(&self, conn: &mut PgConnection) { users::table.load::<U>(conn); } }",
+            "impl R { fn g() {} fn f(&self, conn: &mut PgConnection) { users::table.load::<U>(conn); } }",
         );
-        assert!(out.starts_with("const _ : () = {"), "{out}");
+        assert!(
+            out.starts_with(
+                "impl R { fn g () { } fn f (& self , conn : & mut PgConnection) { { # [deprecated"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("const _"), "{out}");
+    }
+
+    #[test]
+    fn warn_goes_into_a_const_block_when_the_fn_is_ambiguous() {
+        let mut per_fn = vec![("no such span".to_owned(), quote! { x; })];
+        let item: TokenStream = "mod m { fn f() {} }".parse().unwrap_or_default();
+        let out = inject_into_fns(item.clone(), &mut per_fn);
+        assert_eq!(out.to_string(), item.to_string());
+        assert_eq!(per_fn.len(), 1);
     }
 
     #[test]

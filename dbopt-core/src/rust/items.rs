@@ -17,6 +17,8 @@ use crate::rust::walk::walk_fn;
 pub struct Analysis {
     /// Levels decided; allow-level findings dropped.
     pub diagnostics: Vec<Diagnostic<Span>>,
+    /// For each diagnostic, the name of the fn it was found in (same index).
+    pub owners: Vec<Span>,
     /// Misuse of nested `#[db_checked(..)]` or `#[dbopt::allow(..)]`, or input too deep.
     pub errors: Vec<syn::Error>,
 }
@@ -62,7 +64,18 @@ fn item_rec(
             let opts = fn_options(outer, &i.attrs, out);
             let mut g = generics.to_vec();
             conn_generics(&i.generics, &mut g);
-            if type_handle(&i.self_ty, &g, &opts.conn) == Some(HandleKind::Conn) {
+            // Only the type itself (`impl DbConn`), not its arguments (`impl Repo<C>`).
+            let own_type = match &*i.self_ty {
+                syn::Type::Path(p) => p.path.segments.last().map(|s| {
+                    let bare: syn::Type = syn::Type::Path(syn::TypePath {
+                        qself: None,
+                        path: syn::Path::from(s.ident.clone()),
+                    });
+                    bare
+                }),
+                _ => None,
+            };
+            if own_type.is_some_and(|t| type_handle(&t, &g, &opts.conn) == Some(HandleKind::Conn)) {
                 g.push("Self".to_owned());
             }
             for it in &i.items {
@@ -125,6 +138,7 @@ fn fn_rec(
         },
         &mut out.diagnostics,
     );
+    out.owners.resize(out.diagnostics.len(), walked.model.span);
     if depth > 64 {
         return;
     }

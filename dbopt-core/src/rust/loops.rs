@@ -39,6 +39,10 @@ const AMBIGUOUS: &[&str] = &["map", "and_then", "then", "inspect", "or_else", "z
 
 /// Methods that start an iteration, so the receiver chain holds many values.
 const SOURCES: &[&str] = &[
+    "load",
+    "load_iter",
+    "load_stream",
+    "get_results",
     "iter",
     "into_iter",
     "iter_mut",

@@ -48,6 +48,8 @@ pub struct Expansion {
     pub errors: Vec<syn::Error>,
     /// Findings with their decided level (allow-level ones dropped), in source order per fn.
     pub diagnostics: Vec<Diagnostic<Span>>,
+    /// For each diagnostic, the name of the fn it was found in (same index).
+    pub owners: Vec<Span>,
     /// The caller's original tokens minus dbopt's own inert attributes.
     pub item: TokenStream,
     /// The item is a fn: warnings can be emitted inside its body (the only place that works
@@ -79,6 +81,7 @@ pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
                 return Expansion {
                     errors,
                     diagnostics: Vec::new(),
+                    owners: Vec::new(),
                     item: strip::strip(item),
                     is_fn: false,
                 };
@@ -100,6 +103,7 @@ pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
     Expansion {
         errors,
         diagnostics: analysis.diagnostics,
+        owners: analysis.owners,
         item: strip::strip(item),
         is_fn,
     }

@@ -101,6 +101,8 @@ pub struct RoundTrip {
     pub write: Option<Write>,
     /// A table locked by `for_update()`/`for_share()` in this query.
     pub locks: Option<String>,
+    /// The table an executor's query starts from, when it is written in the call's chain.
+    pub table: Option<String>,
     /// `Some(table)` when the call is `load`/`get_results` of a whole table with no filter,
     /// limit or pagination in its query chain.
     pub unbounded_table: Option<String>,

@@ -38,6 +38,21 @@ fn handle_forms() {
 }
 
 #[test]
+fn connections_from_constructor_fns() {
+    let src = r#"fn f(ids: Vec<i32>) {
+    let conn = &mut establish_connection();
+    let mut other = get_connection();
+    for id in &ids {
+        g(conn, *id);
+        h(&mut other, *id);
+    }
+    conn.transaction(|c| { let third = establish_connection(); Ok(()) })
+}"#;
+    assert_eq!(hits(src, "n_plus_one"), vec![(5, 9), (6, 9)]);
+    assert_eq!(hits(src, "io_in_transaction"), vec![(8, 40)]);
+}
+
+#[test]
 fn configured_connection_names() {
     let src = r#"fn f(db: &Database, ids: Vec<i32>) {
     for id in ids { g(db, id); }
@@ -63,6 +78,8 @@ fn stream_and_iterator_adapters() {
     s.for_each_concurrent(4, |id| async move { load(conn, id).await; }).await;
     s.map(|id| load(conn, id)).buffer_unordered(4).collect::<Vec<_>>().await;
     ids.into_iter().try_for_each(|id| load(conn, id))?;
+    let d = users::table.load_iter::<User, DefaultLoadingMode>(conn)?.map(|u| count(conn, u));
+    let e = users::table.load_stream::<User>(conn).await?.and_then(|u| count(conn, u));
 }"#;
     assert_eq!(
         hits(src, "n_plus_one"),
@@ -73,7 +90,9 @@ fn stream_and_iterator_adapters() {
             (5, 48),
             (6, 48),
             (7, 16),
-            (8, 39)
+            (8, 39),
+            (9, 79),
+            (10, 72)
         ]
     );
 }
@@ -311,6 +330,10 @@ fn methods_of_a_connection_wrapper_use_self_as_the_handle() {
     assert_eq!(hits(src, "n_plus_one"), vec![(3, 48)]);
     let plain = src.replace("impl DbConn", "impl Service");
     assert!(hits(&plain, "n_plus_one").is_empty());
+    let generic = r#"impl<C: Connection> Repo<C> {
+    fn f(&mut self, ids: &[i32]) { for id in ids { self.validate(*id); } }
+}"#;
+    assert!(hits(generic, "n_plus_one").is_empty());
 }
 
 #[test]

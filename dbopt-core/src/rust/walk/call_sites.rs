@@ -149,6 +149,11 @@ impl Walker<'_> {
             } else {
                 None
             };
+            let table = if kind == TripKind::Executor {
+                calls::table_of(&m.receiver).filter(|t| self.env.get(t).is_none())
+            } else {
+                None
+            };
             self.trip(
                 span,
                 call.clone(),
@@ -158,6 +163,9 @@ impl Walker<'_> {
                 locks,
                 unbounded,
             );
+            if let Some(t) = self.round_trips.last_mut() {
+                t.table = table;
+            }
             if passed == Some(HandleKind::Pool) || recv.handle == Some(HandleKind::Pool) {
                 self.io_call(span, call, IoKind::Checkout);
             }
@@ -206,9 +214,13 @@ impl Walker<'_> {
         self.last_span = span;
         let last = path.last().cloned().unwrap_or_default();
 
-        if last == "establish" {
+        // `PgConnection::establish(url)`, the tutorials' `establish_connection()`, and
+        // `get_connection()` reaching a global pool: each yields a new connection.
+        if last.starts_with("establish")
+            || (CHECKOUT_FNS.contains(&last.as_str()) && c.args.is_empty())
+        {
             self.args(&c.args);
-            self.io_call(span, "establish(..)".to_owned(), IoKind::Checkout);
+            self.io_call(span, format!("{last}(..)"), IoKind::Checkout);
             return Val {
                 handle: Some(HandleKind::Conn),
                 shape: Shape::Unknown,

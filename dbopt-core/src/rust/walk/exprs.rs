@@ -34,9 +34,15 @@ impl Walker<'_> {
             E::Try(t) => self.expr(&t.expr),
             E::Await(a) => {
                 let v = self.expr(&a.base);
+                // `load_stream(conn).await?` is still many rows; a future's output is unknown.
+                let shape = if v.shape == Shape::Many {
+                    Shape::Many
+                } else {
+                    Shape::Unknown
+                };
                 Val {
                     handle: v.handle,
-                    shape: Shape::Unknown,
+                    shape,
                 }
             }
             E::Cast(c) => self.expr(&c.expr),

@@ -78,11 +78,13 @@ impl Walker<'_> {
         if let Ok(list) =
             mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         {
+            let before = self.round_trips.len();
             let mut passed = false;
             for e in &list {
                 passed |= self.expr(e).handle.is_some();
             }
-            if passed && !known {
+            // `db_run!(conn, users.load(conn))`: the inner call is the round trip.
+            if passed && !known && self.round_trips.len() == before {
                 self.trip(
                     span,
                     format!("{name}!(..)"),

@@ -320,6 +320,7 @@ impl Walker<'_> {
             ctx,
             write,
             locks,
+            table: None,
             unbounded_table,
         });
     }
