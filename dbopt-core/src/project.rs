@@ -106,6 +106,7 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
             d
         }));
     }
+    crate::rules::unused_suppression::apply(&ctx, &mut diagnostics, level_of);
     let sources = &run.report.sources;
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {

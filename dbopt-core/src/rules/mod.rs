@@ -4,13 +4,18 @@ use crate::rule::Rule;
 
 mod fk_without_index;
 mod joinable_without_fk;
+mod migration;
+#[cfg(test)]
+mod test_support;
 mod unparsed_statement;
+pub(crate) mod unused_suppression;
 
 /// Every rule, sorted by name (a test keeps it so).
 pub static RULES: &[&Rule] = &[
     &fk_without_index::RULE,
     &joinable_without_fk::RULE,
     &unparsed_statement::RULE,
+    &unused_suppression::RULE,
 ];
 
 /// The rule with this name.

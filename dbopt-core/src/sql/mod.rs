@@ -7,6 +7,7 @@ mod location;
 pub mod naming;
 pub mod replay;
 pub mod split;
+pub mod suppress;
 
 use std::ops::Range;
 use std::path::PathBuf;

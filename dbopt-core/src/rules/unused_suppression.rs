@@ -1,0 +1,207 @@
+//! `unused_suppression`: a `-- dbopt: allow(..)` comment in a migration that silences
+//! nothing, names an unknown rule, or cannot be read.
+//!
+//! Unknown names and malformed comments are found by the check; whether a known name
+//! silenced anything is only known after every other rule ran, so the engine calls
+//! [`apply`], which also drops the silenced findings.
+
+use crate::diagnostic::{Diagnostic, Level, Reporter};
+use crate::rule::{Check, Group, Rule};
+use crate::rules::{RULES, find};
+use crate::sql::SchemaContext;
+use crate::sql::suppress::{Directive, directives};
+
+pub static RULE: Rule = Rule {
+    name: "unused_suppression",
+    group: Group::Tooling,
+    default_level: Level::Warn,
+    summary: "a `-- dbopt: allow(..)` comment in sql that silences nothing",
+    docs: r#"## What it does
+Reports `-- dbopt: allow(rule)` comments in migrations that do not silence any finding: the
+rule does not fire on the statement the comment applies to, the rule name is unknown, or
+the comment is not of the form `dbopt: allow(rule, ..)`.
+
+A comment applies to the statement it sits in, to the statement that ends on its line when
+it follows code, or else to the next statement when only comment lines (no blank line)
+separate them.
+
+## Why is this bad
+A suppression that silences nothing is either misplaced (a blank line between it and its
+statement, a typo in the rule name) and so does not do what its author meant, or stale,
+and then it would hide a real finding if the statement changed.
+
+## Example
+```sql
+-- dbopt: allow(destructive_changes)
+
+ALTER TABLE users DROP COLUMN legacy_token;
+```
+
+## Use instead
+```sql
+-- dbopt: allow(destructive_change)
+ALTER TABLE users DROP COLUMN legacy_token;
+```
+
+## Configuration
+Level: `unused_suppression = "allow" | "warn" | "deny"` in `[package.metadata.dbopt]`.
+A rule at level `allow` does not run, so its suppressions are not reported; a comment that
+also lists `unused_suppression` is never reported.
+
+## Known limitations
+Only migration SQL is read; suppressions of code rules live in `#[db_checked(allow(..))]`.
+"#,
+    check: Check::Schema(check),
+};
+
+/// Unknown rule names and malformed `dbopt:` comments.
+fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
+    for d in all_directives(ctx) {
+        if !d.well_formed {
+            out.report(
+                Diagnostic::new(&RULE, "unreadable dbopt comment", d.comment.clone())
+                    .with_label("expected `dbopt: allow(rule, ..)`")
+                    .with_help("write it as `-- dbopt: allow(rule_name)`"),
+            );
+            continue;
+        }
+        for (name, span) in &d.rules {
+            if find(name).is_some() {
+                continue;
+            }
+            let help = match closest(name) {
+                Some(known) => format!("did you mean `{known}`?"),
+                None => "`cargo dbopt rules` lists every rule".to_owned(),
+            };
+            out.report(
+                Diagnostic::new(
+                    &RULE,
+                    format!("unknown rule `{name}` in suppression"),
+                    span.clone(),
+                )
+                .with_label("no rule has this name")
+                .with_help(help),
+            );
+        }
+    }
+}
+
+/// Drops every finding a directive silences and, when `unused_suppression` is enabled,
+/// reports each known, enabled rule name of a directive that silenced nothing.
+pub(crate) fn apply(
+    ctx: &SchemaContext<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+    level_of: &dyn Fn(&Rule) -> Level,
+) {
+    let directives = all_directives(ctx);
+    let mut used: Vec<Vec<bool>> = directives
+        .iter()
+        .map(|d| vec![false; d.rules.len()])
+        .collect();
+    diagnostics.retain(|diag| {
+        let at = &diag.primary.span;
+        let mut silenced = false;
+        for (d, used) in directives.iter().zip(used.iter_mut()) {
+            let Some(statement) = &d.statement else {
+                continue;
+            };
+            if d.comment.file != at.file
+                || !(statement.start <= at.range.start && at.range.start <= statement.end)
+            {
+                continue;
+            }
+            for ((name, _), used) in d.rules.iter().zip(used.iter_mut()) {
+                if name == diag.rule {
+                    *used = true;
+                    silenced = true;
+                }
+            }
+        }
+        !silenced
+    });
+    let level = level_of(&RULE);
+    if level == Level::Allow {
+        return;
+    }
+    for (d, used) in directives.iter().zip(&used) {
+        if d.rules.iter().any(|(n, _)| n == RULE.name) {
+            continue;
+        }
+        for ((name, span), used) in d.rules.iter().zip(used) {
+            let Some(rule) = find(name) else {
+                continue; // reported by the check
+            };
+            #[allow(irrefutable_let_patterns)]
+            let enabled = matches!(rule.check, Check::Schema(_)) && level_of(rule) != Level::Allow;
+            if *used || !enabled {
+                continue;
+            }
+            let (label, help) = match d.statement {
+                Some(_) => (
+                    format!("`{name}` reports nothing on this statement"),
+                    format!("remove `{name}` from the comment"),
+                ),
+                None => (
+                    "this comment applies to no statement".to_owned(),
+                    "put the comment on the statement's line or on the line right before it"
+                        .to_owned(),
+                ),
+            };
+            let mut diag = Diagnostic::new(
+                &RULE,
+                format!("unused suppression of `{name}`"),
+                span.clone(),
+            )
+            .with_label(label)
+            .with_help(help);
+            diag.level = level;
+            diagnostics.push(diag);
+        }
+    }
+}
+
+fn all_directives(ctx: &SchemaContext<'_>) -> Vec<Directive> {
+    let mut out = Vec::new();
+    for m in ctx.migrations {
+        let statements: Vec<_> = ctx
+            .replay
+            .statements
+            .iter()
+            .filter(|s| s.span.file == m.up_sql)
+            .map(|s| s.span.range.clone())
+            .collect();
+        out.extend(directives(
+            ctx.sources.text(m.up_sql),
+            m.up_sql,
+            ctx.backend,
+            &statements,
+        ));
+    }
+    out
+}
+
+/// The rule name closest to `name` by edit distance, if it is close (a typo).
+fn closest(name: &str) -> Option<&'static str> {
+    RULES
+        .iter()
+        .map(|r| (distance(name, r.name), r.name))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance over chars.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
