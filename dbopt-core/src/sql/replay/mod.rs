@@ -164,7 +164,7 @@ impl State {
                     self.rename_index(&name, new_name);
                 }
             }
-            StatementKind::Unparsed { .. } | StatementKind::Neutral { .. } => {}
+            StatementKind::Neutral { .. } | StatementKind::Unparsed { .. } => {}
         }
     }
 
