@@ -88,6 +88,15 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
         replay: &replay,
         schema_files: &schema_files,
     };
+    // Each rule's level is asked once; suppression handling needs them again.
+    let levels: Vec<Level> = RULES.iter().map(|r| level_of(r)).collect();
+    let level_of = |rule: &Rule| {
+        RULES
+            .iter()
+            .zip(&levels)
+            .find(|(r, _)| r.name == rule.name)
+            .map_or(Level::Allow, |(_, l)| *l)
+    };
     let mut diagnostics = Vec::new();
     for rule in RULES {
         // Only schema rules run here; code rules (a later `Check` variant) run elsewhere.
@@ -106,7 +115,7 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
             d
         }));
     }
-    crate::rules::unused_suppression::apply(&ctx, &mut diagnostics, level_of);
+    crate::rules::unused_suppression::apply(&ctx, &mut diagnostics, &level_of);
     let sources = &run.report.sources;
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {

@@ -2,7 +2,10 @@
 
 use crate::rule::Rule;
 
+mod concurrently_in_transaction;
+mod destructive_change;
 mod fk_without_index;
+mod index_not_concurrent;
 mod joinable_without_fk;
 mod migration;
 #[cfg(test)]
@@ -12,7 +15,10 @@ pub(crate) mod unused_suppression;
 
 /// Every rule, sorted by name (a test keeps it so).
 pub static RULES: &[&Rule] = &[
+    &concurrently_in_transaction::RULE,
+    &destructive_change::RULE,
     &fk_without_index::RULE,
+    &index_not_concurrent::RULE,
     &joinable_without_fk::RULE,
     &unparsed_statement::RULE,
     &unused_suppression::RULE,

@@ -12,8 +12,8 @@ use crate::sql::{LoadedMigration, Migration, SchemaContext};
 /// One migration: folder name (`<version>_<name>`), `run_in_transaction`, `up.sql`.
 pub(crate) type M<'a> = (&'a str, bool, &'a str);
 
-/// Runs `rule` (at its default level, with suppressions applied and `unused_suppression`
-/// at its default level) and returns every finding with its file (`<folder>/up.sql`) and
+/// Runs `rule` and `unused_suppression` (each at its default level, every other rule
+/// disabled) with suppressions applied and returns every finding with its file (`<folder>/up.sql`) and
 /// 1-based line.
 pub(crate) fn findings(
     rule: &'static Rule,
@@ -70,12 +70,19 @@ pub(crate) fn diagnostics(
         replay: &replay,
         schema_files: &[],
     };
-    #[allow(irrefutable_let_patterns)]
-    let Check::Schema(check) = rule.check else {
-        panic!("`{}` is not a schema rule", rule.name);
-    };
     let mut reporter = Reporter::new();
-    check(&ctx, &mut reporter);
+    let unused = &super::unused_suppression::RULE;
+    let mut run = vec![rule];
+    if rule.name != unused.name {
+        run.push(unused);
+    }
+    for r in run {
+        #[allow(irrefutable_let_patterns)]
+        let Check::Schema(check) = r.check else {
+            panic!("`{}` is not a schema rule", r.name);
+        };
+        check(&ctx, &mut reporter);
+    }
     let mut diagnostics = reporter.into_diagnostics();
     let level_of = |r: &Rule| {
         if r.name == rule.name || r.name == super::unused_suppression::RULE.name {
