@@ -87,10 +87,19 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
                 span: span.clone(),
                 migration: Some(i),
             };
-            if let StatementKind::Unparsed { message, .. } = &statement.kind {
+            if let StatementKind::Unparsed { message, offset } = &statement.kind {
+                // The span is the whole statement; where the parser stopped inside it goes
+                // into the message.
+                let message = match offset {
+                    Some(at) if *at > statement.range.start && *at < statement.range.end => {
+                        let at = sources.line_col(m.up_sql, *at);
+                        format!("{message} (line {}, column {})", at.line, at.column)
+                    }
+                    _ => message.clone(),
+                };
                 unparsed.push(Unparsed {
                     span: span.clone(),
-                    message: message.clone(),
+                    message,
                     migration: i,
                 });
             }

@@ -57,7 +57,10 @@ fn unparsed_statement_is_reported_and_replay_goes_on() {
     assert_eq!(u.migration, 1);
     assert_eq!(u.span.file, migrations[1].up_sql);
     assert!(sources.text(u.span.file)[u.span.range.clone()].contains("TABEL"));
-    assert!(u.message.contains("TABEL"), "{}", u.message);
+    assert_eq!(
+        u.message,
+        "Expected: an object type after CREATE, found: TABEL (line 1, column 8)"
+    );
     let names: Vec<String> = replay.schema.tables.keys().map(|q| q.to_string()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(
@@ -97,4 +100,12 @@ fn unknown_objects_are_skipped() {
             "  index t_ghost btree (ghost)\n",
         )
     );
+}
+
+/// An error at the statement's first token needs no position in the message.
+#[test]
+fn unparsed_message_without_position_at_statement_start() {
+    let (_, _, replay) = run(Backend::Postgres, &["SELECT 1;\nFROBNICATE users;"]);
+    let messages: Vec<&str> = replay.unparsed.iter().map(|u| u.message.as_str()).collect();
+    assert_eq!(messages, ["Expected: an SQL statement, found: FROBNICATE"]);
 }
