@@ -8,7 +8,7 @@ use crate::rule::{Check, Group, Rule};
 use crate::sql::naming::quote_qualified;
 use crate::sql::{SchemaContext, StatementRecord, TargetTable};
 
-use super::migration::{existed_before, existing_target, parsed, with_created_label};
+use super::migration::{existed_before, existing_target, fold, parsed, with_created_label};
 
 pub static RULE: Rule = Rule {
     name: "destructive_change",
@@ -195,14 +195,6 @@ fn finding(
         .with_help(help)
         .with_data(data);
     with_created_label(d, t)
-}
-
-/// `Users` -> `users`, `"Users"` -> `Users`, as the replay folds names.
-fn fold(ident: &sqlparser::ast::Ident) -> String {
-    match ident.quote_style {
-        Some(_) => ident.value.clone(),
-        None => ident.value.to_lowercase(),
-    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,11 @@ use crate::rule::Rule;
 
 mod concurrently_in_transaction;
 mod destructive_change;
+mod fk_not_valid_missing;
 mod fk_without_index;
 mod index_not_concurrent;
 mod joinable_without_fk;
+mod locking_column_change;
 mod migration;
 #[cfg(test)]
 mod test_support;
@@ -17,9 +19,11 @@ pub(crate) mod unused_suppression;
 pub static RULES: &[&Rule] = &[
     &concurrently_in_transaction::RULE,
     &destructive_change::RULE,
+    &fk_not_valid_missing::RULE,
     &fk_without_index::RULE,
     &index_not_concurrent::RULE,
     &joinable_without_fk::RULE,
+    &locking_column_change::RULE,
     &unparsed_statement::RULE,
     &unused_suppression::RULE,
 ];
