@@ -51,8 +51,9 @@
 //! * SQLite (checked against sqlite3): `INTEGER PRIMARY KEY` is the rowid (NOT NULL,
 //!   modelled as a PK index named `rowid`); other PK and UNIQUE constraints get
 //!   `sqlite_autoindex_<table>_<n>` in written order (identical ones merged, but not into
-//!   the rowid) and do not make their columns NOT NULL; no index for FKs, whose names
-//!   follow PostgreSQL's rule.
+//!   the rowid) and do not make their columns NOT NULL, except in a `WITHOUT ROWID` table
+//!   (whose PK index is numbered last); no index for FKs, whose names follow PostgreSQL's
+//!   rule.
 
 mod alter_table;
 mod create_table;

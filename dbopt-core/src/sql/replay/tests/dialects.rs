@@ -212,3 +212,23 @@ ALTER TABLE t DROP INDEX idx;
         )
     );
 }
+
+/// SQLite `WITHOUT ROWID`: no rowid alias, the key is NOT NULL and its index is numbered
+/// after the others (checked with `PRAGMA index_list` / `table_info`).
+#[test]
+fn sqlite_without_rowid() {
+    assert_eq!(
+        dump_for(
+            Backend::Sqlite,
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE) WITHOUT ROWID;"
+        ),
+        concat!(
+            "table t\n",
+            "  col id integer not null\n",
+            "  col a text null\n",
+            "  pk (id)\n",
+            "  unique constraint sqlite_autoindex_t_1 unique btree (a)\n",
+            "  primary sqlite_autoindex_t_2 unique btree (id)\n",
+        )
+    );
+}
