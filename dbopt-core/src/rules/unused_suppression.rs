@@ -161,21 +161,20 @@ pub(crate) fn apply(
 }
 
 fn all_directives(ctx: &SchemaContext<'_>) -> Vec<Directive> {
+    // Statement ranges per migration, in one pass (records are in migration order).
+    let mut ranges: Vec<Vec<std::ops::Range<usize>>> = vec![Vec::new(); ctx.migrations.len()];
+    for s in &ctx.replay.statements {
+        if let Some(r) = ranges.get_mut(s.migration) {
+            r.push(s.span.range.clone());
+        }
+    }
     let mut out = Vec::new();
-    for m in ctx.migrations {
-        let statements: Vec<_> = ctx
-            .replay
-            .statements
-            .iter()
-            .filter(|s| s.span.file == m.up_sql)
-            .map(|s| s.span.range.clone())
-            .collect();
-        out.extend(directives(
-            ctx.sources.text(m.up_sql),
-            m.up_sql,
-            ctx.backend,
-            &statements,
-        ));
+    for (m, statements) in ctx.migrations.iter().zip(&ranges) {
+        let text = ctx.sources.text(m.up_sql);
+        if !text.contains("dbopt") {
+            continue; // no directive: spare the tokenizer
+        }
+        out.extend(directives(text, m.up_sql, ctx.backend, statements));
     }
     out
 }
@@ -204,4 +203,143 @@ fn distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Backend;
+    use crate::rules::test_support::{diagnostics, pg};
+    use crate::rules::{destructive_change, fk_without_index};
+
+    const USERS: (&str, bool, &str) = (
+        "1_users",
+        true,
+        "CREATE TABLE users (id SERIAL PRIMARY KEY, legacy TEXT);",
+    );
+
+    fn f(rule: &'static str, file: &str, line: usize) -> (&'static str, String, usize) {
+        (rule, format!("{file}/up.sql"), line)
+    }
+
+    #[test]
+    fn unknown_names_and_malformed_comments() {
+        let found = pg(
+            &RULE,
+            &[(
+                "1_t",
+                true,
+                "-- dbopt: allow(destructive_changes, fk_without_index)\nCREATE TABLE t (a INT);\n\
+                 -- dbopt: allow(frobnicate)\nCREATE TABLE u (a INT);\n\
+                 -- dbopt: deny(fk_without_index)\nCREATE TABLE v (a INT);\n\
+                 -- dbopt is a linter, this is not a directive\nCREATE TABLE w (a INT);",
+            )],
+        );
+        assert_eq!(
+            found,
+            vec![
+                f("unused_suppression", "1_t", 1),
+                f("unused_suppression", "1_t", 3),
+                f("unused_suppression", "1_t", 5),
+            ]
+        );
+        let (_, d) = diagnostics(
+            &RULE,
+            Backend::Postgres,
+            &[(
+                "1_t",
+                true,
+                "-- dbopt: allow(destructive_changes)\nSELECT 1;",
+            )],
+        );
+        assert_eq!(
+            d[0].message,
+            "unknown rule `destructive_changes` in suppression"
+        );
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `destructive_change`?")
+        );
+    }
+
+    #[test]
+    fn used_unused_and_rules_that_did_not_run() {
+        // The helper runs destructive_change only: other rules are at `allow`, so their
+        // suppressions cannot be judged and are not reported.
+        let found = pg(
+            &destructive_change::RULE,
+            &[
+                USERS,
+                (
+                    "2_m",
+                    true,
+                    "ALTER TABLE users DROP COLUMN legacy; -- dbopt: allow(destructive_change)\n\
+                     -- dbopt: allow(destructive_change, index_not_concurrent)\n\
+                     ALTER TABLE users ADD COLUMN fresh TEXT;\n\
+                     -- dbopt: allow(destructive_change)\n\n\
+                     DROP TABLE users;",
+                ),
+            ],
+        );
+        assert_eq!(
+            found,
+            vec![
+                f("unused_suppression", "2_m", 2),
+                f("unused_suppression", "2_m", 4),
+                f("destructive_change", "2_m", 6),
+            ]
+        );
+        let (_, d) = diagnostics(
+            &destructive_change::RULE,
+            Backend::Postgres,
+            &[
+                USERS,
+                (
+                    "2_m",
+                    true,
+                    "-- dbopt: allow(destructive_change)\n\nDROP TABLE users;",
+                ),
+            ],
+        );
+        assert_eq!(d[0].message, "unused suppression of `destructive_change`");
+        assert_eq!(d[0].primary.message, "this comment applies to no statement");
+    }
+
+    #[test]
+    fn a_comment_inside_create_table_silences_its_foreign_key() {
+        let migrations = [
+            USERS,
+            (
+                "2_posts",
+                true,
+                "CREATE TABLE posts (\n  id SERIAL PRIMARY KEY,\n  -- dbopt: allow(fk_without_index)\n  \
+                 user_id INT REFERENCES users (id)\n);\n\
+                 CREATE TABLE votes (\n  user_id INT REFERENCES users (id)\n);",
+            ),
+        ];
+        assert_eq!(
+            pg(&fk_without_index::RULE, &migrations),
+            vec![f("fk_without_index", "2_posts", 7)]
+        );
+    }
+
+    #[test]
+    fn listing_unused_suppression_keeps_a_comment_quiet() {
+        let found = pg(
+            &destructive_change::RULE,
+            &[(
+                "1_t",
+                true,
+                "-- dbopt: allow(destructive_change, unused_suppression)\nCREATE TABLE t (a INT);",
+            )],
+        );
+        assert_eq!(found, vec![]);
+    }
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(closest("fk_without_indx"), Some("fk_without_index"));
+        assert_eq!(closest("something_else_entirely"), None);
+    }
 }
