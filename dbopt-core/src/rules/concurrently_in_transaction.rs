@@ -80,8 +80,11 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
             (
                 "diesel runs this migration in a transaction".to_owned(),
                 format!(
-                    "add `run_in_transaction = false` to `{}/metadata.toml`",
-                    migration.migration.dir.display()
+                    "add `run_in_transaction = false` to `{}`",
+                    ctx.sources
+                        .path(record.span.file)
+                        .with_file_name("metadata.toml")
+                        .display()
                 ),
             )
         } else {
@@ -242,7 +245,10 @@ mod tests {
             help.starts_with("the table is created in this migration"),
             "{help}"
         );
-        assert!(help.contains("run_in_transaction = false"), "{help}");
+        assert!(
+            help.contains("add `run_in_transaction = false` to `1_t/metadata.toml`"),
+            "{help}"
+        );
         assert_eq!(
             d[0].secondary[0].message,
             "another statement of the same file"

@@ -250,13 +250,16 @@ fn finding(
     let name_q = quote_ident(name);
     let add = format!("ALTER TABLE {table} ADD CONSTRAINT {name_q} {constraint} NOT VALID;");
     let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name_q};");
-    let first = match column {
-        Some(_) => format!("add the column without the constraint, then `{add}`"),
-        None => format!("add it as `{add}`"),
+    let help = match column {
+        Some(_) => {
+            "add the column without the constraint, then add the constraint `NOT VALID` \
+                    and validate it in a later migration"
+        }
+        None => "add the constraint `NOT VALID` and validate it in a later migration",
     };
     let d = Diagnostic::new(&RULE, message, record.span.clone())
         .with_label(label)
-        .with_help(format!("{first}; then, in a later migration, `{validate}`"))
+        .with_help(help)
         .with_fix(Fix {
             title: format!("add `{name}` as NOT VALID and validate it in a later migration"),
             sql: format!("{add}\n-- in a later migration:\n{validate}"),

@@ -7,7 +7,7 @@ use sqlparser::ast::{
     TableConstraint,
 };
 
-use crate::diagnostic::{Diagnostic, Level, Reporter};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Level, Reporter};
 use crate::model::Backend;
 use crate::rule::{Check, Group, Rule};
 use crate::source::Span;
@@ -354,14 +354,22 @@ fn add_column(record: &StatementRecord, t: &TargetTable, def: &ColumnDef) -> Opt
                         v.function().unwrap_or_default()
                     ),
                 };
-                return rewrite(
+                let d = rewrite(
                     format!("{why} on new column `{target}`"),
-                    format!(
-                        "add the column without the default, then `ALTER TABLE {table} ALTER \
-                         COLUMN {col} SET DEFAULT {default};` (new rows only) and backfill the \
-                         old rows in batches"
-                    ),
+                    "add the column without the default, then set the default (it applies to \
+                     new rows only) and backfill the old rows in batches"
+                        .to_owned(),
                 );
+                return d.map(|d| {
+                    d.with_fix(Fix {
+                        title: "add the column, then set its default".to_owned(),
+                        sql: format!(
+                            "ALTER TABLE {table} ADD COLUMN {col} {ty};\n\
+                             ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {default};"
+                        ),
+                        applicability: Applicability::DisplayOnly,
+                    })
+                });
             }
         }
         return None;
@@ -405,11 +413,20 @@ fn set_not_null(record: &StatementRecord, t: &TargetTable, column: &str) -> Diag
     )
     .with_label("blocks reads and writes while every row is checked")
     .with_help(format!(
-        "prove it with a validated CHECK first: `ALTER TABLE {table} ADD CONSTRAINT {check} \
-         CHECK ({col} IS NOT NULL) NOT VALID;`, then in a later migration `ALTER TABLE {table} \
-         VALIDATE CONSTRAINT {check};` followed by `ALTER TABLE {table} ALTER COLUMN {col} SET \
-         NOT NULL;` and `ALTER TABLE {table} DROP CONSTRAINT {check};`"
+        "add `CHECK ({col} IS NOT NULL) NOT VALID` first and validate it in a later migration; \
+         with that constraint validated, PostgreSQL sets NOT NULL without a scan"
     ))
+    .with_fix(Fix {
+        title: "add a CHECK constraint, validate it, then set NOT NULL".to_owned(),
+        sql: format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;\n\
+             -- in a later migration:\n\
+             ALTER TABLE {table} VALIDATE CONSTRAINT {check};\n\
+             ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL;\n\
+             ALTER TABLE {table} DROP CONSTRAINT {check};"
+        ),
+        applicability: Applicability::DisplayOnly,
+    })
     .with_data(json!({"table": t.name.to_string(), "column": column,
                       "operation": "set_not_null"}));
     with_created_label(d, t)
@@ -839,9 +856,16 @@ mod tests {
             d[0].message,
             "`SET NOT NULL` on `posts.body` scans the table under an exclusive lock"
         );
-        assert!(d[0].help.as_deref().unwrap_or("").contains(
-            "ALTER TABLE posts ADD CONSTRAINT posts_body_not_null CHECK (body IS NOT NULL) NOT VALID;"
-        ));
+        assert_eq!(
+            d[0].fix.as_ref().map(|f| f.sql.as_str()),
+            Some(
+                "ALTER TABLE posts ADD CONSTRAINT posts_body_not_null CHECK (body IS NOT NULL) NOT VALID;\n\
+                 -- in a later migration:\n\
+                 ALTER TABLE posts VALIDATE CONSTRAINT posts_body_not_null;\n\
+                 ALTER TABLE posts ALTER COLUMN body SET NOT NULL;\n\
+                 ALTER TABLE posts DROP CONSTRAINT posts_body_not_null;"
+            )
+        );
         let (_, d) = diagnostics(
             &RULE,
             Backend::Postgres,
