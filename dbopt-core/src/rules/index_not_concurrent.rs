@@ -5,14 +5,15 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::json;
-use sqlparser::ast::{ObjectType, Statement};
+use sqlparser::ast::{AlterTableOperation, ObjectType, Statement, TableConstraint};
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Level, Reporter};
 use crate::model::Backend;
 use crate::rule::{Check, Group, Rule};
+use crate::sql::naming::{column_addition, make_object_name, quote_ident, quote_qualified};
 use crate::sql::{SchemaContext, StatementKind, StatementRecord, TargetTable};
 
-use super::migration::{existed_before, existing_target, text, with_created_label};
+use super::migration::{existed_before, existing_target, fold, text, with_created_label};
 
 pub static RULE: Rule = Rule {
     name: "index_not_concurrent",
@@ -21,7 +22,8 @@ pub static RULE: Rule = Rule {
     summary: "an index created or dropped without concurrently on an existing table",
     docs: r#"## What it does
 Finds `CREATE INDEX` and `DROP INDEX` without `CONCURRENTLY` on a table that an earlier
-migration created. An index on a table created in the same migration is fine: the table is
+migration created, and `ADD CONSTRAINT .. UNIQUE | PRIMARY KEY (..)`, which builds its
+index the same blocking way. An index on a table created in the same migration is fine: the table is
 empty, and `CONCURRENTLY` would fail inside diesel's migration transaction anyway. Dropping
 an index created in the same migration is fine too.
 
@@ -49,6 +51,9 @@ CREATE INDEX CONCURRENTLY posts_user_id_idx ON posts (user_id);
 run_in_transaction = false
 ```
 If a concurrent build fails it leaves an invalid index behind: drop it and run it again.
+For a UNIQUE or PRIMARY KEY constraint, build the unique index concurrently and attach it
+in a later migration: `ALTER TABLE posts ADD CONSTRAINT posts_slug_key UNIQUE USING INDEX
+posts_slug_key;`.
 
 ## Configuration
 Level: `index_not_concurrent = "allow" | "warn" | "deny"` in `[package.metadata.dbopt]`;
@@ -56,8 +61,8 @@ one statement: `-- dbopt: allow(index_not_concurrent)` on its line or the line b
 
 ## Known limitations
 PostgreSQL only: SQLite has no concurrent index builds, and MySQL/InnoDB builds indexes
-online by default. Indexes built by `ADD CONSTRAINT .. UNIQUE` or `PRIMARY KEY` and
-`REINDEX` are not reported. Tables the replay does not know (created by an unparsed
+online by default. Indexes built by an inline `UNIQUE` or `PRIMARY KEY` of `ADD COLUMN`,
+and `REINDEX`, are not reported. Tables the replay does not know (created by an unparsed
 statement or outside the migrations) are not checked.
 "#,
     check: Check::Schema(check),
@@ -78,6 +83,18 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
                 Statement::CreateIndex(ci) if !ci.concurrently => {
                     if let Some(t) = existing_target(record) {
                         out.report(create(ctx, record, t));
+                    }
+                }
+                Statement::AlterTable(at) => {
+                    let Some(t) = existing_target(record) else {
+                        continue;
+                    };
+                    for op in &at.operations {
+                        if let AlterTableOperation::AddConstraint { constraint, .. } = op
+                            && let Some(d) = constraint_index(record, t, constraint)
+                        {
+                            out.report(d);
+                        }
                     }
                 }
                 Statement::Drop {
@@ -129,6 +146,61 @@ fn create(ctx: &SchemaContext<'_>, record: &StatementRecord, t: &TargetTable) ->
     })
     .with_data(json!({"table": t.name.to_string(), "operation": "create_index"}));
     with_created_label(d, t)
+}
+
+/// `ADD [CONSTRAINT c] UNIQUE | PRIMARY KEY (cols)`: builds its index under an `ACCESS
+/// EXCLUSIVE` lock; `USING INDEX` of a concurrently built one does not.
+fn constraint_index(
+    record: &StatementRecord,
+    t: &TargetTable,
+    constraint: &TableConstraint,
+) -> Option<Diagnostic> {
+    let (what, name, columns, keyword) = match constraint {
+        TableConstraint::Unique(u) => ("unique constraint", u.name.as_ref(), &u.columns, "UNIQUE"),
+        TableConstraint::PrimaryKey(p) => {
+            ("primary key", p.name.as_ref(), &p.columns, "PRIMARY KEY")
+        }
+        _ => return None,
+    };
+    let columns: Vec<String> = columns.iter().map(ToString::to_string).collect();
+    let name = match name {
+        Some(n) => fold(n),
+        None if keyword == "UNIQUE" => {
+            make_object_name(&t.name.name, Some(&column_addition(&columns)), "key")
+        }
+        None => make_object_name(&t.name.name, None, "pkey"),
+    };
+    let table = quote_qualified(&t.name);
+    let index = quote_ident(&name);
+    let sql = format!(
+        "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({});\n\
+         -- then, in a later migration:\n\
+         ALTER TABLE {table} ADD CONSTRAINT {index} {keyword} USING INDEX {index};",
+        columns.join(", ")
+    );
+    let d = Diagnostic::new(
+        &RULE,
+        format!(
+            "{what} on existing table `{}` builds its index without `CONCURRENTLY`",
+            t.name
+        ),
+        record.span.clone(),
+    )
+    .with_label("blocks reads and writes while the index is built")
+    .with_help(
+        "build the unique index concurrently in a migration of its own \
+         (`run_in_transaction = false`), then attach it with `USING INDEX`",
+    )
+    .with_fix(Fix {
+        title: "build the index concurrently, then attach it".to_owned(),
+        sql,
+        applicability: Applicability::DisplayOnly,
+    })
+    .with_data(
+        json!({"table": t.name.to_string(), "operation": "add_constraint",
+                      "constraint": name}),
+    );
+    Some(with_created_label(d, t))
 }
 
 /// `DROP INDEX` of indexes on existing tables that earlier migrations created.
@@ -247,6 +319,55 @@ mod tests {
             ],
         );
         assert_eq!(found, vec![f("2_drop", 1)]);
+    }
+
+    #[test]
+    fn unique_and_primary_key_constraints_on_an_existing_table() {
+        let found = pg(
+            &RULE,
+            &[
+                POSTS,
+                (
+                    "2_c",
+                    true,
+                    "ALTER TABLE posts ADD CONSTRAINT posts_title_key UNIQUE (title);\n\
+                     CREATE TABLE tags (name TEXT);\n\
+                     ALTER TABLE tags ADD PRIMARY KEY (name);",
+                ),
+                (
+                    "3_i",
+                    false,
+                    "CREATE UNIQUE INDEX CONCURRENTLY p_u ON posts (user_id);",
+                ),
+                (
+                    "4_c",
+                    true,
+                    "ALTER TABLE posts ADD CONSTRAINT p_u UNIQUE USING INDEX p_u;",
+                ),
+                ("5_c", true, "ALTER TABLE tags ADD UNIQUE (name);"),
+            ],
+        );
+        assert_eq!(found, vec![f("2_c", 1), f("5_c", 1)]);
+        let (_, d) = diagnostics(
+            &RULE,
+            Backend::Postgres,
+            &[
+                POSTS,
+                (
+                    "2_c",
+                    true,
+                    "ALTER TABLE posts ADD UNIQUE (title, user_id);",
+                ),
+            ],
+        );
+        assert_eq!(
+            d[0].fix.as_ref().map(|f| f.sql.as_str()),
+            Some(
+                "CREATE UNIQUE INDEX CONCURRENTLY posts_title_user_id_key ON posts (title, user_id);\n\
+                 -- then, in a later migration:\n\
+                 ALTER TABLE posts ADD CONSTRAINT posts_title_user_id_key UNIQUE USING INDEX posts_title_user_id_key;"
+            )
+        );
     }
 
     #[test]
