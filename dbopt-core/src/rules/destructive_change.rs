@@ -1,11 +1,12 @@
 //! `destructive_change`: dropping or renaming a table or column that existing code uses.
 
 use serde_json::json;
-use sqlparser::ast::{AlterTableOperation, ObjectType, RenameTableNameKind, Statement};
+use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, RenameTableNameKind, Statement};
 
 use crate::diagnostic::{Diagnostic, Level, Reporter};
+use crate::model::QualName;
 use crate::rule::{Check, Group, Rule};
-use crate::sql::naming::quote_qualified;
+use crate::sql::naming::{quote_ident, quote_qualified};
 use crate::sql::{SchemaContext, StatementRecord, TargetTable};
 
 use super::migration::{existed_before, existing_target, fold, parsed, with_created_label};
@@ -50,8 +51,11 @@ Level: `destructive_change = "allow" | "warn" | "deny"` in `[package.metadata.db
 statement: `-- dbopt: allow(destructive_change)` on its line or the line before.
 
 ## Known limitations
-Runs on every backend. Dropping a column that was added earlier in the same migration is
-still reported. Tables the replay does not know (created by an unparsed statement or
+Runs on every backend. A table dropped and replaced in the same migration (`CREATE TABLE t`,
+or SQLite's rebuild: `CREATE TABLE new_t ..; INSERT ..; DROP TABLE t; ALTER TABLE new_t
+RENAME TO t`) is not a dropped table: only the columns the new table lacks are reported
+(by name, so a column renamed in a rebuild shows as dropped). Dropping a column that was
+added earlier in the same migration is still reported. Tables the replay does not know (created by an unparsed statement or
 outside the migrations) are not checked. `DROP SCHEMA .. CASCADE` and `DROP VIEW` are not
 reported.
 "#,
@@ -69,23 +73,10 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
                 ..
             } => {
                 for t in record.targets.iter().filter(|t| existed_before(record, t)) {
-                    let sql = format!(
-                        "ALTER TABLE {} RENAME TO {};",
-                        quote_qualified(&t.name),
-                        crate::sql::naming::quote_ident(&format!("{}_unused", t.name.name))
-                    );
-                    out.report(finding(
-                        record,
-                        t,
-                        format!("drops table `{}`", t.name),
-                        "every row is lost and code still using the table fails".to_owned(),
-                        format!(
-                            "remove the table from schema.rs and the code first and deploy; \
-                             drop it in a later migration, or keep the data by renaming it: \
-                             `{sql}`"
-                        ),
-                        json!({"table": t.name.to_string(), "operation": "drop_table"}),
-                    ));
+                    match replacement(ctx, record, t) {
+                        Some(columns) => rebuilt(record, t, &columns, out),
+                        None => out.report(drop_table(record, t)),
+                    }
                 }
             }
             Statement::RenameTable(renames) => {
@@ -105,6 +96,96 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
             }
             _ => {}
         }
+    }
+}
+
+fn drop_table(record: &StatementRecord, t: &TargetTable) -> Diagnostic {
+    let sql = format!(
+        "ALTER TABLE {} RENAME TO {};",
+        quote_qualified(&t.name),
+        quote_ident(&format!("{}_unused", t.name.name))
+    );
+    finding(
+        record,
+        t,
+        format!("drops table `{}`", t.name),
+        "every row is lost and code still using the table fails".to_owned(),
+        format!(
+            "remove the table from schema.rs and the code first and deploy; drop it in a later \
+             migration, or keep the data by renaming it: `{sql}`"
+        ),
+        json!({"table": t.name.to_string(), "operation": "drop_table"}),
+    )
+}
+
+/// The columns of the table that takes the dropped table's name later in the same
+/// migration (`CREATE TABLE t`, or `ALTER TABLE new_t RENAME TO t`: SQLite's way to change
+/// a table), if one does.
+fn replacement(
+    ctx: &SchemaContext<'_>,
+    record: &StatementRecord,
+    t: &TargetTable,
+) -> Option<Vec<String>> {
+    let later = ctx
+        .replay
+        .statements
+        .iter()
+        .skip_while(|s| s.span != record.span)
+        .skip(1)
+        .take_while(|s| s.migration == record.migration);
+    for s in later {
+        match parsed(s) {
+            Some(Statement::CreateTable(ct)) if names(&ct.name, &t.name) => {
+                return Some(ct.columns.iter().map(|c| fold(&c.name)).collect());
+            }
+            Some(Statement::AlterTable(at)) => {
+                let renamed = at.operations.iter().any(|op| {
+                    matches!(op, AlterTableOperation::RenameTable {
+                        table_name: RenameTableNameKind::To(n) | RenameTableNameKind::As(n),
+                    } if names(n, &t.name))
+                });
+                if renamed {
+                    let from = s.targets.first()?;
+                    return Some(from.columns.iter().map(|c| c.name.clone()).collect());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `true` when `name` (as written) names `q` (an unqualified name keeps `q`'s schema).
+fn names(name: &ObjectName, q: &QualName) -> bool {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident().map(fold))
+        .collect();
+    match parts.as_slice() {
+        [n] => *n == q.name,
+        [.., schema, n] => *n == q.name && *schema == q.schema,
+        [] => false,
+    }
+}
+
+/// A dropped table replaced by a rebuilt one: reports the columns the rebuild left out.
+fn rebuilt(record: &StatementRecord, t: &TargetTable, columns: &[String], out: &mut Reporter) {
+    for c in t.columns.iter().filter(|c| !columns.contains(&c.name)) {
+        out.report(finding(
+            record,
+            t,
+            format!("drops column `{}.{}`", t.name, c.name),
+            "the table is rebuilt without this column: its data is lost and diesel queries of \
+             the old code on this table fail"
+                .to_owned(),
+            format!(
+                "remove `{}` from schema.rs and every struct first and deploy; rebuild the table \
+                 without it in a later migration",
+                c.name
+            ),
+            json!({"table": t.name.to_string(), "column": c.name, "operation": "drop_column"}),
+        ));
     }
 }
 
@@ -278,6 +359,48 @@ mod tests {
             ],
         );
         assert_eq!(found, vec![f("3_drop", 2)]);
+    }
+
+    #[test]
+    fn sqlite_table_rebuild_reports_only_the_columns_it_leaves_out() {
+        let rebuild = |columns: &str| {
+            format!(
+                "CREATE TABLE new_users ({columns});\n\
+                 INSERT INTO new_users SELECT id, name FROM users;\n\
+                 DROP TABLE users;\n\
+                 ALTER TABLE new_users RENAME TO users;"
+            )
+        };
+        let keep = rebuild("id INTEGER PRIMARY KEY, name TEXT NOT NULL, legacy TEXT");
+        let lose = rebuild("id INTEGER PRIMARY KEY, name TEXT NOT NULL");
+        let users = (
+            "1_users",
+            true,
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, legacy TEXT);",
+        );
+        assert_eq!(
+            findings(&RULE, Backend::Sqlite, &[users, ("2_keep", true, &keep)]),
+            vec![]
+        );
+        assert_eq!(
+            findings(&RULE, Backend::Sqlite, &[users, ("2_lose", true, &lose)]),
+            vec![f("2_lose", 3)]
+        );
+        // Replaced by a plain CREATE TABLE of the same name.
+        assert_eq!(
+            pg(
+                &RULE,
+                &[
+                    USERS,
+                    (
+                        "2_re",
+                        true,
+                        "DROP TABLE logs;\nCREATE TABLE logs (id SERIAL PRIMARY KEY);"
+                    )
+                ]
+            ),
+            vec![]
+        );
     }
 
     #[test]

@@ -112,7 +112,7 @@ pub struct TargetTable {
     pub name: QualName,
     /// The statement that created the table and its migration.
     pub created: Origin,
-    /// `ALTER TABLE` only: the table's columns before the statement.
+    /// `ALTER TABLE` and `DROP TABLE` only: the table's columns before the statement.
     pub columns: Vec<Column>,
     /// `DROP INDEX` / `ALTER INDEX` only: where the index was created.
     pub index: Option<Origin>,

@@ -31,7 +31,15 @@ impl State {
                     object_type: ObjectType::Table,
                     names,
                     ..
-                } => self.tables_named(names),
+                } => names
+                    .iter()
+                    .filter_map(|n| self.qual(n))
+                    .filter_map(|n| self.table(&n))
+                    .map(|t| TargetTable {
+                        columns: t.columns.clone(),
+                        ..target(t)
+                    })
+                    .collect(),
                 Statement::Drop {
                     object_type: ObjectType::Index,
                     names,
