@@ -210,7 +210,7 @@ mod tests {
     use super::*;
     use crate::model::Backend;
     use crate::rules::test_support::{diagnostics, pg};
-    use crate::rules::{destructive_change, fk_without_index};
+    use crate::rules::{destructive_change, fk_without_index, unparsed_statement};
 
     const USERS: (&str, bool, &str) = (
         "1_users",
@@ -320,6 +320,17 @@ mod tests {
         assert_eq!(
             pg(&fk_without_index::RULE, &migrations),
             vec![f("fk_without_index", "2_posts", 7)]
+        );
+    }
+
+    #[test]
+    fn an_unparsed_statement_can_be_silenced() {
+        let sql = "CREATE TABLE t (a INT);\nCREATE SCHEMA s;\n\
+                   -- dbopt: allow(unparsed_statement)\nALTER TABLE t SET SCHEMA s;\n\
+                   ALTER TABLE t SET SCHEMA s;";
+        assert_eq!(
+            pg(&unparsed_statement::RULE, &[("1_t", true, sql)]),
+            vec![f("unparsed_statement", "1_t", 5)]
         );
     }
 
