@@ -89,10 +89,13 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
             )
         } else {
             (
-                format!(
-                    "beside {} other statement(s), PostgreSQL runs the file as one transaction",
-                    count - 1
-                ),
+                match count - 1 {
+                    1 => "beside another statement, PostgreSQL runs the file as one transaction"
+                        .to_owned(),
+                    n => format!(
+                        "beside {n} other statements, PostgreSQL runs the file as one transaction"
+                    ),
+                },
                 String::new(),
             )
         };
