@@ -122,3 +122,81 @@ fn target(t: &Table) -> TargetTable {
         index: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::model::Backend;
+    use crate::source::SourceMap;
+    use crate::sql::{LoadedMigration, Migration, Replay};
+
+    fn replay(files: &[&str]) -> Replay {
+        let mut sources = SourceMap::new();
+        let migrations: Vec<LoadedMigration> = files
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| LoadedMigration {
+                migration: Migration {
+                    version: i.to_string(),
+                    name: format!("{i}_m"),
+                    dir: PathBuf::from(format!("{i}_m")),
+                    run_in_transaction: true,
+                },
+                up_sql: sources.add(format!("{i}_m/up.sql"), *sql),
+            })
+            .collect();
+        super::super::replay(Backend::Postgres, &sources, &migrations)
+    }
+
+    /// (table, migration that created it, columns before, index's migration) per target.
+    fn targets(
+        r: &Replay,
+        statement: usize,
+    ) -> Vec<(String, Option<usize>, Vec<String>, Option<usize>)> {
+        r.statements[statement]
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.name.to_string(),
+                    t.created.migration,
+                    t.columns.iter().map(|c| c.name.clone()).collect(),
+                    t.index.as_ref().and_then(|i| i.migration),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn targets_are_the_tables_as_they_were_before_the_statement() {
+        let r = replay(&[
+            "CREATE TABLE a (x INT);\nCREATE SCHEMA s;\nCREATE TABLE s.b (y INT);",
+            "CREATE INDEX a_x ON a (x);\nALTER TABLE a RENAME TO c;\nALTER TABLE c ADD COLUMN z INT;",
+            "DROP INDEX a_x;\nDROP TABLE c, s.b, nowhere;\nCREATE TABLE c (id INT);\nALTER TABLE c DROP COLUMN id;",
+        ]);
+        let none = Vec::<String>::new;
+        assert_eq!(targets(&r, 0), vec![]);
+        assert_eq!(targets(&r, 3), vec![("a".into(), Some(0), none(), None)]);
+        assert_eq!(
+            targets(&r, 4),
+            vec![("a".into(), Some(0), vec!["x".into()], None)]
+        );
+        assert_eq!(
+            targets(&r, 5),
+            vec![("c".into(), Some(0), vec!["x".into()], None)]
+        );
+        assert_eq!(targets(&r, 6), vec![("c".into(), Some(0), none(), Some(1))]);
+        assert_eq!(
+            targets(&r, 7),
+            vec![
+                ("c".into(), Some(0), vec!["x".into(), "z".into()], None),
+                ("s.b".into(), Some(0), vec!["y".into()], None),
+            ]
+        );
+        assert_eq!(
+            targets(&r, 9),
+            vec![("c".into(), Some(2), vec!["id".into()], None)]
+        );
+    }
+}
