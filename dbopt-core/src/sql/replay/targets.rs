@@ -149,11 +149,10 @@ mod tests {
         super::super::replay(Backend::Postgres, &sources, &migrations)
     }
 
-    /// (table, migration that created it, columns before, index's migration) per target.
-    fn targets(
-        r: &Replay,
-        statement: usize,
-    ) -> Vec<(String, Option<usize>, Vec<String>, Option<usize>)> {
+    /// (table, migration that created it, columns before, index's migration).
+    type Seen = (String, Option<usize>, Vec<String>, Option<usize>);
+
+    fn targets(r: &Replay, statement: usize) -> Vec<Seen> {
         r.statements[statement]
             .targets
             .iter()
