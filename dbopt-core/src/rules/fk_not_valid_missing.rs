@@ -115,6 +115,9 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
                 },
                 AlterTableOperation::AddColumn { column_def, .. } => {
                     let column = &column_def.name;
+                    if t.columns.iter().any(|c| c.name == fold(column)) {
+                        continue; // `IF NOT EXISTS` of a column that exists: a no-op
+                    }
                     let has_default = column_def
                         .options
                         .iter()
@@ -393,7 +396,8 @@ mod tests {
                     true,
                     "ALTER TABLE posts ADD COLUMN editor_id INT REFERENCES users (id);\n\
                      ALTER TABLE posts ADD COLUMN owner_id INT NOT NULL DEFAULT 1 REFERENCES users (id);\n\
-                     ALTER TABLE posts ADD COLUMN rank INT CHECK (rank > 0);",
+                     ALTER TABLE posts ADD COLUMN rank INT CHECK (rank > 0);\n\
+                     ALTER TABLE posts ADD COLUMN IF NOT EXISTS score INT CHECK (score > 0);",
                 ),
             ],
         );

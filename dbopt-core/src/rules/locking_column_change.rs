@@ -304,6 +304,9 @@ fn judge(
 
 fn add_column(record: &StatementRecord, t: &TargetTable, def: &ColumnDef) -> Option<Diagnostic> {
     let column = fold(&def.name);
+    if t.columns.iter().any(|c| c.name == column) {
+        return None; // `ADD COLUMN IF NOT EXISTS` of a column that exists: a no-op
+    }
     let ty = def.data_type.to_string().to_lowercase();
     let target = format!("{}.{column}", t.name);
     let table = quote_qualified(&t.name);
@@ -347,15 +350,17 @@ fn add_column(record: &StatementRecord, t: &TargetTable, def: &ColumnDef) -> Opt
         match volatility(default) {
             Volatility::Fixed => {}
             v => {
-                let why = match v {
-                    Volatility::Volatile(f) => format!("volatile default `{f}()`"),
+                let message = match &v {
+                    Volatility::Volatile(f) => {
+                        format!("volatile default `{f}()` on new column `{target}`")
+                    }
                     _ => format!(
-                        "default calling `{}()`, which may be volatile,",
+                        "default `{}()` on new column `{target}` may be volatile",
                         v.function().unwrap_or_default()
                     ),
                 };
                 let d = rewrite(
-                    format!("{why} on new column `{target}`"),
+                    message,
                     "add the column without the default, then set the default (it applies to \
                      new rows only) and backfill the old rows in batches"
                         .to_owned(),
@@ -715,7 +720,8 @@ mod tests {
                      ALTER TABLE posts ADD COLUMN b INT;\n\
                      ALTER TABLE posts ADD COLUMN c BIGSERIAL;\n\
                      ALTER TABLE posts ADD COLUMN d INT GENERATED ALWAYS AS (n * 2) STORED;\n\
-                     ALTER TABLE posts ADD COLUMN e INT NOT NULL DEFAULT 0;",
+                     ALTER TABLE posts ADD COLUMN e INT NOT NULL DEFAULT 0;\n\
+                     ALTER TABLE posts ADD COLUMN IF NOT EXISTS a INT NOT NULL;",
                 ),
             ],
         );
@@ -881,6 +887,22 @@ mod tests {
         assert_eq!(
             d[0].message,
             "volatile default `gen_random_uuid()` on new column `posts.p`"
+        );
+        let (_, unknown) = diagnostics(
+            &RULE,
+            Backend::Postgres,
+            &[
+                POSTS,
+                (
+                    "2",
+                    true,
+                    "ALTER TABLE posts ADD COLUMN c TEXT DEFAULT app.next_code();",
+                ),
+            ],
+        );
+        assert_eq!(
+            unknown[0].message,
+            "default `next_code()` on new column `posts.c` may be volatile"
         );
     }
 
