@@ -58,6 +58,8 @@ RENAME TO t`) is not a dropped table: only the columns the new table lacks are r
 added earlier in the same migration is still reported. Tables the replay does not know (created by an unparsed statement or
 outside the migrations) are not checked. `DROP SCHEMA .. CASCADE` and `DROP VIEW` are not
 reported.
+A table created by an earlier migration that has not been deployed yet (two migrations
+in one change) counts as existing: dbopt cannot know what production has run.
 "#,
     check: Check::Schema(check),
 };

@@ -64,6 +64,8 @@ PostgreSQL only: SQLite has no concurrent index builds, and MySQL/InnoDB builds 
 online by default. Indexes built by an inline `UNIQUE` or `PRIMARY KEY` of `ADD COLUMN`,
 and `REINDEX`, are not reported. Tables the replay does not know (created by an unparsed
 statement or outside the migrations) are not checked.
+A table created by an earlier migration that has not been deployed yet (two migrations
+in one change) counts as existing: dbopt cannot know what production has run.
 "#,
     check: Check::Schema(check),
 };

@@ -78,6 +78,8 @@ SQLite's table copy). `timestamp` to `timestamptz` is reported although PostgreS
 rewrite when the session time zone is UTC. CHECK constraints are followed through column
 and constraint renames, not through table rewrites by unparsed statements. Tables the
 replay does not know are not checked.
+A table created by an earlier migration that has not been deployed yet (two migrations
+in one change) counts as existing: dbopt cannot know what production has run.
 "#,
     check: Check::Schema(check),
 };
