@@ -61,8 +61,8 @@ one statement: `-- dbopt: allow(fk_not_valid_missing)` on its line or the line b
 
 ## Known limitations
 PostgreSQL only: SQLite cannot add constraints to a table, and MySQL has no `NOT VALID`.
-A `VALIDATE CONSTRAINT` is matched to its `ADD CONSTRAINT` by name, so an unnamed
-constraint validated under its generated name in the same migration is not recognised.
+A `VALIDATE CONSTRAINT` is matched to its `ADD CONSTRAINT` by name; for an unnamed one by
+the name PostgreSQL generates, without its numeric suffix on a clash.
 Tables the replay does not know are not checked.
 A table created by an earlier migration that has not been deployed yet (two migrations
 in one change) counts as existing: dbopt cannot know what production has run.
@@ -101,7 +101,7 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
                     not_valid,
                 } => match constraint {
                     TableConstraint::ForeignKey(_) | TableConstraint::Check(_) if *not_valid => {
-                        if let Some(name) = constraint_name(constraint) {
+                        if let Some(name) = constraint_name(&t.name.name, constraint) {
                             pending.push(Pending {
                                 table: t.created.span.clone(),
                                 name,
@@ -151,10 +151,21 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
     }
 }
 
-fn constraint_name(c: &TableConstraint) -> Option<String> {
+/// The constraint's name: as written, or the one PostgreSQL generates (`<table>_<cols>_fkey`,
+/// `<table>_<first column>_check`; a clash with an existing name is not modelled).
+fn constraint_name(table: &str, c: &TableConstraint) -> Option<String> {
     match c {
-        TableConstraint::ForeignKey(fk) => fk.name.as_ref().map(fold),
-        TableConstraint::Check(c) => c.name.as_ref().map(fold),
+        TableConstraint::ForeignKey(fk) => Some(fk.name.as_ref().map_or_else(
+            || {
+                let columns: Vec<String> = fk.columns.iter().map(fold).collect();
+                make_object_name(table, Some(&column_addition(&columns)), "fkey")
+            },
+            fold,
+        )),
+        TableConstraint::Check(c) => Some(c.name.as_ref().map_or_else(
+            || make_object_name(table, first_column(&c.expr).as_deref(), "check"),
+            fold,
+        )),
         _ => None,
     }
 }
@@ -385,6 +396,25 @@ mod tests {
             ],
         );
         assert_eq!(found, vec![f("2_both", 2)]);
+    }
+
+    #[test]
+    fn unnamed_not_valid_then_validate_under_its_generated_name() {
+        let found = pg(
+            &RULE,
+            &[
+                BASE,
+                (
+                    "2_both",
+                    true,
+                    "ALTER TABLE posts ADD FOREIGN KEY (user_id) REFERENCES users NOT VALID;\n\
+                     ALTER TABLE posts ADD CHECK (score > 0) NOT VALID;\n\
+                     ALTER TABLE posts VALIDATE CONSTRAINT posts_user_id_fkey;\n\
+                     ALTER TABLE posts VALIDATE CONSTRAINT posts_score_check;",
+                ),
+            ],
+        );
+        assert_eq!(found, vec![f("2_both", 3), f("2_both", 4)]);
     }
 
     #[test]
