@@ -88,10 +88,25 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
         replay: &replay,
         schema_files: &schema_files,
     };
+    // Each schema rule's level is asked once; suppression handling needs them again. Code
+    // rules do not run on migrations.
+    let levels: Vec<Level> = RULES
+        .iter()
+        .map(|r| match r.check {
+            Check::Schema(_) => level_of(r),
+            Check::Code(_) => Level::Allow,
+        })
+        .collect();
+    let level_of = |rule: &Rule| {
+        RULES
+            .iter()
+            .zip(&levels)
+            .find(|(r, _)| r.name == rule.name)
+            .map_or(Level::Allow, |(_, l)| *l)
+    };
     let mut diagnostics = Vec::new();
     for rule in RULES {
-        // Only schema rules run here; code rules (a later `Check` variant) run elsewhere.
-        #[allow(irrefutable_let_patterns)]
+        // Only schema rules run here; code rules run in the macro and the source scan.
         let Check::Schema(check) = rule.check else {
             continue;
         };
@@ -106,6 +121,7 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
             d
         }));
     }
+    crate::rules::unused_suppression::apply(&ctx, &mut diagnostics, &level_of);
     let sources = &run.report.sources;
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {

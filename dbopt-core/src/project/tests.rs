@@ -440,3 +440,71 @@ fn normalize_is_lexical() {
     );
     assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
 }
+
+#[test]
+fn migration_rules_read_metadata_and_sql_suppressions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    let m = ws.join("pkg/migrations");
+    write(
+        &m.join("2024-01-01-000000_users/up.sql"),
+        "CREATE TABLE users (id SERIAL PRIMARY KEY, legacy TEXT);\n",
+    );
+    write(
+        &m.join("2024-01-02-000000_index/up.sql"),
+        "CREATE INDEX CONCURRENTLY users_legacy_idx ON users (legacy);\n",
+    );
+    write(
+        &m.join("2024-01-02-000000_index/metadata.toml"),
+        "run_in_transaction = false\n",
+    );
+    write(
+        &m.join("2024-01-03-000000_index/up.sql"),
+        "CREATE INDEX CONCURRENTLY users_id_legacy_idx ON users (id, legacy);\n",
+    );
+    write(
+        &m.join("2024-01-04-000000_drop/up.sql"),
+        "-- dbopt: allow(destructive_change)\nALTER TABLE users DROP COLUMN legacy;\n\
+         -- dbopt: allow(destructive_change)\nCREATE TABLE t (a INT);\n",
+    );
+    let input = ProjectInput {
+        migrations: Some(m.clone()),
+        ..input(ws, "pkg")
+    };
+    let found = |report: &ProjectReport| -> Vec<(String, String, usize)> {
+        report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let span = &d.primary.span;
+                (
+                    d.rule.to_owned(),
+                    report.sources.path(span.file).display().to_string(),
+                    report.sources.line_col(span.file, span.range.start).line,
+                )
+            })
+            .collect()
+    };
+    let report = run(&input);
+    assert_eq!(
+        found(&report),
+        vec![
+            (
+                "concurrently_in_transaction".to_owned(),
+                "pkg/migrations/2024-01-03-000000_index/up.sql".to_owned(),
+                1
+            ),
+            (
+                "unused_suppression".to_owned(),
+                "pkg/migrations/2024-01-04-000000_drop/up.sql".to_owned(),
+                3
+            ),
+        ]
+    );
+    // With destructive_change at `allow` its suppressions are not judged.
+    let report = analyze(&input, &|rule: &Rule| match rule.name {
+        "destructive_change" => Level::Allow,
+        _ => rule.default_level,
+    });
+    assert_eq!(found(&report).len(), 1, "{:?}", found(&report));
+}

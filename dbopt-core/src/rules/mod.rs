@@ -2,27 +2,42 @@
 
 use crate::rule::Rule;
 
+mod concurrently_in_transaction;
+mod destructive_change;
+mod fk_not_valid_missing;
 mod fk_without_index;
+mod index_not_concurrent;
 mod io_in_transaction;
 mod joinable_without_fk;
 mod lock_order;
+mod locking_column_change;
+mod migration;
 mod n_plus_one;
 mod query_budget;
+#[cfg(test)]
+mod test_support;
 mod unbounded_load;
 mod unparsed_statement;
+pub(crate) mod unused_suppression;
 mod write_in_read_only;
 mod write_outside_transaction;
 
 /// Every rule, sorted by name (a test keeps it so).
 pub static RULES: &[&Rule] = &[
+    &concurrently_in_transaction::RULE,
+    &destructive_change::RULE,
+    &fk_not_valid_missing::RULE,
     &fk_without_index::RULE,
+    &index_not_concurrent::RULE,
     &io_in_transaction::RULE,
     &joinable_without_fk::RULE,
     &lock_order::RULE,
+    &locking_column_change::RULE,
     &n_plus_one::RULE,
     &query_budget::RULE,
     &unbounded_load::RULE,
     &unparsed_statement::RULE,
+    &unused_suppression::RULE,
     &write_in_read_only::RULE,
     &write_outside_transaction::RULE,
 ];

@@ -7,11 +7,12 @@ mod location;
 pub mod naming;
 pub mod replay;
 pub mod split;
+pub mod suppress;
 
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::model::{Backend, Schema};
+use crate::model::{Backend, Column, Origin, QualName, Schema};
 use crate::schema_rs::SchemaFile;
 use crate::source::{FileId, SourceMap, Span};
 
@@ -96,6 +97,25 @@ pub struct StatementRecord {
     pub migration: usize,
     pub span: Span,
     pub statement: SqlStatement,
+    /// The tables the statement acts on, as the model knew them just before it ran (see
+    /// [`TargetTable`]). Tables the model does not know are left out.
+    pub targets: Vec<TargetTable>,
+}
+
+/// A table a statement acts on, recorded by replay before applying the statement: the
+/// table of an `ALTER TABLE`, `CREATE INDEX` or `DROP INDEX`, each table of a `DROP TABLE`
+/// or `RENAME TABLE`. Through renames it is the same table: `created` is where it was
+/// created, so `created.migration` says whether it is new in the statement's migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetTable {
+    /// The table's name before the statement.
+    pub name: QualName,
+    /// The statement that created the table and its migration.
+    pub created: Origin,
+    /// `ALTER TABLE` and `DROP TABLE` only: the table's columns before the statement.
+    pub columns: Vec<Column>,
+    /// `DROP INDEX` / `ALTER INDEX` only: where the index was created.
+    pub index: Option<Origin>,
 }
 
 /// The result of replaying every migration in order.

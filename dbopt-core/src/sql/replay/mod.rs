@@ -62,6 +62,7 @@ mod expr;
 mod index;
 mod names;
 mod span;
+mod targets;
 #[cfg(test)]
 mod tests;
 
@@ -103,11 +104,13 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
                     migration: i,
                 });
             }
+            let targets = state.targets(&statement.kind);
             state.apply_statement(&statement.kind);
             statements.push(StatementRecord {
                 migration: i,
                 span,
                 statement,
+                targets,
             });
         }
     }

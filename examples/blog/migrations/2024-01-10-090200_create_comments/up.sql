@@ -1,5 +1,5 @@
--- comments.user_id is indexed properly; comments.post_id is not (deliberate problem,
--- dbopt: fk_without_index).
+-- comments.user_id is indexed properly; comments.post_id is not (a deliberate problem
+-- for the fk_without_index rule).
 CREATE TABLE comments (
     id INTEGER PRIMARY KEY NOT NULL,
     post_id INTEGER NOT NULL REFERENCES posts (id),

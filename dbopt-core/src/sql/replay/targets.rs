@@ -1,0 +1,201 @@
+//! What a statement acts on, recorded before it is applied ([`TargetTable`]), for the rules
+//! that judge statements: whether a table existed before the migration follows the table
+//! itself through renames, not its name.
+
+use sqlparser::ast::{ObjectName, ObjectType, Statement};
+
+use crate::model::{QualName, Table};
+use crate::sql::{StatementKind, TargetTable};
+
+use super::State;
+use super::names;
+
+impl State {
+    /// The known tables `kind` acts on, as the model is before `kind` is applied.
+    pub(super) fn targets(&self, kind: &StatementKind) -> Vec<TargetTable> {
+        match kind {
+            StatementKind::Parsed(s) => match &**s {
+                Statement::AlterTable(at) => self
+                    .qual(&at.name)
+                    .and_then(|n| self.table(&n))
+                    .map_or_else(Vec::new, |t| {
+                        vec![TargetTable {
+                            columns: t.columns.clone(),
+                            ..target(t)
+                        }]
+                    }),
+                Statement::CreateIndex(ci) => {
+                    self.tables_named(std::slice::from_ref(&ci.table_name))
+                }
+                Statement::Drop {
+                    object_type: ObjectType::Table,
+                    names,
+                    ..
+                } => names
+                    .iter()
+                    .filter_map(|n| self.qual(n))
+                    .filter_map(|n| self.table(&n))
+                    .map(|t| TargetTable {
+                        columns: t.columns.clone(),
+                        ..target(t)
+                    })
+                    .collect(),
+                Statement::Drop {
+                    object_type: ObjectType::Index,
+                    names,
+                    table,
+                    ..
+                } => {
+                    let table = table.as_ref().and_then(|t| self.qual(t));
+                    names
+                        .iter()
+                        .filter_map(|n| self.qual(n))
+                        .filter_map(|n| match &table {
+                            Some(t) => {
+                                self.index_target(&QualName::new(t.schema.clone(), n.name), Some(t))
+                            }
+                            None => self.index_target(&n, None),
+                        })
+                        .collect()
+                }
+                Statement::AlterIndex { name, .. } => self
+                    .qual(name)
+                    .and_then(|n| self.index_target(&n, None))
+                    .into_iter()
+                    .collect(),
+                Statement::RenameTable(renames) => {
+                    let old: Vec<ObjectName> = renames.iter().map(|r| r.old_name.clone()).collect();
+                    self.tables_named(&old)
+                }
+                _ => Vec::new(),
+            },
+            StatementKind::DropIndex { names, .. } => names
+                .iter()
+                .filter_map(|p| names::qualify(self.backend, p))
+                .filter_map(|n| self.index_target(&n, None))
+                .collect(),
+            StatementKind::AlterIndexRename { name, .. } => names::qualify(self.backend, name)
+                .and_then(|n| self.index_target(&n, None))
+                .into_iter()
+                .collect(),
+            StatementKind::Neutral { .. } | StatementKind::Unparsed { .. } => Vec::new(),
+        }
+    }
+
+    fn table(&self, name: &QualName) -> Option<&Table> {
+        self.schema.tables.get(name)
+    }
+
+    fn tables_named(&self, names: &[ObjectName]) -> Vec<TargetTable> {
+        names
+            .iter()
+            .filter_map(|n| self.qual(n))
+            .filter_map(|n| self.table(&n))
+            .map(target)
+            .collect()
+    }
+
+    /// The table holding the index `name` (looked up as `drop_index` does).
+    fn index_target(&self, name: &QualName, table: Option<&QualName>) -> Option<TargetTable> {
+        self.schema
+            .tables
+            .values()
+            .filter(|t| match table {
+                Some(table) => t.name == *table,
+                None => t.name.schema == name.schema,
+            })
+            .find_map(|t| {
+                let index = t.indexes.iter().find(|i| i.name == name.name)?;
+                Some(TargetTable {
+                    index: Some(index.origin.clone()),
+                    ..target(t)
+                })
+            })
+    }
+}
+
+fn target(t: &Table) -> TargetTable {
+    TargetTable {
+        name: t.name.clone(),
+        created: t.origin.clone(),
+        columns: Vec::new(),
+        index: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::model::Backend;
+    use crate::source::SourceMap;
+    use crate::sql::{LoadedMigration, Migration, Replay};
+
+    fn replay(files: &[&str]) -> Replay {
+        let mut sources = SourceMap::new();
+        let migrations: Vec<LoadedMigration> = files
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| LoadedMigration {
+                migration: Migration {
+                    version: i.to_string(),
+                    name: format!("{i}_m"),
+                    dir: PathBuf::from(format!("{i}_m")),
+                    run_in_transaction: true,
+                },
+                up_sql: sources.add(format!("{i}_m/up.sql"), *sql),
+            })
+            .collect();
+        super::super::replay(Backend::Postgres, &sources, &migrations)
+    }
+
+    /// (table, migration that created it, columns before, index's migration).
+    type Seen = (String, Option<usize>, Vec<String>, Option<usize>);
+
+    fn targets(r: &Replay, statement: usize) -> Vec<Seen> {
+        r.statements[statement]
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.name.to_string(),
+                    t.created.migration,
+                    t.columns.iter().map(|c| c.name.clone()).collect(),
+                    t.index.as_ref().and_then(|i| i.migration),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn targets_are_the_tables_as_they_were_before_the_statement() {
+        let r = replay(&[
+            "CREATE TABLE a (x INT);\nCREATE SCHEMA s;\nCREATE TABLE s.b (y INT);",
+            "CREATE INDEX a_x ON a (x);\nALTER TABLE a RENAME TO c;\nALTER TABLE c ADD COLUMN z INT;",
+            "DROP INDEX a_x;\nDROP TABLE c, s.b, nowhere;\nCREATE TABLE c (id INT);\nALTER TABLE c DROP COLUMN id;",
+        ]);
+        let none = Vec::<String>::new;
+        assert_eq!(targets(&r, 0), vec![]);
+        assert_eq!(targets(&r, 3), vec![("a".into(), Some(0), none(), None)]);
+        assert_eq!(
+            targets(&r, 4),
+            vec![("a".into(), Some(0), vec!["x".into()], None)]
+        );
+        assert_eq!(
+            targets(&r, 5),
+            vec![("c".into(), Some(0), vec!["x".into()], None)]
+        );
+        assert_eq!(targets(&r, 6), vec![("c".into(), Some(0), none(), Some(1))]);
+        assert_eq!(
+            targets(&r, 7),
+            vec![
+                ("c".into(), Some(0), vec!["x".into(), "z".into()], None),
+                ("s.b".into(), Some(0), vec!["y".into()], None),
+            ]
+        );
+        assert_eq!(
+            targets(&r, 9),
+            vec![("c".into(), Some(2), vec!["id".into()], None)]
+        );
+    }
+}
