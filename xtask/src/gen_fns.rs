@@ -92,7 +92,7 @@ fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Fn number `i`: one of the templates, over `posts` or `comments` where the template allows.
 fn repo_fn(i: usize) -> String {
-    let (table, model) = if (i / TEMPLATES.len()) % 2 == 0 {
+    let (table, model) = if (i / TEMPLATES.len()).is_multiple_of(2) {
         ("posts", "Post")
     } else {
         ("comments", "Comment")
