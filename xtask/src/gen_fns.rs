@@ -24,6 +24,13 @@ pub fn report_fn() -> String {
 
 const REPORT_SECTIONS: usize = 7;
 
+/// The source text of every generated fn: the `n` repository fns, then the 200-line fn.
+pub fn all_fns(n: usize) -> Vec<String> {
+    let mut v: Vec<String> = (0..n).map(repo_fn).collect();
+    v.push(report_fn());
+    v
+}
+
 /// Writes the package `name` into `dir`; `checked` puts `#[db_checked]` on every fn.
 pub fn write_package(
     dir: &Path,

@@ -22,6 +22,7 @@ struct Tally {
     fns: usize,
     panics: usize,
     findings: usize,
+    by_rule: std::collections::BTreeMap<&'static str, usize>,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -73,6 +74,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         tally.findings,
         start.elapsed().as_secs_f64()
     );
+    let by_rule: Vec<String> = tally
+        .by_rule
+        .iter()
+        .map(|(rule, n)| format!("{rule} {n}"))
+        .collect();
+    println!("findings by rule: {}", by_rule.join(", "));
     if tally.panics > 0 {
         return Err(format!("{} panics", tally.panics));
     }
@@ -97,7 +104,12 @@ fn scan_file(path: &Path, tally: &mut Tally) {
         counter.visit_item(item);
         tally.fns += counter.0;
         match catch_unwind(AssertUnwindSafe(|| check_item(item, &options))) {
-            Ok(found) => tally.findings += found.len(),
+            Ok(found) => {
+                tally.findings += found.len();
+                for d in found {
+                    *tally.by_rule.entry(d.rule).or_default() += 1;
+                }
+            }
             Err(payload) => {
                 tally.panics += 1;
                 let msg = payload
