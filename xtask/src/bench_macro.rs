@@ -122,7 +122,7 @@ pub fn time_expansion() -> Result<(), String> {
     } else {
         "optimised (release, or `[profile.dev.build-override] opt-level = 3`)"
     };
-    let iters = if cfg!(debug_assertions) { 40 } else { 400 };
+    let iters = if cfg!(debug_assertions) { 100 } else { 400 };
     let parse = time(iters, || {
         let _ = syn::parse2::<syn::Item>(item.clone());
     });
@@ -145,7 +145,7 @@ pub fn time_expansion() -> Result<(), String> {
         .iter()
         .filter_map(|s| s.parse().ok())
         .collect();
-    let total = time(if cfg!(debug_assertions) { 3 } else { 20 }, || {
+    let total = time(if cfg!(debug_assertions) { 5 } else { 20 }, || {
         for f in &all {
             let _ = dbopt_core::rust::emit::expand(TokenStream::new(), f.clone());
         }
