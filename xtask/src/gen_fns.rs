@@ -668,3 +668,28 @@ const REPORT_SECTION: &str = "    // Section $k: scores bucketed by $m and the m
     report.total_score += buckets_$k.iter().map(|(k, n)| i64::from(*k) * *n as i64).sum::<i64>();
     report.lines.push(format!(\"section $k: {} buckets, {visible_$k} visible, {}\", buckets_$k.len(), top_$k.join(\",\")));
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::TokenStream;
+
+    #[test]
+    fn the_long_fn_has_200_lines() {
+        assert_eq!(report_fn().lines().count(), 200);
+    }
+
+    #[test]
+    fn generated_fns_have_no_findings() {
+        let fns = all_fns(500);
+        assert_eq!(fns.len(), 501);
+        for (i, src) in fns.iter().enumerate() {
+            let item: TokenStream = src.parse().unwrap_or_default();
+            assert!(syn::parse2::<syn::ItemFn>(item.clone()).is_ok(), "fn {i}");
+            let exp = dbopt_core::rust::check_attribute(TokenStream::new(), item);
+            assert!(exp.errors.is_empty(), "fn {i}: {:?}", exp.errors);
+            let rules: Vec<&str> = exp.diagnostics.iter().map(|d| d.rule).collect();
+            assert!(rules.is_empty(), "fn {i}: {rules:?}\n{src}");
+        }
+    }
+}
