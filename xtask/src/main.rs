@@ -5,10 +5,17 @@
 //! * `bench-migrations [N..]` generates packages (default 2000 and 10000 migrations) under
 //!   `target/bench/`, runs the release `cargo-dbopt` on each five times through
 //!   `/usr/bin/time`, and prints a Markdown table (median wall time, peak RSS).
+//! * `bench-macro [RUNS]` measures the debug build time of a generated Diesel crate with and
+//!   without `#[db_checked]` on its 501 fns, and the expansion time of its 200-line fn.
+//! * `scan-registry [--all | PREFIX..]` runs the `#[db_checked]` analysis over every fn of the
+//!   crates in `~/.cargo/registry/src/` and counts fns, panics and findings (run in release).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line chore tool prints
 
 mod bench;
+mod bench_macro;
+mod gen_fns;
 mod gen_migrations;
+mod scan_registry;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,7 +36,14 @@ fn main() -> ExitCode {
                 Err(e) => Err(format!("sizes must be numbers: {e}")),
             }
         }
-        _ => Err("usage: cargo xtask (gen-migrations N DIR | bench-migrations [N..])".to_owned()),
+        Some("bench-macro") => match args.get(1).map(|n| n.parse::<usize>()) {
+            None => bench_macro::run(3),
+            Some(Ok(n)) if n > 0 => bench_macro::run(n),
+            _ => Err("usage: cargo xtask bench-macro [RUNS]".to_owned()),
+        },
+        Some("time-expansion") => bench_macro::time_expansion(),
+        Some("scan-registry") => scan_registry::run(&args[1..]),
+        _ => Err("usage: cargo xtask (gen-migrations N DIR | bench-migrations [N..] | bench-macro [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
