@@ -51,7 +51,7 @@ pub fn check_split(text: &str, backend: Backend) {
         );
         let own = &text[r.clone()];
         assert_eq!(
-            own.trim(),
+            own.trim_matches(|c: char| c.is_ascii_whitespace()),
             own,
             "{backend:?}: statement {r:?} has surrounding whitespace"
         );

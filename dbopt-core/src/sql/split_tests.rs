@@ -561,3 +561,25 @@ $$ LANGUAGE plpgsql;
         .collect();
     assert_eq!(found, [(19, 24, true), (26, 36, true)]);
 }
+
+/// proptest (split_ranges_are_valid): PostgreSQL, SQLite and MySQL read a lone U+00A0 as an
+/// identifier character, but trimming the statement with `str::trim_end` (Unicode
+/// whitespace) made its range empty. Only a COPY payload is trimmed, of ASCII whitespace.
+#[test]
+fn unicode_space_is_a_token_not_whitespace() {
+    for backend in [Backend::Postgres, Backend::Sqlite, Backend::Mysql] {
+        check(
+            backend,
+            "\u{a0}",
+            &[(
+                "\u{a0}",
+                "unparsed: Expected: an SQL statement, found: \u{a0} @ \"\\u{a0}\"",
+            )],
+        );
+    }
+    check(
+        Backend::Postgres,
+        "COPY t FROM stdin;\nx\u{a0}\n\\.\n",
+        &[("COPY t FROM stdin;\nx\u{a0}\n\\.", "parsed")],
+    );
+}
