@@ -203,24 +203,15 @@ fn statement(
     let own = &ranges[piece.first..=piece.last];
     let start = own[0].start;
     // The payload of a `COPY .. FROM STDIN` comes before its `;` among the tokens but after
-    // it in the file, and ends with the line break after `\.`: take the furthest end, the
-    // payload's without its trailing line breaks (ASCII only: sqlparser reads U+00A0 and
-    // friends as identifier characters).
-    let end = tokens[piece.first..=piece.last]
-        .iter()
-        .zip(own)
-        .map(|(t, r)| match t.token {
-            Token::CopyData { .. } => {
-                let payload = text.get(r.clone()).unwrap_or_default();
-                r.start
-                    + payload
-                        .trim_end_matches(|c: char| c.is_ascii_whitespace())
-                        .len()
-            }
-            _ => r.end,
-        })
-        .max()
-        .unwrap_or(start);
+    // it in the file: take the furthest end. That payload ends with the line break after
+    // `\.`, and MySQL's tokenizer lets a `@` take the line break after it: drop trailing
+    // ASCII whitespace (only ASCII: sqlparser reads U+00A0 and friends as identifier
+    // characters).
+    let end = own.iter().map(|r| r.end).max().unwrap_or(start);
+    let end = start
+        + text.get(start..end).map_or(0, |s| {
+            s.trim_end_matches(|c: char| c.is_ascii_whitespace()).len()
+        });
     let range = start..end;
     let to = piece.semicolon.unwrap_or(piece.last);
     let kind = match parse(dialect, tokens[piece.first..=to].to_vec()) {

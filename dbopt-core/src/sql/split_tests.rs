@@ -583,3 +583,19 @@ fn unicode_space_is_a_token_not_whitespace() {
         &[("COPY t FROM stdin;\nx\u{a0}\n\\.", "parsed")],
     );
 }
+
+/// Fuzz (split_sql, crash-8bd61fab): MySQL's tokenizer lets a `@` after a string take the
+/// line break that follows it, which the statement's range took along.
+#[test]
+fn mysql_at_sign_does_not_take_the_line_break() {
+    let text = "SELECT 'a'@\nSELECT 1;";
+    let statements = split(text, Backend::Mysql);
+    let last = statements.last().unwrap();
+    assert_eq!(text[..last.range.end].trim_end(), &text[..last.range.end]);
+    let text = "fine');\nCREATE INDEX i */'@\n";
+    let ranges: Vec<&str> = split(text, Backend::Mysql)
+        .iter()
+        .map(|s| &text[s.range.clone()])
+        .collect();
+    assert_eq!(ranges, ["fine');\nCREATE INDEX i */'@"]);
+}
