@@ -480,6 +480,80 @@ fn deeply_nested_modules_do_not_overflow() {
     assert_eq!(parse(&nested(31), None).unwrap().schema.tables.len(), 1);
 }
 
+/// syn recurses on nested types and prefix operators without any `()`, `[]` or `{}`: 50
+/// nested `Vec<` overflowed the stack of a 2 MiB test thread in a debug build. Each form is
+/// parsed on such a thread, deep (rejected with a position) and shallow (read).
+#[test]
+fn deep_recursion_without_groups_is_rejected_not_overflowed() {
+    let forms: &[(&str, &str, &str)] = &[
+        ("type A = ", "Vec<", ";"),
+        ("table! { t { id -> ", "Nullable<", ", } }"),
+        ("type A = ", "& ", "u8;"),
+        ("type A = ", "fn() -> ", "u8;"),
+        ("type A = ", "impl Fn() -> ", "u8;"),
+        ("const X: u8 = ", "!", "1;"),
+        ("const X: u8 = ", "- ", "1;"),
+        ("fn f() { ", "* ", "x; }"),
+        ("fn f() { ", "a = ", "1; }"),
+        ("fn f() { ", "return ", "1; }"),
+        ("fn f() { ", "if a {} else ", "{} }"),
+        ("fn f() { let ", "&", "x = 1; }"),
+        ("type A = ", "Result<u8, ", ";"),
+    ];
+    for &(head, repeated, tail) in forms {
+        let text = |n: usize| {
+            let closing = if repeated.contains('<') {
+                format!("u8{}", ">".repeat(n))
+            } else {
+                String::new()
+            };
+            format!("{head}{}{closing}{tail}", repeated.repeat(n))
+        };
+        let (deep, shallow) = (text(3000), text(3));
+        let (deep_result, shallow_result) = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || (parse(&deep, None), parse(&shallow, None)))
+            .unwrap()
+            .join()
+            .unwrap();
+        let err = deep_result.unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (1, "nesting deeper than 64 levels is not read"),
+            "{head}{repeated}"
+        );
+        assert!(err.column > head.len(), "{head}{repeated}: {}", err.column);
+        assert!(
+            shallow_result.is_ok(),
+            "{head}{repeated}: {shallow_result:?}"
+        );
+    }
+}
+
+/// Long flat lists (many columns, many tables, long generic lists) are not nesting.
+#[test]
+fn wide_schema_files_are_not_nesting() {
+    let columns: String = (0..100)
+        .map(|i| format!("c{i} -> Nullable<Array<Nullable<Int4>>>,\n"))
+        .collect();
+    let tables: String = (0..100)
+        .map(|i| format!("diesel::table! {{ t{i} (id) {{ id -> Int4, {columns} }} }}\n"))
+        .collect();
+    let joins: String = (1..100)
+        .map(|i| format!("diesel::joinable!(t{i} -> t0 (c1));\n"))
+        .collect();
+    let names: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+    let text = format!(
+        "{tables}{joins}diesel::allow_tables_to_appear_in_same_query!({});\n\
+         type Wide = (Vec<u8>, HashMap<Vec<u8>, Vec<Vec<u8>>>, Box<dyn Fn(&u8) -> u8>);\n\
+         fn f() {{ let x = a.b().c()? + 1 - 2 * 3 >= 4 && !y; z += 1; }}\n",
+        names.join(", ")
+    );
+    let parsed = parse(&text, None).unwrap();
+    assert_eq!(parsed.schema.tables.len(), 100);
+    assert_eq!(parsed.joinables.len(), 99);
+}
+
 #[test]
 fn custom_sql_types_in_every_attribute_form() {
     let text = r#"pub mod sql_types {

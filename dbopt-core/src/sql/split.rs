@@ -57,13 +57,10 @@ pub fn split(text: &str, backend: Backend) -> Vec<SqlStatement> {
         .collect();
 
     let (pieces, open) = cut(&tokens);
-    let mut statements: Vec<SqlStatement> = pieces
-        .iter()
-        .map(|piece| statement(&*dialect, &tokens, &ranges, piece, &offset))
-        .collect();
+    let statement = |piece: &Piece| statement(&*dialect, text, &tokens, &ranges, piece, &offset);
+    let mut statements: Vec<SqlStatement> = pieces.iter().map(statement).collect();
     match tokenized {
-        Ok(()) => statements
-            .extend(open.map(|piece| statement(&*dialect, &tokens, &ranges, &piece, &offset))),
+        Ok(()) => statements.extend(open.as_ref().map(statement)),
         Err(err) => {
             // The failing token starts where the last buffered one ends; point there (the
             // opening quote) rather than at the end of the file where the tokenizer noticed.
@@ -79,7 +76,25 @@ pub fn split(text: &str, backend: Backend) -> Vec<SqlStatement> {
             });
         }
     }
-    statements
+    fold_copy_lines(statements)
+}
+
+/// Folds every statement that starts inside the previous one's range into it, so ranges
+/// stay disjoint and in file order. Only a `COPY .. FROM STDIN` payload does that: it is
+/// read from the line after the `;`, so statements on the rest of the `;` line lie inside
+/// the COPY's range (PostgreSQL rejects such a file through diesel anyway: the server
+/// parses the payload as SQL).
+fn fold_copy_lines(statements: Vec<SqlStatement>) -> Vec<SqlStatement> {
+    let mut out: Vec<SqlStatement> = Vec::with_capacity(statements.len());
+    for s in statements {
+        match out.last_mut() {
+            Some(previous) if s.range.start < previous.range.end => {
+                previous.range.end = previous.range.end.max(s.range.end);
+            }
+            _ => out.push(s),
+        }
+    }
+    out
 }
 
 /// A statement's tokens: its first and last significant token and its closing `;`.
@@ -179,6 +194,7 @@ impl Block {
 
 fn statement(
     dialect: &dyn Dialect,
+    text: &str,
     tokens: &[TokenWithSpan],
     ranges: &[Range<usize>],
     piece: &Piece,
@@ -186,8 +202,16 @@ fn statement(
 ) -> SqlStatement {
     let own = &ranges[piece.first..=piece.last];
     let start = own[0].start;
-    // Tokens of a `COPY .. FROM STDIN` payload come out of source order: take the furthest.
+    // The payload of a `COPY .. FROM STDIN` comes before its `;` among the tokens but after
+    // it in the file: take the furthest end. That payload ends with the line break after
+    // `\.`, and MySQL's tokenizer lets a `@` take the line break after it: drop trailing
+    // ASCII whitespace (only ASCII: sqlparser reads U+00A0 and friends as identifier
+    // characters).
     let end = own.iter().map(|r| r.end).max().unwrap_or(start);
+    let end = start
+        + text.get(start..end).map_or(0, |s| {
+            s.trim_end_matches(|c: char| c.is_ascii_whitespace()).len()
+        });
     let range = start..end;
     let to = piece.semicolon.unwrap_or(piece.last);
     let own_tokens = &tokens[piece.first..=to];

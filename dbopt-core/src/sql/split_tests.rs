@@ -391,6 +391,55 @@ fn copy_from_stdin_does_not_panic() {
     }
 }
 
+/// Fuzz (split_sql, crash-2b05900d): the payload token of a `COPY .. FROM STDIN` ends with
+/// the line break after `\.`, which the statement's range took along.
+#[test]
+fn copy_payload_range_ends_at_the_terminator() {
+    check(
+        Backend::Postgres,
+        "COPY t (a) FROM stdin;\n1\n\\.\nSELECT 1;",
+        &[
+            ("COPY t (a) FROM stdin;\n1\n\\.", "parsed"),
+            ("SELECT 1", "parsed"),
+        ],
+    );
+    check(
+        Backend::Postgres,
+        "COPY t FROM stdin;\r\n1\t2\r\n\\.\r\n\r\n",
+        &[("COPY t FROM stdin;\r\n1\t2\r\n\\.", "parsed")],
+    );
+    // Unterminated: the payload runs to the end of the file, its trailing blank lines not.
+    let text = "COPY t FROM stdin;\n1\n\n  \n";
+    assert_eq!(
+        pg(text)
+            .iter()
+            .map(|s| &text[s.range.clone()])
+            .collect::<Vec<_>>(),
+        ["COPY t FROM stdin;\n1"]
+    );
+}
+
+/// Statements on the rest of the `COPY .. FROM STDIN;` line come before the payload in the
+/// file: they are folded into the COPY so ranges stay disjoint and in order.
+#[test]
+fn statements_after_copy_on_its_line_are_folded_into_it() {
+    let texts = |text: &str| -> Vec<String> {
+        pg(text)
+            .iter()
+            .map(|s| text[s.range.clone()].to_owned())
+            .collect()
+    };
+    assert_eq!(
+        texts("COPY t FROM stdin; SELECT 1; SELECT 2;\n1\n\\.\nSELECT 3;"),
+        ["COPY t FROM stdin; SELECT 1; SELECT 2;\n1\n\\.", "SELECT 3"]
+    );
+    // Without its `;`, `SELECT 2` goes on after the payload (as in psql): one statement.
+    assert_eq!(
+        texts("COPY t FROM stdin; SELECT 2\n1\n\\.\nSELECT 3;"),
+        ["COPY t FROM stdin; SELECT 2\n1\n\\.\nSELECT 3"]
+    );
+}
+
 /// Every combination of up to three of these pieces, in every dialect: no panic, ranges in
 /// order, within the text, on char boundaries and without leading/trailing whitespace.
 #[test]
@@ -528,4 +577,42 @@ fn not_valid_inside_create_table_parses_as_postgres_reads_it() {
     // Elsewhere `NOT VALID` is not dropped: a statement sqlparser rejects stays unparsed.
     let other = pg("CREATE INDEX i ON t (a) NOT VALID;");
     assert!(matches!(other[0].kind, StatementKind::Unparsed { .. }));
+}
+
+/// proptest (split_ranges_are_valid): PostgreSQL, SQLite and MySQL read a lone U+00A0 as an
+/// identifier character, but trimming the statement with `str::trim_end` (Unicode
+/// whitespace) made its range empty. Only a COPY payload is trimmed, of ASCII whitespace.
+#[test]
+fn unicode_space_is_a_token_not_whitespace() {
+    for backend in [Backend::Postgres, Backend::Sqlite, Backend::Mysql] {
+        check(
+            backend,
+            "\u{a0}",
+            &[(
+                "\u{a0}",
+                "unparsed: Expected: an SQL statement, found: \u{a0} @ \"\\u{a0}\"",
+            )],
+        );
+    }
+    check(
+        Backend::Postgres,
+        "COPY t FROM stdin;\nx\u{a0}\n\\.\n",
+        &[("COPY t FROM stdin;\nx\u{a0}\n\\.", "parsed")],
+    );
+}
+
+/// Fuzz (split_sql, crash-8bd61fab): MySQL's tokenizer lets a `@` after a string take the
+/// line break that follows it, which the statement's range took along.
+#[test]
+fn mysql_at_sign_does_not_take_the_line_break() {
+    let text = "SELECT 'a'@\nSELECT 1;";
+    let statements = split(text, Backend::Mysql);
+    let last = statements.last().unwrap();
+    assert_eq!(text[..last.range.end].trim_end(), &text[..last.range.end]);
+    let text = "fine');\nCREATE INDEX i */'@\n";
+    let ranges: Vec<&str> = split(text, Backend::Mysql)
+        .iter()
+        .map(|s| &text[s.range.clone()])
+        .collect();
+    assert_eq!(ranges, ["fine');\nCREATE INDEX i */'@"]);
 }

@@ -166,10 +166,18 @@ fn read_metadata(path: &Path) -> (bool, Option<DiscoverProblem>) {
     let Ok(text) = String::from_utf8(bytes) else {
         return (true, bad("not valid UTF-8".to_owned()));
     };
-    match toml::from_str::<MetadataToml>(&text) {
-        Ok(meta) => (meta.run_in_transaction, None),
-        Err(e) => (true, bad(e.message().trim_end().replace('\n', "; "))),
+    match parse_metadata_toml(&text) {
+        Ok(run_in_transaction) => (run_in_transaction, None),
+        Err(message) => (true, bad(message)),
     }
+}
+
+/// `run_in_transaction` of a `metadata.toml` that exists (`false` when the key is absent,
+/// as in diesel), or toml's message on one line.
+pub fn parse_metadata_toml(text: &str) -> Result<bool, String> {
+    toml::from_str::<MetadataToml>(text)
+        .map(|meta| meta.run_in_transaction)
+        .map_err(|e| e.message().trim_end().replace('\n', "; "))
 }
 
 /// diesel_cli's default when neither the command line nor diesel.toml names a folder: the

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 pub use diesel_toml::{
     ColumnSorting, DieselToml, Filter, PrintSchema, parse_diesel_toml, read_diesel_toml,
 };
-pub use migrations::{Discovered, discover_migrations, find_migrations_directory};
+pub use migrations::{
+    Discovered, discover_migrations, find_migrations_directory, parse_metadata_toml,
+};
 
 /// An error that stops discovery of a diesel.toml or a migrations folder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
