@@ -161,7 +161,7 @@ impl State {
                     self.rename_index(&name, new_name);
                 }
             }
-            StatementKind::Unparsed { .. } => {}
+            StatementKind::Unparsed { .. } | StatementKind::Neutral { .. } => {}
         }
     }
 
