@@ -4,12 +4,16 @@ use crate::rule::Rule;
 
 mod fk_without_index;
 mod joinable_without_fk;
+mod redundant_index;
+mod schema_drift;
 mod unparsed_statement;
 
 /// Every rule, sorted by name (a test keeps it so).
 pub static RULES: &[&Rule] = &[
     &fk_without_index::RULE,
     &joinable_without_fk::RULE,
+    &redundant_index::RULE,
+    &schema_drift::RULE,
     &unparsed_statement::RULE,
 ];
 

@@ -7,6 +7,7 @@ mod location;
 pub mod naming;
 pub mod replay;
 pub mod split;
+pub mod types;
 
 use std::ops::Range;
 use std::path::PathBuf;

@@ -1,0 +1,357 @@
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::source::SourceMap;
+use crate::sql::discover::parse_diesel_toml;
+use crate::sql::{LoadedMigration, Migration};
+
+/// One analysed project: migrations, one schema.rs, optionally a diesel.toml section and
+/// a patch file.
+struct Case<'a> {
+    backend: Backend,
+    migrations: &'a [&'a str],
+    schema_rs: &'a str,
+    diesel_toml: Option<&'a str>,
+    patch: Option<&'a str>,
+}
+
+impl<'a> Case<'a> {
+    fn new(backend: Backend, migrations: &'a [&'a str], schema_rs: &'a str) -> Self {
+        Case {
+            backend,
+            migrations,
+            schema_rs,
+            diesel_toml: None,
+            patch: None,
+        }
+    }
+
+    /// `file:line: message` of every finding.
+    fn findings(&self) -> Vec<String> {
+        let mut sources = SourceMap::new();
+        let migrations: Vec<LoadedMigration> = self
+            .migrations
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| LoadedMigration {
+                migration: Migration {
+                    version: format!("2024010100000{i}"),
+                    name: format!("2024010100000{i}_m"),
+                    dir: PathBuf::from(format!("m{i}")),
+                    run_in_transaction: true,
+                },
+                up_sql: sources.add(format!("m{i}/up.sql"), *sql),
+            })
+            .collect();
+        let replay = crate::sql::replay::replay(self.backend, &sources, &migrations);
+        assert_eq!(replay.unparsed, vec![], "fixtures parse");
+        let section = self.diesel_toml.map(|toml| {
+            let config = parse_diesel_toml(Path::new("diesel.toml"), toml).expect("valid toml");
+            config.print_schema.into_iter().next().expect("a section")
+        });
+        let file = sources.add("src/schema.rs", self.schema_rs);
+        let mut schema_file = parse_schema_rs(SchemaRsInput {
+            file,
+            path: Path::new("src/schema.rs"),
+            text: self.schema_rs,
+            default_schema: section.as_ref().and_then(|s| s.schema.as_deref()),
+            backend: self.backend,
+        })
+        .expect("schema.rs parses");
+        schema_file.print_schema = section;
+        schema_file.patch = self.patch.map(|p| sources.add("src/schema.patch", p));
+        let files = [schema_file];
+        let ctx = SchemaContext {
+            sources: &sources,
+            backend: self.backend,
+            migrations: &migrations,
+            replay: &replay,
+            schema_files: &files,
+        };
+        let mut out = Reporter::new();
+        check(&ctx, &mut out);
+        out.into_diagnostics()
+            .into_iter()
+            .map(|d| {
+                let at = sources.line_col(d.primary.span.file, d.primary.span.range.start);
+                let path = sources.path(d.primary.span.file).display().to_string();
+                format!("{path}:{}: {}", at.line, d.message)
+            })
+            .collect()
+    }
+}
+
+const PG_MIGRATIONS: &[&str] = &[
+    "CREATE TYPE mood AS ENUM ('happy', 'sad');\n\
+     CREATE DOMAIN email AS varchar(320);\n\
+     CREATE TABLE users (\n\
+       id SERIAL PRIMARY KEY,\n\
+       email email NOT NULL,\n\
+       name VARCHAR(50),\n\
+       mood mood,\n\
+       tags TEXT[] NOT NULL,\n\
+       created_at TIMESTAMPTZ NOT NULL DEFAULT now()\n\
+     );\n\
+     CREATE VIEW active_users AS SELECT id FROM users;\n\
+     CREATE TABLE __internal (id INT PRIMARY KEY);\n\
+     CREATE TABLE no_pk (a INT);",
+    "CREATE TABLE posts (\n\
+       id BIGSERIAL PRIMARY KEY,\n\
+       user_id INTEGER NOT NULL REFERENCES users (id),\n\
+       body TEXT,\n\
+       score NUMERIC(10, 2) NOT NULL\n\
+     );\n\
+     CREATE TABLE tags (post_id BIGINT, tag TEXT, PRIMARY KEY (post_id, tag));\n\
+     ALTER TABLE posts ADD COLUMN published_at TIMESTAMP;",
+];
+
+/// What print-schema writes for PG_MIGRATIONS (diesel 2.3 layout).
+const PG_SCHEMA_RS: &str = r#"// @generated automatically by Diesel CLI.
+
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "mood"))]
+    pub struct Mood;
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Int8,
+        user_id -> Int4,
+        body -> Nullable<Text>,
+        score -> Numeric,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tags (post_id, tag) {
+        post_id -> Int8,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Mood;
+
+    users (id) {
+        id -> Int4,
+        #[max_length = 320]
+        email -> Varchar,
+        #[max_length = 50]
+        name -> Nullable<Varchar>,
+        mood -> Nullable<Mood>,
+        tags -> Array<Nullable<Text>>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    active_users (id) {
+        id -> Int4,
+    }
+}
+
+diesel::joinable!(posts -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(posts, tags, users);
+"#;
+
+#[test]
+fn silent_when_schema_rs_is_what_print_schema_writes() {
+    assert_eq!(
+        Case::new(Backend::Postgres, PG_MIGRATIONS, PG_SCHEMA_RS).findings(),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn every_kind_of_drift() {
+    let edited = PG_SCHEMA_RS
+        .replace("        score -> Numeric,\n", "")
+        .replace("body -> Nullable<Text>", "body -> Text")
+        .replace("created_at -> Timestamptz", "created_at -> Timestamp")
+        .replace("mood -> Nullable<Mood>", "mood -> Nullable<Text>")
+        .replace("tags (post_id, tag)", "tags (post_id)")
+        .replace(
+            "        tag -> Text,\n",
+            "        tag -> Text,\n        weight -> Int4,\n",
+        )
+        .replace("active_users (id)", "legacy (id)")
+        .replace(
+            "published_at -> Nullable<Timestamp>",
+            "published_at -> Nullable<Timestamptz>",
+        );
+    assert_eq!(
+        Case::new(Backend::Postgres, PG_MIGRATIONS, &edited).findings(),
+        vec![
+            "src/schema.rs:13: column `posts.body` is NOT NULL in schema.rs but nullable in the migrations",
+            "src/schema.rs:10: column `posts.score` is missing from schema.rs",
+            "src/schema.rs:14: column `posts.published_at` is `Timestamptz` in schema.rs but `timestamp` in the migrations",
+            "src/schema.rs:22: schema.rs declares column `tags.weight`, which the migrations do not create",
+            "src/schema.rs:19: primary key of `tags` is (post_id) in schema.rs but (post_id, tag) in the migrations",
+            "src/schema.rs:36: column `users.mood` is `Text` in schema.rs but `mood` in the migrations",
+            "src/schema.rs:38: column `users.created_at` is `Timestamp` in schema.rs but `timestamptz` in the migrations",
+            "src/schema.rs:43: schema.rs declares table `legacy`, which the migrations do not create",
+        ]
+    );
+}
+
+#[test]
+fn missing_table_points_at_its_migration() {
+    let without_tags = PG_SCHEMA_RS.replace(
+        "diesel::table! {\n    tags (post_id, tag) {\n        post_id -> Int8,\n        tag -> Text,\n    }\n}\n",
+        "",
+    );
+    assert_eq!(
+        Case::new(Backend::Postgres, PG_MIGRATIONS, &without_tags).findings(),
+        vec!["m1/up.sql:7: table `tags` is missing from src/schema.rs"]
+    );
+}
+
+#[test]
+fn filter_and_schema_choose_the_expected_tables() {
+    let only_users = r#"diesel::table! {
+    use diesel::sql_types::*;
+    users (id) {
+        id -> Int4,
+        email -> Varchar,
+        name -> Nullable<Varchar>,
+        mood -> Nullable<Mood>,
+        tags -> Array<Text>,
+        created_at -> Timestamptz,
+    }
+}
+"#;
+    let mut case = Case::new(Backend::Postgres, PG_MIGRATIONS, only_users);
+    case.diesel_toml = Some("[print_schema]\nfilter = { only_tables = [\"^users$\"] }\n");
+    assert_eq!(case.findings(), Vec::<String>::new());
+    case.diesel_toml = Some("[print_schema]\nfilter = { except_tables = [\"^posts$\"] }\n");
+    assert_eq!(
+        case.findings(),
+        vec!["m1/up.sql:7: table `tags` is missing from src/schema.rs"]
+    );
+
+    let audit = ["CREATE SCHEMA audit;\n\
+         CREATE TABLE audit.events (id SERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL);\n\
+         CREATE TABLE other (id INT PRIMARY KEY);"];
+    let audit_rs = "pub mod audit {\n    diesel::table! {\n        audit.events (id) {\n            \
+                    id -> Int4,\n            at -> Timestamptz,\n        }\n    }\n}\n";
+    let mut case = Case::new(Backend::Postgres, &audit, audit_rs);
+    case.diesel_toml = Some("[print_schema]\nschema = \"audit\"\n");
+    assert_eq!(case.findings(), Vec::<String>::new());
+    case.diesel_toml = None;
+    assert_eq!(
+        case.findings(),
+        vec!["m0/up.sql:3: table `other` is missing from src/schema.rs"]
+    );
+}
+
+const PATCH: &str = concat!(
+    "--- a/src/schema.rs\n",
+    "+++ b/src/schema.rs\n",
+    "@@ -10,7 +10,7 @@\n",
+    "     posts (id) {\n",
+    "         id -> Int8,\n",
+    "         user_id -> Int4,\n",
+    "-        body -> Nullable<Text>,\n",
+    "+        body -> Text,\n",
+    "         score -> Numeric,\n",
+    "         published_at -> Nullable<Timestamp>,\n",
+    "     }\n",
+);
+
+#[test]
+fn what_the_patch_changes_is_not_drift() {
+    let patched = PG_SCHEMA_RS.replace("body -> Nullable<Text>", "body -> Text");
+    let mut case = Case::new(Backend::Postgres, PG_MIGRATIONS, &patched);
+    case.diesel_toml = Some("[print_schema]\npatch_file = \"src/schema.patch\"\n");
+    case.patch = Some(PATCH);
+    assert_eq!(case.findings(), Vec::<String>::new());
+
+    // Drift elsewhere is still found, at its place in the file as written.
+    let drifted = patched.replace("created_at -> Timestamptz", "created_at -> Timestamp");
+    case.schema_rs = &drifted;
+    assert_eq!(
+        case.findings(),
+        vec![
+            "src/schema.rs:38: column `users.created_at` is `Timestamp` in schema.rs but `timestamptz` in the migrations"
+        ]
+    );
+
+    // Without the patch applied, the patch no longer fits: reported, then compared as is.
+    case.schema_rs = PG_SCHEMA_RS;
+    assert_eq!(
+        case.findings(),
+        vec![
+            "src/schema.rs:10: patch_file `src/schema.patch` does not apply to schema.rs in reverse (error applying hunk #1)"
+        ]
+    );
+}
+
+#[test]
+fn sqlite_rowid_and_types() {
+    let migrations = [
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL, score NUMERIC);\n\
+         CREATE TABLE log (message TEXT NOT NULL, at DATETIME);\n\
+         CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id));",
+    ];
+    let schema_rs = "diesel::table! {\n    log (rowid) {\n        rowid -> Integer,\n        \
+                     message -> Text,\n        at -> Nullable<Timestamp>,\n    }\n}\n\
+                     diesel::table! {\n    posts (id) {\n        id -> Integer,\n        \
+                     user_id -> Integer,\n    }\n}\n\
+                     diesel::table! {\n    users (id) {\n        id -> Integer,\n        \
+                     email -> Text,\n        score -> Nullable<Double>,\n    }\n}\n";
+    let mut case = Case::new(Backend::Sqlite, &migrations, schema_rs);
+    assert_eq!(case.findings(), Vec::<String>::new());
+    case.diesel_toml = Some("[print_schema]\nsqlite_integer_primary_key_is_bigint = true\n");
+    assert_eq!(
+        case.findings(),
+        vec![
+            "src/schema.rs:10: column `posts.id` is `Integer` in schema.rs but `integer` in the migrations",
+            "src/schema.rs:11: column `posts.user_id` is `Integer` in schema.rs but `integer` in the migrations",
+            "src/schema.rs:16: column `users.id` is `Integer` in schema.rs but `integer` in the migrations",
+        ]
+    );
+}
+
+#[test]
+fn mysql_unsigned_and_enum_columns() {
+    let migrations = [
+        "CREATE TABLE items (id SERIAL PRIMARY KEY, qty INT UNSIGNED NOT NULL, \
+         status ENUM('new', 'done') NOT NULL, flag BOOLEAN NOT NULL, at DATETIME NOT NULL);",
+    ];
+    let schema_rs = r#"pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(mysql_type(name = "Enum"))]
+    pub struct ItemsStatusEnum;
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ItemsStatusEnum;
+
+    items (id) {
+        id -> Unsigned<Bigint>,
+        qty -> Unsigned<Integer>,
+        status -> ItemsStatusEnum,
+        flag -> Bool,
+        at -> Datetime,
+    }
+}
+"#;
+    assert_eq!(
+        Case::new(Backend::Mysql, &migrations, schema_rs).findings(),
+        Vec::<String>::new()
+    );
+    let edited = schema_rs
+        .replace("Unsigned<Integer>", "Integer")
+        .replace("at -> Datetime", "at -> Timestamp");
+    assert_eq!(
+        Case::new(Backend::Mysql, &migrations, &edited).findings(),
+        vec![
+            "src/schema.rs:13: column `items.qty` is `Integer` in schema.rs but `int unsigned` in the migrations",
+            "src/schema.rs:16: column `items.at` is `Timestamp` in schema.rs but `datetime` in the migrations",
+        ]
+    );
+}
