@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
     name: "schema_drift",
     group: Group::Schema,
     default_level: Level::Deny,
-    summary: "schema.rs and the replayed migrations disagree on tables, columns, nullability, types or primary keys",
+    summary: "schema.rs and the replayed migrations disagree on tables, columns, nullability or type",
     docs: r#"## What it does
 Compares each schema.rs with what `diesel print-schema` would write after running every
 migration: tables and columns missing on either side, nullability, the SQL type (as the
