@@ -292,38 +292,16 @@ impl State {
             if index.kind == IndexKind::PrimaryKey {
                 t.primary_key.clear();
             }
-            // FKs elsewhere depend on the key's index (PostgreSQL needs CASCADE).
-            let key: Vec<String> = index
-                .keys
-                .iter()
-                .filter_map(|k| match k {
-                    IndexKey::Column(c) => Some(c.clone()),
-                    IndexKey::Expression(_) => None,
-                })
-                .collect();
-            let still_unique = |t: &crate::model::Table| {
-                t.indexes.iter().any(|i| {
-                    i.unique && i.predicate.is_none() && {
-                        let mut a: Vec<&str> = i.leading_columns().collect();
-                        let mut b: Vec<&str> = key.iter().map(String::as_str).collect();
-                        a.sort_unstable();
-                        b.sort_unstable();
-                        a == b && i.keys.len() == key.len()
-                    }
-                })
-            };
-            if !self.schema.tables.get(table).is_some_and(still_unique) {
-                for other in self.schema.tables.values_mut() {
-                    other.foreign_keys.retain(|f| {
-                        !(f.referenced_table == *table && {
-                            let mut a = f.referenced_columns.clone();
-                            let mut b = key.clone();
-                            a.sort_unstable();
-                            b.sort_unstable();
-                            a == b
-                        })
-                    });
-                }
+            // FKs that reference the key depend on its index (PostgreSQL needs CASCADE).
+            let mut key: Vec<&str> = index.leading_columns().collect();
+            key.sort_unstable();
+            for other in self.schema.tables.values_mut() {
+                other.foreign_keys.retain(|f| {
+                    let mut referenced: Vec<&str> =
+                        f.referenced_columns.iter().map(String::as_str).collect();
+                    referenced.sort_unstable();
+                    f.referenced_table != *table || referenced != key
+                });
             }
         }
         if let Some(checks) = self.checks.get_mut(table) {

@@ -3,7 +3,7 @@
 
 use sqlparser::ast::{
     ColumnDef, ColumnOption, CreateTable, GeneratedAs, Ident, IndexColumn, IndexType, Spanned,
-    TableConstraint,
+    SqliteTableOption, TableConstraint,
 };
 
 use crate::model::{Backend, Column, ForeignKey, Index, IndexKey, IndexKind, QualName, Table};
@@ -44,6 +44,8 @@ pub(super) struct Pending {
     pub indexes: Vec<IndexSpec>,
     pub fks: Vec<FkSpec>,
     pub checks: Vec<String>,
+    /// SQLite `WITHOUT ROWID`: no rowid alias, the PK's index is numbered last.
+    pub without_rowid: bool,
 }
 
 const SERIAL_TYPES: &[&str] = &[
@@ -88,7 +90,13 @@ impl State {
                 c.origin = self.origin.clone();
             }
         }
-        let mut pending = Pending::default();
+        let mut pending = Pending {
+            without_rowid: ct
+                .sqlite_table_options
+                .options
+                .contains(&SqliteTableOption::WithoutRowid),
+            ..Pending::default()
+        };
         let mut sequences = Vec::new();
         for def in &ct.columns {
             if table.column(&fold(&def.name)).is_some() {
@@ -298,13 +306,17 @@ impl State {
         }
         let mut specs: Vec<IndexSpec> = Vec::new();
         let mut ordered = pending.indexes;
-        if self.backend != Backend::Sqlite {
+        if pending.without_rowid {
+            ordered.sort_by_key(|s| s.kind == IndexKind::PrimaryKey);
+        } else if self.backend != Backend::Sqlite {
             // PostgreSQL builds the PK's index first (MySQL's order only matters among the
             // other keys); SQLite numbers its autoindexes in written order.
             ordered.sort_by_key(|s| s.kind != IndexKind::PrimaryKey);
         }
         let table_now = self.schema.tables.get(table);
-        let rowid = |s: &IndexSpec| table_now.is_some_and(|t| self.is_rowid(t, s));
+        let without_rowid = pending.without_rowid;
+        let rowid =
+            |s: &IndexSpec| !without_rowid && table_now.is_some_and(|t| self.is_rowid(t, s));
         for spec in ordered {
             // A constraint identical to an earlier one of the statement makes no index:
             // PostgreSQL and SQLite merge any two (SQLite's rowid key has no index to merge
@@ -332,7 +344,7 @@ impl State {
             }
         }
         for spec in specs {
-            self.add_constraint_index(table, spec);
+            self.add_constraint_index(table, spec, without_rowid);
         }
         for fk in pending.fks {
             self.add_foreign_key(table, fk);
@@ -347,7 +359,7 @@ impl State {
                 if table.column(c).is_some_and(|c| c.sql_type == "integer"))
     }
 
-    fn add_constraint_index(&mut self, table: &QualName, spec: IndexSpec) {
+    fn add_constraint_index(&mut self, table: &QualName, spec: IndexSpec, without_rowid: bool) {
         let Some(t) = self.schema.tables.get(table) else {
             return;
         };
@@ -362,7 +374,7 @@ impl State {
                 IndexKey::Expression(_) => None,
             })
             .collect();
-        let rowid = self.is_rowid(t, &spec);
+        let rowid = !without_rowid && self.is_rowid(t, &spec);
         let name = match self.backend {
             Backend::Postgres => match (&spec.name, &spec.kind) {
                 (Some(n), _) => n.clone(),
@@ -410,7 +422,8 @@ impl State {
                 }
             }
         };
-        let pk_not_null = self.backend != Backend::Sqlite || rowid;
+        // SQLite enforces NOT NULL on a key only for the rowid and in WITHOUT ROWID tables.
+        let pk_not_null = self.backend != Backend::Sqlite || rowid || without_rowid;
         let origin = self.origin.clone();
         let Some(t) = self.schema.tables.get_mut(table) else {
             return;

@@ -6,7 +6,9 @@
 //! found at token level: a word that is not followed by `(` (a function) or `.` (a
 //! qualifier). That is exact for the expressions indexes are built on.
 
-use sqlparser::ast::{DataType, Expr, IndexColumn};
+use sqlparser::ast::{
+    DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, IndexColumn, Value,
+};
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::tokenizer::{Token, Tokenizer, Word};
 
@@ -183,6 +185,11 @@ pub(super) fn index_key(
     if let Some(name) = plain_column(e) {
         return IndexKey::Column(name);
     }
+    if backend == Backend::Mysql
+        && let Some(name) = mysql_prefix_column(e)
+    {
+        return IndexKey::Column(name);
+    }
     if let Expr::Cast {
         expr: inner,
         data_type,
@@ -194,6 +201,26 @@ pub(super) fn index_key(
         return IndexKey::Column(name);
     }
     IndexKey::Expression(normalize(backend, e))
+}
+
+/// MySQL's prefix key part `col(10)`, which sqlparser reads as a call.
+fn mysql_prefix_column(expr: &Expr) -> Option<String> {
+    let Expr::Function(f) = expr else {
+        return None;
+    };
+    let [part] = f.name.0.as_slice() else {
+        return None;
+    };
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] = list.args.as_slice() else {
+        return None;
+    };
+    if !matches!(v.value, Value::Number(..)) {
+        return None;
+    }
+    part.as_ident().map(fold)
 }
 
 fn plain_column(expr: &Expr) -> Option<String> {

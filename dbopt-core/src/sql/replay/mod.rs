@@ -51,8 +51,9 @@
 //! * SQLite (checked against sqlite3): `INTEGER PRIMARY KEY` is the rowid (NOT NULL,
 //!   modelled as a PK index named `rowid`); other PK and UNIQUE constraints get
 //!   `sqlite_autoindex_<table>_<n>` in written order (identical ones merged, but not into
-//!   the rowid) and do not make their columns NOT NULL; no index for FKs, whose names
-//!   follow PostgreSQL's rule.
+//!   the rowid) and do not make their columns NOT NULL, except in a `WITHOUT ROWID` table
+//!   (whose PK index is numbered last); no index for FKs, whose names follow PostgreSQL's
+//!   rule.
 
 mod alter_table;
 mod create_table;
@@ -86,10 +87,19 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
                 span: span.clone(),
                 migration: Some(i),
             };
-            if let StatementKind::Unparsed { message, .. } = &statement.kind {
+            if let StatementKind::Unparsed { message, offset } = &statement.kind {
+                // The span is the whole statement; where the parser stopped inside it goes
+                // into the message.
+                let message = match offset {
+                    Some(at) if *at > statement.range.start && *at < statement.range.end => {
+                        let at = sources.line_col(m.up_sql, *at);
+                        format!("{message} (line {}, column {})", at.line, at.column)
+                    }
+                    _ => message.clone(),
+                };
                 unparsed.push(Unparsed {
                     span: span.clone(),
-                    message: message.clone(),
+                    message,
                     migration: i,
                 });
             }
@@ -161,7 +171,7 @@ impl State {
                     self.rename_index(&name, new_name);
                 }
             }
-            StatementKind::Unparsed { .. } | StatementKind::Neutral { .. } => {}
+            StatementKind::Neutral { .. } | StatementKind::Unparsed { .. } => {}
         }
     }
 

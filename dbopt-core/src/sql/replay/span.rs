@@ -62,7 +62,9 @@ impl State {
     ) -> Option<Range<usize>> {
         let text = self.text.as_str();
         let statement = self.origin.span.range.clone();
-        let mut bases = vec![0, statement.start];
+        // The splitter may have tokenised the text after a byte-order mark.
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut bases = vec![0, bom, statement.start];
         bases.dedup();
         for base in bases {
             let Some(start) = offset(text, base, first.span.start) else {

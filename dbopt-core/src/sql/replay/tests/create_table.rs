@@ -184,3 +184,14 @@ fn partition_of_copies_parent_columns() {
         )
     );
 }
+
+/// The same after a byte-order mark, on the first line.
+#[test]
+fn foreign_key_origin_after_a_byte_order_mark() {
+    let sql =
+        "\u{feff}CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (a_id INT REFERENCES a);";
+    let (sources, _, replay) = run(Backend::Postgres, &[sql]);
+    let fk = &table(&replay.schema, "b").foreign_keys[0];
+    let text = sources.text(fk.origin.span.file);
+    assert_eq!(&text[fk.origin.span.range.clone()], "a_id INT REFERENCES a");
+}

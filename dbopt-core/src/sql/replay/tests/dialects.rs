@@ -181,3 +181,54 @@ CREATE TABLE v (id INT PRIMARY KEY UNIQUE);
         )
     );
 }
+
+/// MySQL prefix key parts (`s(10)`) are the column; `ADD UNIQUE INDEX name`, unnamed `ADD
+/// INDEX`, `DROP INDEX`, table options (checked against MariaDB 10.11).
+#[test]
+fn mysql_prefix_keys_and_alter_indexes() {
+    let sql = r#"
+CREATE TABLE u (id INT PRIMARY KEY);
+CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, s VARCHAR(100), u_id INT, KEY idx (s(10)), KEY (u_id, s(5)), FOREIGN KEY (u_id) REFERENCES u (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+ALTER TABLE t ADD UNIQUE INDEX t_s (s), ADD INDEX (s, id);
+ALTER TABLE t DROP INDEX idx;
+"#;
+    assert_eq!(
+        dump_for(Backend::Mysql, sql),
+        concat!(
+            "table t\n",
+            "  col id int not null\n",
+            "  col s varchar(100) null\n",
+            "  col u_id int null\n",
+            "  pk (id)\n",
+            "  fk t_ibfk_1 (u_id) -> u (id)\n",
+            "  primary PRIMARY unique btree (id)\n",
+            "  index u_id btree (u_id, s)\n",
+            "  unique constraint t_s unique btree (s)\n",
+            "  index s btree (s, id)\n",
+            "table u\n",
+            "  col id int not null\n",
+            "  pk (id)\n",
+            "  primary PRIMARY unique btree (id)\n",
+        )
+    );
+}
+
+/// SQLite `WITHOUT ROWID`: no rowid alias, the key is NOT NULL and its index is numbered
+/// after the others (checked with `PRAGMA index_list` / `table_info`).
+#[test]
+fn sqlite_without_rowid() {
+    assert_eq!(
+        dump_for(
+            Backend::Sqlite,
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE) WITHOUT ROWID;"
+        ),
+        concat!(
+            "table t\n",
+            "  col id integer not null\n",
+            "  col a text null\n",
+            "  pk (id)\n",
+            "  unique constraint sqlite_autoindex_t_1 unique btree (a)\n",
+            "  primary sqlite_autoindex_t_2 unique btree (id)\n",
+        )
+    );
+}

@@ -213,3 +213,27 @@ fn names_of_casts_long_names_and_using_index() {
         )
     );
 }
+
+/// The same through the splitter, one migration per statement as `CONCURRENTLY` needs.
+#[test]
+fn concurrently_statements_through_the_splitter() {
+    let schema = pg(&[
+        "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT);\nCREATE INDEX t_a ON t (a);",
+        "CREATE INDEX CONCURRENTLY t_b ON t (b);",
+        "ALTER INDEX IF EXISTS t_b RENAME TO t_b_idx;",
+        "DROP INDEX CONCURRENTLY IF EXISTS t_a;",
+        "DO $$ BEGIN RAISE NOTICE 'done'; END $$;",
+    ]);
+    assert_eq!(
+        dump(&schema),
+        concat!(
+            "table t\n",
+            "  col id int not null\n",
+            "  col a int null\n",
+            "  col b int null\n",
+            "  pk (id)\n",
+            "  primary t_pkey unique btree (id)\n",
+            "  index t_b_idx btree (b)\n",
+        )
+    );
+}

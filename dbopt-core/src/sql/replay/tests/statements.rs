@@ -57,7 +57,10 @@ fn unparsed_statement_is_reported_and_replay_goes_on() {
     assert_eq!(u.migration, 1);
     assert_eq!(u.span.file, migrations[1].up_sql);
     assert!(sources.text(u.span.file)[u.span.range.clone()].contains("TABEL"));
-    assert!(u.message.contains("TABEL"), "{}", u.message);
+    assert_eq!(
+        u.message,
+        "Expected: an object type after CREATE, found: TABEL (line 1, column 8)"
+    );
     let names: Vec<String> = replay.schema.tables.keys().map(|q| q.to_string()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(
@@ -95,6 +98,75 @@ fn unknown_objects_are_skipped() {
             "  fk t_ghost_fk (a) -> ghost ()\n",
             "  primary t_pkey unique btree (id)\n",
             "  index t_ghost btree (ghost)\n",
+        )
+    );
+}
+
+/// An error at the statement's first token needs no position in the message.
+#[test]
+fn unparsed_message_without_position_at_statement_start() {
+    let (_, _, replay) = run(Backend::Postgres, &["SELECT 1;\nFROBNICATE users;"]);
+    let messages: Vec<&str> = replay.unparsed.iter().map(|u| u.message.as_str()).collect();
+    assert_eq!(messages, ["Expected: an SQL statement, found: FROBNICATE"]);
+}
+
+/// diesel_cli 2.3's own initial migration (functions with dollar-quoted bodies) and its
+/// documented use.
+#[test]
+fn diesel_initial_setup() {
+    let initial = r#"-- This file was automatically created by Diesel to setup helper functions
+-- and other internal bookkeeping. This file is safe to edit, any future
+-- changes will be added to existing projects as new migrations.
+
+
+
+
+-- Sets up a trigger for the given table to automatically set a column called
+-- `updated_at` whenever the row is modified (unless `updated_at` was included
+-- in the modified columns)
+--
+-- # Example
+--
+-- ```sql
+-- CREATE TABLE users (id SERIAL PRIMARY KEY, updated_at TIMESTAMP NOT NULL DEFAULT NOW());
+--
+-- SELECT diesel_manage_updated_at('users');
+-- ```
+CREATE OR REPLACE FUNCTION diesel_manage_updated_at(_tbl regclass) RETURNS VOID AS $$
+BEGIN
+    EXECUTE format('CREATE TRIGGER set_updated_at BEFORE UPDATE ON %s
+                    FOR EACH ROW EXECUTE PROCEDURE diesel_set_updated_at()', _tbl);
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION diesel_set_updated_at() RETURNS trigger AS $$
+BEGIN
+    IF (
+        NEW IS DISTINCT FROM OLD AND
+        NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at
+    ) THEN
+        NEW.updated_at := current_timestamp;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"#;
+    let users =
+        "CREATE TABLE users (id SERIAL PRIMARY KEY, updated_at TIMESTAMP NOT NULL DEFAULT NOW());
+        SELECT diesel_manage_updated_at('users');";
+    assert_eq!(
+        pg_dump(&[initial, users]),
+        concat!(
+            "table users
+",
+            "  col id serial not null
+",
+            "  col updated_at timestamp not null
+",
+            "  pk (id)
+",
+            "  primary users_pkey unique btree (id)
+",
         )
     );
 }
