@@ -292,13 +292,13 @@ fn what_the_patch_changes_is_not_drift() {
 #[test]
 fn sqlite_rowid_and_types() {
     let migrations = [
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL, score NUMERIC);\n\
+        "CREATE TABLE users (id INTEGER PRIMARY KEY NOT NULL, email VARCHAR(255) NOT NULL, score NUMERIC);\n\
          CREATE TABLE log (message TEXT NOT NULL, at DATETIME);\n\
          CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id));",
     ];
     let schema_rs = "diesel::table! {\n    log (rowid) {\n        rowid -> Integer,\n        \
                      message -> Text,\n        at -> Nullable<Timestamp>,\n    }\n}\n\
-                     diesel::table! {\n    posts (id) {\n        id -> Integer,\n        \
+                     diesel::table! {\n    posts (id) {\n        id -> Nullable<Integer>,\n        \
                      user_id -> Integer,\n    }\n}\n\
                      diesel::table! {\n    users (id) {\n        id -> Integer,\n        \
                      email -> Text,\n        score -> Nullable<Double>,\n    }\n}\n";

@@ -422,8 +422,9 @@ impl State {
                 }
             }
         };
-        // SQLite enforces NOT NULL on a key only for the rowid and in WITHOUT ROWID tables.
-        let pk_not_null = self.backend != Backend::Sqlite || rowid || without_rowid;
+        // SQLite marks key columns NOT NULL only in WITHOUT ROWID tables: the rowid alias
+        // holds no NULL, but pragma_table_info (and so diesel print-schema) says nullable.
+        let pk_not_null = self.backend != Backend::Sqlite || without_rowid;
         let origin = self.origin.clone();
         let Some(t) = self.schema.tables.get_mut(table) else {
             return;

@@ -60,8 +60,8 @@ ALTER TABLE users CHANGE COLUMN email mail VARCHAR(60) NOT NULL;
     );
 }
 
-/// SQLite (checked against sqlite3 3.40): `INTEGER PRIMARY KEY` is the rowid (NOT NULL,
-/// modelled as the PK index `rowid`), other keys get `sqlite_autoindex_<table>_<n>` in
+/// SQLite (checked against sqlite3 3.40): `INTEGER PRIMARY KEY` is the rowid (nullable, as
+/// pragma_table_info says; modelled as the PK index `rowid`), other keys get `sqlite_autoindex_<table>_<n>` in
 /// written order, no index for FKs, RENAME TO / RENAME COLUMN / ADD COLUMN / DROP INDEX.
 #[test]
 fn sqlite_autoindexes_and_rowid() {
@@ -80,7 +80,7 @@ CREATE INDEX IF NOT EXISTS articles_user ON articles (user_id);
         dump_for(Backend::Sqlite, sql),
         concat!(
             "table articles\n",
-            "  col id integer not null\n",
+            "  col id integer null\n",
             "  col user_id integer null\n",
             "  col headline text null\n",
             "  col body text null\n",
@@ -97,7 +97,7 @@ CREATE INDEX IF NOT EXISTS articles_user ON articles (user_id);
             "  primary sqlite_autoindex_memberships_1 unique btree (user_id, group_id)\n",
             "  unique constraint sqlite_autoindex_memberships_2 unique btree (role, user_id)\n",
             "table users\n",
-            "  col id integer not null\n",
+            "  col id integer null\n",
             "  col email text not null\n",
             "  col name text null\n",
             "  pk (id)\n",
@@ -137,7 +137,7 @@ CREATE TABLE w (a TEXT PRIMARY KEY UNIQUE, c TEXT, UNIQUE(c), UNIQUE(c));
         ),
         concat!(
             "table v\n",
-            "  col id integer not null\n",
+            "  col id integer null\n",
             "  col a text null\n",
             "  col b text null\n",
             "  pk (id)\n",
