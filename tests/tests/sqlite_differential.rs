@@ -116,15 +116,21 @@ fn schema_drift_is_silent_on_the_fixture_schema_and_finds_each_edit() {
     assert_eq!(
         findings(Some("src/schema_edited.rs")),
         vec![
+            // The table was renamed; schema.rs still has the old name.
+            "migrations/2024-01-10-090300_create_tags/up.sql:2: table `labels` is missing from src/schema_edited.rs",
             "src/schema_edited.rs:4: column `comments.created_at` is missing from schema.rs",
-            "src/schema_edited.rs:8: column `comments.body` is NOT NULL in schema.rs but nullable in the migrations",
-            "src/schema_edited.rs:40: column `measurements.amount` is `Numeric` in schema.rs but `numeric(10,2)` in the migrations",
-            "src/schema_edited.rs:66: column `posts.title` is NOT NULL in schema.rs but nullable in the migrations",
-            "src/schema_edited.rs:69: column `posts.views` is `Integer` in schema.rs but `bigint` in the migrations",
-            "src/schema_edited.rs:71: schema.rs declares column `posts.body`, which the migrations do not create",
-            "src/schema_edited.rs:84: primary key of `settings` is (user_id) in schema.rs but (rowid) in the migrations",
-            "src/schema_edited.rs:92: schema.rs declares table `tags`, which the migrations do not create",
-            "tests/fixtures/sqlite_diff/migrations/2024-01-14-080000_rename_table/up.sql:1: table `labels` is missing from src/schema_edited.rs",
+            "src/schema_edited.rs:7: column `comments.author_id` is NOT NULL in schema.rs but nullable in the migrations",
+            "src/schema_edited.rs:21: schema.rs declares table `tags`, which the migrations do not create",
+            // SQLite's NUMERIC is a Double for diesel.
+            "src/schema_edited.rs:31: column `measurements.amount` is `Numeric` in schema.rs but `numeric(10,2)` in the migrations",
+            // Made nullable by the table rebuild.
+            "src/schema_edited.rs:60: column `posts.title` is NOT NULL in schema.rs but nullable in the migrations",
+            "src/schema_edited.rs:63: column `posts.views` is `Integer` in schema.rs but `bigint` in the migrations",
+            // Renamed to `content`.
+            "src/schema_edited.rs:65: schema.rs declares column `posts.body`, which the migrations do not create",
+            // A table without a primary key is keyed by diesel's implicit rowid.
+            "src/schema_edited.rs:79: column `settings.rowid` is missing from schema.rs",
+            "src/schema_edited.rs:79: primary key of `settings` is (user_id) in schema.rs but (rowid) in the migrations",
         ]
     );
 }

@@ -363,7 +363,10 @@ impl Compare<'_, '_> {
             format!("table `{}` is missing from {}", table.name, self.path()),
             table.origin.span.clone(),
         )
-        .with_label(format!("creates `{}`, which schema.rs lacks", table.name))
+        .with_label(format!(
+            "`{}` comes from here; schema.rs lacks it",
+            table.name
+        ))
         .with_help(self.regenerate())
         .with_data(json!({"kind": "table_missing_in_schema_rs", "table": table.name.to_string()}));
         self.out.report(d);
