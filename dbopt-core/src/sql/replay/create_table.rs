@@ -346,6 +346,7 @@ impl State {
         for spec in specs {
             self.add_constraint_index(table, spec, without_rowid);
         }
+        self.drop_replaced_fk_indexes(table);
         for fk in pending.fks {
             self.add_foreign_key(table, fk);
         }
