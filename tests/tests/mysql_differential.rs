@@ -298,6 +298,13 @@ struct ForeignKeyRow {
     referenced_column: String,
 }
 
+/// `(table, index or constraint name)`.
+type TableObject = (String, String);
+/// `(unique, key columns; None for an expression)`.
+type IndexFacts = (bool, Vec<Option<String>>);
+/// `(referenced table, columns, referenced columns)`.
+type ForeignKeyFacts = (String, Vec<String>, Vec<String>);
+
 /// What the server says, in the lines [`render`] writes.
 fn read_information_schema(conn: &mut MysqlConnection, db: &str) -> BTreeSet<String> {
     let mut lines = BTreeSet::new();
@@ -347,8 +354,7 @@ fn read_information_schema(conn: &mut MysqlConnection, db: &str) -> BTreeSet<Str
     .bind::<Text, _>(db)
     .load(conn)
     .unwrap_or_else(|e| panic!("information_schema.STATISTICS: {e}"));
-    // (table, index) -> (unique, key columns)
-    let mut indexes: BTreeMap<(String, String), (bool, Vec<Option<String>>)> = BTreeMap::new();
+    let mut indexes: BTreeMap<TableObject, IndexFacts> = BTreeMap::new();
     for s in stats.into_iter().filter(|s| tables.contains(&s.table_name)) {
         let entry = indexes
             .entry((s.table_name, s.index_name))
@@ -385,8 +391,7 @@ fn read_information_schema(conn: &mut MysqlConnection, db: &str) -> BTreeSet<Str
     .bind::<Text, _>(db)
     .load(conn)
     .unwrap_or_else(|e| panic!("information_schema.KEY_COLUMN_USAGE: {e}"));
-    let mut grouped: BTreeMap<(String, String), (String, Vec<String>, Vec<String>)> =
-        BTreeMap::new();
+    let mut grouped: BTreeMap<TableObject, ForeignKeyFacts> = BTreeMap::new();
     for f in fks {
         let entry = grouped.entry((f.table_name, f.constraint_name)).or_insert((
             f.referenced_table,
