@@ -292,7 +292,7 @@ fn what_the_patch_changes_is_not_drift() {
 #[test]
 fn sqlite_rowid_and_types() {
     let migrations = [
-        "CREATE TABLE users (id INTEGER PRIMARY KEY NOT NULL, email VARCHAR(255) NOT NULL, score NUMERIC);\n\
+        "CREATE TABLE users (id INTEGER PRIMARY KEY NOT NULL, email VARCHAR(255) NOT NULL, score NUMERIC, token UUID);\n\
          CREATE TABLE log (message TEXT NOT NULL, at DATETIME);\n\
          CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id));",
     ];
@@ -301,7 +301,8 @@ fn sqlite_rowid_and_types() {
                      diesel::table! {\n    posts (id) {\n        id -> Nullable<Integer>,\n        \
                      user_id -> Integer,\n    }\n}\n\
                      diesel::table! {\n    users (id) {\n        id -> Integer,\n        \
-                     email -> Text,\n        score -> Nullable<Double>,\n    }\n}\n";
+                     email -> Text,\n        score -> Nullable<Double>,\n        \
+                     token -> Nullable<Binary>,\n    }\n}\n";
     let mut case = Case::new(Backend::Sqlite, &migrations, schema_rs);
     assert_eq!(case.findings(), Vec::<String>::new());
     case.diesel_toml = Some("[print_schema]\nsqlite_integer_primary_key_is_bigint = true\n");
