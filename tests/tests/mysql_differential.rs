@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 use dbopt_core::diagnostic::Reporter;
 use dbopt_core::model::{Backend, IndexKey, Schema};
 use dbopt_core::rule::Check;
+use dbopt_core::schema_rs::{SchemaRsInput, parse_schema_rs};
 use dbopt_core::source::SourceMap;
 use dbopt_core::sql::discover::discover_migrations;
-use dbopt_core::sql::types::{SqlFamily, from_sql};
+use dbopt_core::sql::types::{SqlFamily, from_sql, upper_camel};
 use dbopt_core::sql::{LoadedMigration, SchemaContext};
 use diesel::sql_types::{Nullable, Text};
 use diesel::{Connection, MysqlConnection, QueryableByName, RunQueryDsl};
@@ -162,7 +163,184 @@ fn replay_matches_mysql() {
     let mut out = Reporter::new();
     check(&ctx, &mut out);
     assert_eq!(out.into_diagnostics(), vec![]);
+
+    // schema_drift against the schema.rs diesel print-schema derives from this database.
+    let printed = print_schema(&mut conn, &db.name);
+    println!("print-schema's rules give:\n{printed}");
+    assert_eq!(
+        schema_drift(&sources, &loaded, &replay, &printed),
+        Vec::<String>::new()
+    );
+    let edited = printed
+        .replace(
+            "        id -> Unsigned<Bigint>,\n        user_id",
+            "        id -> Bigint,\n        user_id",
+        )
+        .replace("        content -> Nullable<Mediumtext>,\n", "");
+    assert_eq!(
+        schema_drift(&sources, &loaded, &replay, &edited),
+        vec![
+            "column `posts.id` is `Bigint` in schema.rs but `bigint unsigned` in the migrations",
+            "column `posts.content` is missing from schema.rs",
+        ]
+    );
 }
+
+/// The messages of `schema_drift` for one schema.rs text.
+fn schema_drift(
+    sources: &SourceMap,
+    loaded: &[LoadedMigration],
+    replay: &dbopt_core::sql::Replay,
+    schema_rs: &str,
+) -> Vec<String> {
+    let mut sources = sources.clone();
+    let file = sources.add("src/schema.rs", schema_rs);
+    let parsed = parse_schema_rs(SchemaRsInput {
+        file,
+        path: Path::new("src/schema.rs"),
+        text: schema_rs,
+        default_schema: None,
+        backend: Backend::Mysql,
+    })
+    .unwrap_or_else(|e| panic!("the generated schema.rs does not parse: {e}"));
+    let files = [parsed];
+    let ctx = SchemaContext {
+        sources: &sources,
+        backend: Backend::Mysql,
+        migrations: loaded,
+        replay,
+        schema_files: &files,
+    };
+    let rule = dbopt_core::rules::find("schema_drift").expect("registered");
+    let Check::Schema(check) = rule.check;
+    let mut out = Reporter::new();
+    check(&ctx, &mut out);
+    out.into_diagnostics()
+        .into_iter()
+        .map(|d| d.message)
+        .collect()
+}
+
+/// diesel_cli 2.3's MySQL `determine_type_name` / `determine_unsigned` and its table!
+/// layout: the schema.rs `diesel print-schema` writes for this database (custom types for
+/// `enum` columns in a `sql_types` module, as `generate_missing_sql_type_definitions`
+/// does by default).
+fn print_schema(conn: &mut MysqlConnection, db: &str) -> String {
+    let columns: Vec<ColumnRow> = diesel::sql_query(
+        "SELECT CAST(c.TABLE_NAME AS CHAR) AS table_name, CAST(c.COLUMN_NAME AS CHAR) AS column_name, \
+         CAST(c.ORDINAL_POSITION AS CHAR) AS position, CAST(c.IS_NULLABLE AS CHAR) AS nullable, \
+         CAST(c.COLUMN_TYPE AS CHAR) AS column_type \
+         FROM information_schema.COLUMNS c JOIN information_schema.TABLES t \
+           ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
+         WHERE c.TABLE_SCHEMA = ? AND t.TABLE_TYPE = 'BASE TABLE' \
+           AND c.TABLE_NAME NOT LIKE '\\_\\_%' \
+         ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+    )
+    .bind::<Text, _>(db)
+    .load(conn)
+    .unwrap_or_else(|e| panic!("information_schema.COLUMNS: {e}"));
+    let keys: Vec<IndexRow> = diesel::sql_query(
+        "SELECT CAST(TABLE_NAME AS CHAR) AS table_name, CAST(INDEX_NAME AS CHAR) AS index_name, \
+         CAST(NON_UNIQUE AS CHAR) AS non_unique, CAST(COLUMN_NAME AS CHAR) AS column_name \
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'PRIMARY' \
+         ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+    )
+    .bind::<Text, _>(db)
+    .load(conn)
+    .unwrap_or_else(|e| panic!("information_schema.STATISTICS: {e}"));
+    let mut custom: Vec<String> = Vec::new();
+    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &columns {
+        let t = c.column_type.to_lowercase();
+        let base = if t == "tinyint(1)" {
+            "bool".to_owned()
+        } else if t.starts_with("int") {
+            "integer".to_owned()
+        } else {
+            t.split('(').next().unwrap_or_default().to_owned()
+        };
+        let base = base.replace("unsigned", "").trim().to_owned();
+        let mut rust = upper_camel(&base);
+        if !DIESEL_MYSQL_TYPES.contains(&rust.as_str()) {
+            let name = upper_camel(&format!("{} {} {}", c.table_name, c.column_name, base));
+            custom.push(format!(
+                "    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]\n    \
+                 #[diesel(mysql_type(name = \"{rust}\"))]\n    pub struct {name};\n"
+            ));
+            rust = name;
+        }
+        if t.contains("unsigned") {
+            rust = format!("Unsigned<{rust}>");
+        }
+        if c.nullable == "YES" {
+            rust = format!("Nullable<{rust}>");
+        }
+        tables
+            .entry(c.table_name.clone())
+            .or_default()
+            .push(format!("        {} -> {rust},\n", c.column_name));
+    }
+    let mut out = String::from("// @generated automatically by Diesel CLI.\n\n");
+    if !custom.is_empty() {
+        out.push_str("pub mod sql_types {\n");
+        out.push_str(&custom.join("\n"));
+        out.push_str("}\n\n");
+    }
+    for (table, cols) in &tables {
+        let pk: Vec<&str> = keys
+            .iter()
+            .filter(|k| &k.table_name == table)
+            .filter_map(|k| k.column_name.as_deref())
+            .collect();
+        out.push_str(&format!(
+            "diesel::table! {{\n    use diesel::sql_types::*;\n    use super::sql_types::*;\n\n    \
+             {table} ({}) {{\n{}    }}\n}}\n\n",
+            pk.join(", "),
+            cols.concat()
+        ));
+    }
+    out
+}
+
+/// diesel_cli's `common_diesel_types` plus `mysql_diesel_types`.
+const DIESEL_MYSQL_TYPES: &[&str] = &[
+    "Bool",
+    "Integer",
+    "SmallInt",
+    "BigInt",
+    "Binary",
+    "Text",
+    "Double",
+    "Float",
+    "Numeric",
+    "Timestamp",
+    "Date",
+    "Time",
+    "Float4",
+    "Smallint",
+    "Int2",
+    "Int4",
+    "Int8",
+    "Bigint",
+    "Float8",
+    "Decimal",
+    "VarChar",
+    "Varchar",
+    "Char",
+    "Tinytext",
+    "Mediumtext",
+    "Longtext",
+    "Tinyblob",
+    "Blob",
+    "Mediumblob",
+    "Longblob",
+    "Varbinary",
+    "Bit",
+    "TinyInt",
+    "Tinyint",
+    "Datetime",
+    "Json",
+];
 
 fn join(lines: &[&String]) -> String {
     lines
