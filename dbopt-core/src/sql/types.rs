@@ -18,7 +18,7 @@
 //! | `numeric`, `decimal` | `Numeric` | `Double` (diesel's choice) | `Numeric` |
 //! | `text`, `varchar`, `char`, `character varying`, `bpchar`, `*text`, `clob` | `Text` | `Text` | `Text` |
 //! | `citext` | `Citext` | - | - |
-//! | `bytea`, `blob`, `binary`, `varbinary`, `bit` | `Binary` | `Binary` (also no type) | `Binary` |
+//! | `bytea`, `blob`, `binary`, `varbinary`, `bit` | `Binary` (`bit(n)` too) | `Binary` (also no type) | `Binary` |
 //! | `date`, `time` | `Date`, `Time` | `Date`, `Time` | `Date`, `Time` |
 //! | `timestamp [without time zone]` | `Timestamp` | `Timestamp` (also `datetime`) | `Timestamp` |
 //! | `timestamptz`, `timestamp with time zone` | `Timestamptz` | `Timestamp` | - |
@@ -203,9 +203,12 @@ fn postgres(written: &str, depth: usize) -> SqlFamily {
         "boolean" | "bool" => d("Bool"),
         "text" | "varchar" | "character varying" | "char" | "character" | "bpchar" => d("Text"),
         "citext" => d("Citext"),
-        "bytea" => d("Binary"),
+        // print-schema writes `Bit`, which diesel defines as `Binary`.
+        "bytea" | "bit" => d("Binary"),
+        "bit varying" | "varbit" => SqlFamily::Custom(Some("varbit".to_owned())),
         "date" => d("Date"),
         "time" | "time without time zone" => d("Time"),
+        "timetz" | "time with time zone" => SqlFamily::Custom(Some("timetz".to_owned())),
         "timestamp" | "timestamp without time zone" => d("Timestamp"),
         "timestamptz" | "timestamp with time zone" => d("Timestamptz"),
         "uuid" => d("Uuid"),
@@ -432,6 +435,9 @@ mod tests {
             ("json", "Json"),
             ("jsonb", "Jsonb"),
             ("bytea", "Bytea"),
+            ("bit(3)", "Bit"),
+            ("bit varying(8)", "Varbit"),
+            ("timetz", "Timetz"),
             ("boolean", "Bool"),
             ("integer[]", "Array<Nullable<Int4>>"),
             ("text[][]", "Array<Text>"),
