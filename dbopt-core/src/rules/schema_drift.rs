@@ -1,18 +1,21 @@
 //! `schema_drift`: schema.rs and the replayed migrations disagree.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod facts;
+mod printed;
 
 use serde_json::json;
-use sqlparser::ast::{ObjectName, ObjectNamePart, ObjectType, Statement};
 
 use crate::diagnostic::{Diagnostic, Level, Reporter};
 use crate::model::{Backend, Column, QualName, Table};
 use crate::rule::{Check, Group, Rule};
-use crate::schema_rs::{SchemaFile, SchemaRsInput, parse_schema_rs};
+use crate::schema_rs::SchemaFile;
 use crate::source::Span;
+use crate::sql::SchemaContext;
 use crate::sql::discover::PrintSchema;
 use crate::sql::types::{SqlFamily, from_schema_rs, from_sql};
-use crate::sql::{SchemaContext, StatementKind};
+
+use facts::Facts;
+use printed::printed;
 
 pub static RULE: Rule = Rule {
     name: "schema_drift",
@@ -121,157 +124,6 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
             out,
         }
         .run();
-    }
-}
-
-// ---- what print-schema wrote: schema.rs with the patch undone ----
-
-/// The file as print-schema produced it: with its `patch_file` applied in reverse. `None`
-/// means use the file itself (no patch, or one that does not apply, which is reported).
-fn printed(ctx: &SchemaContext<'_>, file: &SchemaFile, out: &mut Reporter) -> Option<SchemaFile> {
-    let patch_id = file.patch?;
-    let text = ctx.sources.text(file.file);
-    let patch_text = ctx.sources.text(patch_id);
-    let patch_path = ctx.sources.path(patch_id).display().to_string();
-    let start = file
-        .schema
-        .tables
-        .values()
-        .map(|t| t.origin.span.clone())
-        .min_by_key(|s| s.range.start)
-        .unwrap_or_else(|| Span::new(file.file, 0..0));
-    let problem = |message: String, out: &mut Reporter| {
-        out.report(
-            Diagnostic::new(&RULE, message, start.clone())
-                .with_label("schema.rs is not print-schema's output with the patch applied")
-                .with_help(format!(
-                    "regenerate schema.rs with `diesel print-schema` and, if the patch is still \
-                     wanted, recreate `{patch_path}` from the difference"
-                ))
-                .with_data(json!({"kind": "patch_does_not_apply", "patch_file": patch_path})),
-        );
-    };
-    let patch = match diffy::Patch::from_str(patch_text) {
-        Ok(p) => p,
-        Err(e) => {
-            problem(format!("cannot read patch_file `{patch_path}`: {e}"), out);
-            return None;
-        }
-    };
-    let original = match diffy::apply(text, &patch.reverse()) {
-        Ok(t) => t,
-        Err(e) => {
-            problem(
-                format!("patch_file `{patch_path}` does not apply to schema.rs in reverse ({e})"),
-                out,
-            );
-            return None;
-        }
-    };
-    let input = SchemaRsInput {
-        file: file.file,
-        path: ctx.sources.path(file.file),
-        text: &original,
-        default_schema: file.print_schema.as_ref().and_then(|s| s.schema.as_deref()),
-        backend: ctx.backend,
-    };
-    match parse_schema_rs(input) {
-        Ok(parsed) => Some(parsed),
-        Err(e) => {
-            problem(
-                format!("schema.rs with `{patch_path}` undone does not parse: {e}"),
-                out,
-            );
-            None
-        }
-    }
-}
-
-// ---- facts from the statements that the schema model does not keep ----
-
-/// Views (not drift) and PostgreSQL domains (their base type), in the final state, and
-/// where tables were dropped.
-#[derive(Default)]
-struct Facts {
-    views: BTreeSet<QualName>,
-    domains: BTreeMap<String, String>,
-    dropped: BTreeMap<QualName, Span>,
-    /// The text of every statement the parser rejected, lower case.
-    unparsed: Vec<String>,
-}
-
-fn qual(backend: Backend, name: &ObjectName) -> Option<QualName> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(i) if i.quote_style.is_some() => Some(i.value.clone()),
-            ObjectNamePart::Identifier(i) => Some(i.value.to_lowercase()),
-            ObjectNamePart::Function(_) => None,
-        })
-        .collect::<Option<_>>()?;
-    match parts.as_slice() {
-        [] => None,
-        [n] => Some(QualName::new(backend.default_schema(), n.clone())),
-        [.., s, n] => Some(QualName::new(s.clone(), n.clone())),
-    }
-}
-
-impl Facts {
-    fn collect(ctx: &SchemaContext<'_>) -> Self {
-        let mut facts = Facts::default();
-        for record in &ctx.replay.statements {
-            match &record.statement.kind {
-                StatementKind::Parsed(statement) => match statement.as_ref() {
-                    Statement::CreateView(v) => {
-                        if let Some(name) = qual(ctx.backend, &v.name) {
-                            facts.views.insert(name);
-                        }
-                    }
-                    Statement::CreateDomain(d) => {
-                        if let Some(name) = qual(ctx.backend, &d.name) {
-                            let base = d.data_type.to_string().to_lowercase();
-                            facts.domains.insert(name.name, base);
-                        }
-                    }
-                    Statement::Drop {
-                        object_type, names, ..
-                    } => {
-                        for name in names.iter().filter_map(|n| qual(ctx.backend, n)) {
-                            match object_type {
-                                ObjectType::View | ObjectType::MaterializedView => {
-                                    facts.views.remove(&name);
-                                }
-                                ObjectType::Table => {
-                                    facts.dropped.insert(name, record.span.clone());
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                    _ => {}
-                },
-                StatementKind::Unparsed { .. } => {
-                    let text = ctx.sources.text(record.span.file);
-                    if let Some(s) = text.get(record.span.range.clone()) {
-                        facts.unparsed.push(s.to_lowercase());
-                    }
-                }
-                _ => {}
-            }
-        }
-        facts
-    }
-
-    /// An unparsed statement names the table: replay may just not know it.
-    fn maybe_unparsed(&self, name: &str) -> bool {
-        let name = name.to_lowercase();
-        self.unparsed.iter().any(|s| {
-            s.match_indices(&name).any(|(i, _)| {
-                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-                !word(s[..i].chars().next_back()) && !word(s[i + name.len()..].chars().next())
-            })
-        })
     }
 }
 
@@ -491,10 +343,33 @@ impl Compare<'_, '_> {
         let span = self.span_of(&table.name, Some(&column.name));
         if column.nullable != printed.nullable {
             let says = |nullable: bool| if nullable { "nullable" } else { "NOT NULL" };
-            let fix = if column.nullable {
-                "SET NOT NULL"
-            } else {
-                "DROP NOT NULL"
+            let fix = match self.ctx.backend {
+                Backend::Postgres => format!(
+                    "a migration with `ALTER TABLE {} ALTER COLUMN {} {}`",
+                    table.name,
+                    column.name,
+                    if column.nullable {
+                        "SET NOT NULL"
+                    } else {
+                        "DROP NOT NULL"
+                    }
+                ),
+                Backend::Mysql => format!(
+                    "a migration with `ALTER TABLE {} MODIFY {} {}{}`",
+                    table.name,
+                    column.name,
+                    column.sql_type,
+                    if column.nullable {
+                        " NOT NULL"
+                    } else {
+                        " NULL"
+                    }
+                ),
+                Backend::Sqlite => format!(
+                    "a migration that rebuilds `{}` (SQLite cannot change a column's \
+                     nullability in place)",
+                    table.name
+                ),
             };
             let d = Diagnostic::new(
                 &RULE,
@@ -513,10 +388,8 @@ impl Compare<'_, '_> {
                 format!("`{}` is {} after this", column.name, says(column.nullable)),
             )
             .with_help(format!(
-                "if the migrations are right, {}; otherwise write a migration with \
-                 `ALTER COLUMN {} {fix}`",
+                "if the migrations are right, {}; otherwise write {fix}",
                 self.regenerate(),
-                column.name
             ))
             .with_data(json!({
                 "kind": "nullability", "table": table.name.to_string(), "column": column.name,

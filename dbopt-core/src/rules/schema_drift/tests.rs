@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::schema_rs::{SchemaRsInput, parse_schema_rs};
 use crate::source::SourceMap;
 use crate::sql::discover::parse_diesel_toml;
 use crate::sql::{LoadedMigration, Migration};
