@@ -135,6 +135,43 @@ fn schema_drift_is_silent_on_the_fixture_schema_and_finds_each_edit() {
     );
 }
 
+/// The findings of the index rules over the fixture, through the project driver: the FKs
+/// the differential test found uncovered, and the one index the rebuilt `posts` made
+/// redundant (its UNIQUE (user_id, title) leads with user_id).
+#[test]
+fn index_rules_on_the_fixture() {
+    let input = ProjectInput {
+        package_dir: fixture(),
+        display_root: fixture(),
+        package: "sqlite_diff".into(),
+        backend: Some(Backend::Sqlite),
+        ..ProjectInput::default()
+    };
+    let report = analyze(&input, &|r: &Rule| r.default_level);
+    let found: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.rule, "fk_without_index" | "redundant_index"))
+        .map(|d| {
+            let span = &d.primary.span;
+            let at = report.sources.line_col(span.file, span.range.start);
+            let path = report.sources.path(span.file).display().to_string();
+            let folder = path.split('/').nth(1).unwrap_or_default().to_owned();
+            format!("{} {folder}:{}: {}", d.rule, at.line, d.message)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            "fk_without_index 2024-01-10-090300_create_tags:9: foreign key post_tags(label_id) -> labels has no index",
+            "fk_without_index 2024-01-12-090000_rebuild_posts:10: foreign key posts(editor_id) -> users has no index",
+            "redundant_index 2024-01-12-090000_rebuild_posts:17: index `posts_user_id_idx` on posts(user_id) is a prefix of index `sqlite_autoindex_posts_1`",
+            "fk_without_index 2024-01-16-080000_self_reference:1: foreign key users(manager_id) -> users has no index",
+            "fk_without_index 2024-01-17-080000_without_rowid_and_view:4: foreign key kv(owner_id) -> users has no index",
+        ]
+    );
+}
+
 fn join(lines: &[&String]) -> String {
     lines
         .iter()
