@@ -99,7 +99,8 @@ diesel.toml's `[print_schema]` sections (or `--schema`).
 
 ## Known limitations
 Only what replay models is compared: CHECK constraints, defaults, comments and column
-order are not. On SQLite a type print-schema cannot map (`uuid`, `json`) is not compared,
+order are not, nor the columns of a table made by `CREATE TABLE .. AS SELECT` or
+`(LIKE ..)`. On SQLite a type print-schema cannot map (`uuid`, `json`) is not compared,
 since schema.rs must then have been written by hand. A type created by a statement dbopt could not parse is compared by name.
 Domains are resolved on PostgreSQL only. MySQL `enum(..)` columns compare as one custom
 type whatever their values.
@@ -250,6 +251,10 @@ impl Compare<'_, '_> {
     }
 
     fn table(&mut self, table: &Table, printed: &Table) {
+        if table.columns.is_empty() {
+            // `CREATE TABLE .. AS SELECT` / `(LIKE ..)`: replay does not know the columns.
+            return;
+        }
         let (columns, primary_key) = expected_columns(self.ctx.backend, table);
         for column in &columns {
             match printed.column(&column.name) {

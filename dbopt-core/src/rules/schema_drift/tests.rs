@@ -357,3 +357,19 @@ diesel::table! {
         ]
     );
 }
+
+#[test]
+fn tables_replay_cannot_see_into_are_not_compared() {
+    let migrations = [
+        "CREATE TABLE users (id SERIAL PRIMARY KEY, name TEXT NOT NULL);\n\
+         CREATE TABLE users_copy AS SELECT * FROM users;",
+    ];
+    let schema_rs = "diesel::table! {\n    users (id) {\n        id -> Int4,\n        \
+                     name -> Text,\n    }\n}\n\
+                     diesel::table! {\n    users_copy (id) {\n        id -> Int4,\n        \
+                     name -> Text,\n    }\n}\n";
+    assert_eq!(
+        Case::new(Backend::Postgres, &migrations, schema_rs).findings(),
+        Vec::<String>::new()
+    );
+}
