@@ -373,3 +373,24 @@ fn tables_replay_cannot_see_into_are_not_compared() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn odd_patch_files_are_reported_not_fatal() {
+    let mut case = Case::new(Backend::Postgres, PG_MIGRATIONS, PG_SCHEMA_RS);
+    case.diesel_toml = Some("[print_schema]\npatch_file = \"src/schema.patch\"\n");
+    for patch in [
+        "",
+        "garbage\n",
+        "@@ -1,1 +1,1 @@\n",
+        "--- a/src/schema.rs\n+++ b/src/schema.rs\n@@ -900,3 +900,3 @@\n-x\n+y\n",
+        "--- a/src/schema.rs\n+++ b/src/schema.rs\n@@ -1,2 +1,1 @@\n-// @generated automatically by Diesel CLI.\n",
+        "diff --git a/src/schema.rs b/src/schema.rs\nindex 1..2 100644\n--- a/src/schema.rs\n+++ b/src/schema.rs\n@@ -1 +1 @@\n-\u{e9}\n+\u{1F600}\n",
+    ] {
+        case.patch = Some(patch);
+        let findings = case.findings();
+        assert!(
+            findings.len() <= 1 && findings.iter().all(|f| f.contains("patch_file")),
+            "{patch:?}: {findings:?}"
+        );
+    }
+}
