@@ -394,3 +394,33 @@ fn odd_patch_files_are_reported_not_fatal() {
         );
     }
 }
+
+#[test]
+fn domains_follow_pg_domains_as_custom_types() {
+    let migrations = ["CREATE DOMAIN email AS VARCHAR(320);\n\
+                       CREATE TABLE users (id SERIAL PRIMARY KEY, email email NOT NULL);"];
+    let as_base = "diesel::table! {\n    users (id) {\n        id -> Int4,\n        \
+                   email -> Varchar,\n    }\n}\n";
+    let as_custom = "pub mod sql_types {\n    #[derive(diesel::sql_types::SqlType)]\n    \
+                     #[diesel(postgres_type(name = \"email\"))]\n    pub struct Email;\n}\n\
+                     diesel::table! {\n    use super::sql_types::Email;\n    users (id) {\n        \
+                     id -> Int4,\n        email -> Email,\n    }\n}\n";
+    let mut case = Case::new(Backend::Postgres, &migrations, as_base);
+    assert_eq!(case.findings(), Vec::<String>::new());
+    case.schema_rs = as_custom;
+    assert_eq!(
+        case.findings(),
+        vec![
+            "src/schema.rs:10: column `users.email` is `Email` in schema.rs but `email` in the migrations"
+        ]
+    );
+    case.diesel_toml = Some("[print_schema]\npg_domains_as_custom_types = [\"^email$\"]\n");
+    assert_eq!(case.findings(), Vec::<String>::new());
+    case.schema_rs = as_base;
+    assert_eq!(
+        case.findings(),
+        vec![
+            "src/schema.rs:4: column `users.email` is `Varchar` in schema.rs but `email` in the migrations"
+        ]
+    );
+}
