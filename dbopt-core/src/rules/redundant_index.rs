@@ -119,46 +119,48 @@ fn keys(index: &Index) -> String {
 }
 
 fn finding(ctx: &SchemaContext<'_>, table: &Table, a: &Index, b: &Index) -> Diagnostic {
-    let (sql, title) = if a.kind == IndexKind::UniqueConstraint {
-        (
-            format!(
-                "ALTER TABLE {} DROP CONSTRAINT {};",
-                quote_qualified(&table.name),
-                quote_ident(&a.name)
-            ),
-            format!("drop the constraint `{}`", a.name),
-        )
-    } else {
-        let sql = match ctx.backend {
-            Backend::Postgres => {
-                let name = crate::model::QualName::new(table.name.schema.clone(), a.name.clone());
-                format!(
-                    "DROP INDEX CONCURRENTLY IF EXISTS {};",
-                    quote_qualified(&name)
-                )
-            }
-            Backend::Mysql => format!(
-                "DROP INDEX {} ON {};",
-                quote_ident(&a.name),
-                quote_qualified(&table.name)
-            ),
-            Backend::Sqlite => format!("DROP INDEX IF EXISTS {};", quote_ident(&a.name)),
-        };
-        (sql, format!("drop the index `{}`", a.name))
+    let constraint = a.kind == IndexKind::UniqueConstraint;
+    let sql = match ctx.backend {
+        Backend::Postgres if constraint => Some(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {};",
+            quote_qualified(&table.name),
+            quote_ident(&a.name)
+        )),
+        Backend::Postgres => {
+            let name = crate::model::QualName::new(table.name.schema.clone(), a.name.clone());
+            Some(format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {};",
+                quote_qualified(&name)
+            ))
+        }
+        // A UNIQUE key is an index like any other.
+        Backend::Mysql => Some(format!(
+            "DROP INDEX {} ON {};",
+            quote_ident(&a.name),
+            quote_qualified(&table.name)
+        )),
+        // SQLite refuses to drop a constraint's autoindex.
+        Backend::Sqlite if constraint => None,
+        Backend::Sqlite => Some(format!("DROP INDEX IF EXISTS {};", quote_ident(&a.name))),
     };
-    let mut help = format!("drop it in a new migration: `{sql}`");
-    if ctx.backend == Backend::Postgres && a.kind != IndexKind::UniqueConstraint {
-        help.push_str(
-            "\n(as the only statement of its up.sql, with `run_in_transaction = false` in the \
-             migration's metadata.toml)",
-        );
-    }
+    let help = match &sql {
+        Some(sql) if ctx.backend == Backend::Postgres && !constraint => format!(
+            "drop it in a new migration: `{sql}`\n(as the only statement of its up.sql, with \
+             `run_in_transaction = false` in the migration's metadata.toml)"
+        ),
+        Some(sql) => format!("drop it in a new migration: `{sql}`"),
+        None => format!(
+            "it backs a UNIQUE constraint, which SQLite cannot drop in place: rebuild `{}` \
+             without it in a new migration",
+            table.name
+        ),
+    };
     let what = if a.keys.len() == b.keys.len() {
         "duplicates"
     } else {
         "is a prefix of"
     };
-    Diagnostic::new(
+    let mut d = Diagnostic::new(
         &RULE,
         format!(
             "index `{}` on {}({}) {what} index `{}`",
@@ -174,13 +176,15 @@ fn finding(ctx: &SchemaContext<'_>, table: &Table, a: &Index, b: &Index) -> Diag
         b.origin.span.clone(),
         format!("`{}` on ({}) already serves its queries", b.name, keys(b)),
     )
-    .with_help(help)
-    .with_fix(Fix {
-        title,
-        sql,
-        applicability: Applicability::Unsafe,
-    })
-    .with_data(json!({
+    .with_help(help);
+    if let Some(sql) = sql {
+        d = d.with_fix(Fix {
+            title: format!("drop `{}`", a.name),
+            sql,
+            applicability: Applicability::Unsafe,
+        });
+    }
+    d.with_data(json!({
         "table": table.name.to_string(),
         "index": a.name,
         "columns": keys(a),
@@ -327,6 +331,84 @@ mod tests {
                     3
                 ),
             ]
+        );
+    }
+
+    /// The help and fix of each finding, for one `up.sql`.
+    fn fixes(backend: Backend, sql: &str) -> Vec<(String, Option<String>)> {
+        let mut sources = SourceMap::new();
+        let migrations = vec![LoadedMigration {
+            migration: Migration {
+                version: "20240101000000".into(),
+                name: "20240101000000_m".into(),
+                dir: PathBuf::from("m"),
+                run_in_transaction: true,
+            },
+            up_sql: sources.add("m/up.sql", sql),
+        }];
+        let replay = crate::sql::replay::replay(backend, &sources, &migrations);
+        let ctx = SchemaContext {
+            sources: &sources,
+            backend,
+            migrations: &migrations,
+            replay: &replay,
+            schema_files: &[],
+        };
+        let mut out = Reporter::new();
+        check(&ctx, &mut out);
+        out.into_diagnostics()
+            .into_iter()
+            .map(|d| (d.help.unwrap_or_default(), d.fix.map(|f| f.sql)))
+            .collect()
+    }
+
+    #[test]
+    fn fixes_per_backend() {
+        assert_eq!(
+            fixes(
+                Backend::Sqlite,
+                "CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a, b), UNIQUE (a, b));\n\
+                 CREATE INDEX t_a ON t (a);"
+            ),
+            vec![(
+                "drop it in a new migration: `DROP INDEX IF EXISTS t_a;`".to_owned(),
+                Some("DROP INDEX IF EXISTS t_a;".to_owned())
+            )]
+        );
+        assert_eq!(
+            fixes(
+                Backend::Sqlite,
+                "CREATE TABLE t (id INTEGER PRIMARY KEY UNIQUE, a TEXT);"
+            ),
+            vec![(
+                "it backs a UNIQUE constraint, which SQLite cannot drop in place: rebuild `t` \
+                 without it in a new migration"
+                    .to_owned(),
+                None
+            )]
+        );
+        assert_eq!(
+            fixes(
+                Backend::Mysql,
+                "CREATE TABLE t (id INT PRIMARY KEY, email VARCHAR(50) UNIQUE);\n\
+                 CREATE UNIQUE INDEX t_email ON t (email);"
+            ),
+            vec![(
+                "drop it in a new migration: `DROP INDEX t_email ON t;`".to_owned(),
+                Some("DROP INDEX t_email ON t;".to_owned())
+            )]
+        );
+        assert_eq!(
+            fixes(
+                Backend::Postgres,
+                "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, UNIQUE (a, b));\n\
+                 ALTER TABLE t ADD CONSTRAINT t_a_b_again UNIQUE (a, b);"
+            ),
+            vec![(
+                "drop it in a new migration: `ALTER TABLE t DROP CONSTRAINT t_a_b_again;`"
+                    .to_owned(),
+                Some("ALTER TABLE t DROP CONSTRAINT t_a_b_again;".to_owned())
+            )]
         );
     }
 }
