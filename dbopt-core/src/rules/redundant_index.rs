@@ -51,7 +51,8 @@ Level: `redundant_index = "allow" | "warn" | "deny"` in `[package.metadata.dbopt
 ## Known limitations
 Sort direction (`DESC`, `NULLS FIRST`) and operator classes are not compared: an index that
 differs from another only in those is reported. Indexes MySQL/InnoDB creates for foreign keys
-are never reported (MySQL drops them itself when another index covers the key).
+are never reported (MySQL drops them itself when another index covers the key). SQLite
+cannot drop the index of a UNIQUE constraint: the help then says to rebuild the table.
 "#,
     check: Check::Schema(check),
 };
