@@ -250,7 +250,12 @@ impl Compare<'_, '_> {
         .with_data(
             json!({"kind": "table_missing_in_migrations", "table": printed.name.to_string()}),
         );
-        if let Some(span) = self.facts.dropped.get(&printed.name) {
+        if let Some((new, span)) = self.facts.renamed.get(&printed.name) {
+            d = d.with_secondary(
+                span.clone(),
+                format!("`{}` renamed to `{new}` here", printed.name),
+            );
+        } else if let Some(span) = self.facts.dropped.get(&printed.name) {
             d = d.with_secondary(span.clone(), format!("`{}` dropped here", printed.name));
         }
         self.out.report(d);

@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlparser::ast::{ObjectName, ObjectNamePart, ObjectType, Statement};
+use sqlparser::ast::{
+    AlterTableOperation, ObjectName, ObjectNamePart, ObjectType, RenameTableNameKind, Statement,
+};
 
 use crate::model::{Backend, QualName};
 use crate::source::Span;
@@ -16,6 +18,8 @@ pub(super) struct Facts {
     pub views: BTreeSet<QualName>,
     pub domains: BTreeMap<String, String>,
     pub dropped: BTreeMap<QualName, Span>,
+    /// Old name -> the last rename of a table away from it.
+    pub renamed: BTreeMap<QualName, (QualName, Span)>,
     /// The text of every statement the parser rejected, lower case.
     pub unparsed: Vec<String>,
 }
@@ -52,6 +56,41 @@ impl Facts {
                         if let Some(name) = qual(ctx.backend, &d.name) {
                             let base = d.data_type.to_string().to_lowercase();
                             facts.domains.insert(name.name, base);
+                        }
+                    }
+                    Statement::AlterTable(at) => {
+                        let Some(old) = qual(ctx.backend, &at.name) else {
+                            continue;
+                        };
+                        for op in &at.operations {
+                            if let AlterTableOperation::RenameTable {
+                                table_name:
+                                    RenameTableNameKind::To(new) | RenameTableNameKind::As(new),
+                            } = op
+                                && let Some(new) = qual(ctx.backend, new)
+                            {
+                                // PostgreSQL and SQLite keep the schema; MySQL may move it.
+                                let new = if new.schema == ctx.backend.default_schema()
+                                    && ctx.backend != Backend::Mysql
+                                {
+                                    QualName::new(old.schema.clone(), new.name)
+                                } else {
+                                    new
+                                };
+                                facts
+                                    .renamed
+                                    .insert(old.clone(), (new, record.span.clone()));
+                            }
+                        }
+                    }
+                    Statement::RenameTable(renames) => {
+                        for r in renames {
+                            if let (Some(old), Some(new)) = (
+                                qual(ctx.backend, &r.old_name),
+                                qual(ctx.backend, &r.new_name),
+                            ) {
+                                facts.renamed.insert(old, (new, record.span.clone()));
+                            }
                         }
                     }
                     Statement::Drop {

@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::schema_rs::{SchemaRsInput, parse_schema_rs};
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 use crate::sql::discover::parse_diesel_toml;
 use crate::sql::{LoadedMigration, Migration};
 
@@ -32,6 +32,11 @@ impl<'a> Case<'a> {
 
     /// `file:line: message` of every finding.
     fn findings(&self) -> Vec<String> {
+        self.render(false)
+    }
+
+    /// Each finding as above, followed by `  file:line: label` for its secondary labels.
+    fn render(&self, secondary: bool) -> Vec<String> {
         let mut sources = SourceMap::new();
         let migrations: Vec<LoadedMigration> = self
             .migrations
@@ -79,14 +84,20 @@ impl<'a> Case<'a> {
         };
         let mut out = Reporter::new();
         check(&ctx, &mut out);
-        out.into_diagnostics()
-            .into_iter()
-            .map(|d| {
-                let at = sources.line_col(d.primary.span.file, d.primary.span.range.start);
-                let path = sources.path(d.primary.span.file).display().to_string();
-                format!("{path}:{}: {}", at.line, d.message)
-            })
-            .collect()
+        let at = |span: &Span| {
+            let lc = sources.line_col(span.file, span.range.start);
+            format!("{}:{}", sources.path(span.file).display(), lc.line)
+        };
+        let mut lines = Vec::new();
+        for d in out.into_diagnostics() {
+            lines.push(format!("{}: {}", at(&d.primary.span), d.message));
+            if secondary {
+                for l in &d.secondary {
+                    lines.push(format!("  {}: {}", at(&l.span), l.message));
+                }
+            }
+        }
+        lines
     }
 }
 
@@ -448,5 +459,32 @@ fn tables_named_by_unparsed_statements_are_not_compared() {
     assert_eq!(
         case.findings(),
         vec!["src/schema.rs:2: column `posts.title` is missing from schema.rs"]
+    );
+}
+
+#[test]
+fn secondary_labels_point_at_the_migration() {
+    let migrations = [
+        "CREATE TABLE tags (id SERIAL PRIMARY KEY, name TEXT NOT NULL);\n\
+         CREATE TABLE old_posts (id SERIAL PRIMARY KEY);",
+        "ALTER TABLE tags RENAME TO labels;\n\
+         ALTER TABLE labels ALTER COLUMN name DROP NOT NULL;\n\
+         DROP TABLE old_posts;",
+    ];
+    let schema_rs = "diesel::table! {\n    tags (id) {\n        id -> Int4,\n        \
+                     name -> Text,\n    }\n}\n\
+                     diesel::table! {\n    old_posts (id) {\n        id -> Int4,\n    }\n}\n\
+                     diesel::table! {\n    labels (id) {\n        id -> Int4,\n        \
+                     name -> Text,\n    }\n}\n";
+    assert_eq!(
+        Case::new(Backend::Postgres, &migrations, schema_rs).render(true),
+        vec![
+            "src/schema.rs:15: column `labels.name` is NOT NULL in schema.rs but nullable in the migrations",
+            "  m1/up.sql:2: `name` is nullable after this",
+            "src/schema.rs:8: schema.rs declares table `old_posts`, which the migrations do not create",
+            "  m1/up.sql:3: `old_posts` dropped here",
+            "src/schema.rs:2: schema.rs declares table `tags`, which the migrations do not create",
+            "  m1/up.sql:1: `tags` renamed to `labels` here",
+        ]
     );
 }
