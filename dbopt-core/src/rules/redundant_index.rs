@@ -49,10 +49,12 @@ Level: `redundant_index = "allow" | "warn" | "deny"` in `[package.metadata.dbopt
 `-A redundant_index` on the command line.
 
 ## Known limitations
-Sort direction (`DESC`, `NULLS FIRST`) and operator classes are not compared: an index that
-differs from another only in those is reported. Indexes MySQL/InnoDB creates for foreign keys
-are never reported (MySQL drops them itself when another index covers the key). SQLite
-cannot drop the index of a UNIQUE constraint: the help then says to rebuild the table.
+Sort direction (`DESC`, `NULLS FIRST`) is not compared: an index that differs from another
+only in it is reported. An index created with an operator class or a collation
+(`text_pattern_ops`, `COLLATE "C"`) is left out, since the model does not keep them.
+Indexes MySQL/InnoDB creates for foreign keys are never reported (MySQL drops them itself
+when another index covers the key). SQLite cannot drop the index of a UNIQUE constraint: the
+help then says to rebuild the table.
 "#,
     check: Check::Schema(check),
 };
@@ -63,16 +65,31 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
             if a.kind == IndexKind::ForeignKey || !a.valid || a.kind == IndexKind::PrimaryKey {
                 continue;
             }
-            let cover = table
-                .indexes
-                .iter()
-                .enumerate()
-                .find(|(bi, b)| *bi != ai && makes_redundant(b, *bi, a, ai));
+            if special_keys(ctx, a) {
+                continue;
+            }
+            let cover = table.indexes.iter().enumerate().find(|(bi, b)| {
+                *bi != ai && !special_keys(ctx, b) && makes_redundant(b, *bi, a, ai)
+            });
             if let Some((_, b)) = cover {
                 out.report(finding(ctx, table, a, b));
             }
         }
     }
+}
+
+/// An index whose statement names an operator class or a collation (`text_pattern_ops`,
+/// `COLLATE "C"`): the model keeps only its columns, so it is never compared.
+fn special_keys(ctx: &SchemaContext<'_>, index: &Index) -> bool {
+    if index.kind != IndexKind::Explicit {
+        return false;
+    }
+    let span = &index.origin.span;
+    let text = ctx.sources.text(span.file);
+    text.get(span.range.clone()).is_some_and(|s| {
+        let s = s.to_lowercase();
+        s.contains("_ops") || s.contains("collate")
+    })
 }
 
 /// `true` when `b` answers every query `a` does (see the docs), ties broken so that only
@@ -295,10 +312,13 @@ mod tests {
              CREATE INDEX h ON posts (lower(title));\n\
              CREATE INDEX i ON posts (created_at) INCLUDE (slug);\n\
              CREATE INDEX j ON posts (created_at, title);\n\
-             CREATE UNIQUE INDEX k ON posts (user_id, created_at);\n"
+             CREATE UNIQUE INDEX k ON posts (user_id, created_at);\n\
+             CREATE INDEX l ON posts (title text_pattern_ops);\n\
+             CREATE INDEX m ON posts (slug COLLATE \"C\");\n"
         );
         // Only b, which leads the unique k. Not: b for a (not leading), c (partial), e
-        // (unique, f is longer), g (hash), h (expression), i (includes slug, a and j lack it).
+        // (unique, f is longer), g (hash), h (expression), i (includes slug, a and j lack
+        // it), l and m (operator class, collation: d and f serve other queries).
         assert_eq!(
             findings(Backend::Postgres, &[&sql]),
             vec![(
