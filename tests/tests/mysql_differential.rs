@@ -159,7 +159,11 @@ fn replay_matches_mysql() {
         schema_files: &[],
     };
     let rule = dbopt_core::rules::find("fk_without_index").expect("registered");
-    let Check::Schema(check) = rule.check;
+    // Refutable once code rules get their own `Check` variant.
+    #[allow(irrefutable_let_patterns)]
+    let Check::Schema(check) = rule.check else {
+        panic!("`{}` is a schema rule", rule.name);
+    };
     let mut out = Reporter::new();
     check(&ctx, &mut out);
     assert_eq!(out.into_diagnostics(), vec![]);
@@ -212,7 +216,11 @@ fn schema_drift(
         schema_files: &files,
     };
     let rule = dbopt_core::rules::find("schema_drift").expect("registered");
-    let Check::Schema(check) = rule.check;
+    // Refutable once code rules get their own `Check` variant.
+    #[allow(irrefutable_let_patterns)]
+    let Check::Schema(check) = rule.check else {
+        panic!("`{}` is a schema rule", rule.name);
+    };
     let mut out = Reporter::new();
     check(&ctx, &mut out);
     out.into_diagnostics()

@@ -285,7 +285,11 @@ fn schema_drift(
         schema_files: &files,
     };
     let rule = dbopt_core::rules::find("schema_drift").expect("registered");
-    let Check::Schema(check) = rule.check;
+    // Refutable once code rules get their own `Check` variant.
+    #[allow(irrefutable_let_patterns)]
+    let Check::Schema(check) = rule.check else {
+        panic!("`{}` is a schema rule", rule.name);
+    };
     let mut out = Reporter::new();
     check(&ctx, &mut out);
     out.into_diagnostics()
