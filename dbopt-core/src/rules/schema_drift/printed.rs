@@ -17,8 +17,10 @@ pub(super) fn printed(
     out: &mut Reporter,
 ) -> Option<SchemaFile> {
     let patch_id = file.patch?;
-    let text = ctx.sources.text(file.file);
-    let patch_text = ctx.sources.text(patch_id);
+    // Line endings may differ between a checkout and the patch (git's autocrlf): compare
+    // without `\r`. Spans are mapped back by name, never by offset.
+    let text = ctx.sources.text(file.file).replace("\r\n", "\n");
+    let patch_text = ctx.sources.text(patch_id).replace("\r\n", "\n");
     let patch_path = ctx.sources.path(patch_id).display().to_string();
     let start = file
         .schema
@@ -38,14 +40,14 @@ pub(super) fn printed(
                 .with_data(json!({"kind": "patch_does_not_apply", "patch_file": patch_path})),
         );
     };
-    let patch = match diffy::Patch::from_str(patch_text) {
+    let patch = match diffy::Patch::from_str(&patch_text) {
         Ok(p) => p,
         Err(e) => {
             problem(format!("cannot read patch_file `{patch_path}`: {e}"), out);
             return None;
         }
     };
-    let original = match diffy::apply(text, &patch.reverse()) {
+    let original = match diffy::apply(&text, &patch.reverse()) {
         Ok(t) => t,
         Err(e) => {
             problem(

@@ -289,6 +289,12 @@ fn what_the_patch_changes_is_not_drift() {
     case.patch = Some(PATCH);
     assert_eq!(case.findings(), Vec::<String>::new());
 
+    // A CRLF checkout of the same files.
+    let crlf = patched.replace('\n', "\r\n");
+    case.schema_rs = &crlf;
+    assert_eq!(case.findings(), Vec::<String>::new());
+    case.schema_rs = &patched;
+
     // Drift elsewhere is still found, at its place in the file as written.
     let drifted = patched.replace("created_at -> Timestamptz", "created_at -> Timestamp");
     case.schema_rs = &drifted;
