@@ -321,8 +321,15 @@ fn mysql(written: &str) -> SqlFamily {
 /// `Unsigned<Bigint>`, `Mood`). `custom` gives the database name of a type declared in the
 /// file's `sql_types` module (`Mood` -> `mood`), `None` when it is not declared there.
 pub fn from_schema_rs(rust: &str, custom: &dyn Fn(&str) -> Option<String>) -> SqlFamily {
+    schema_rs_type(rust, custom, 0)
+}
+
+fn schema_rs_type(rust: &str, custom: &dyn Fn(&str) -> Option<String>, depth: usize) -> SqlFamily {
+    if depth > 16 {
+        return SqlFamily::Custom(None);
+    }
     let (name, args) = split_generic(rust.trim());
-    let arg = |inner: &str| from_schema_rs(inner, custom);
+    let arg = |inner: &str| schema_rs_type(inner, custom, depth + 1);
     match (name, args.as_deref()) {
         ("Nullable", Some(inner)) => arg(inner),
         ("Array", Some(inner)) => SqlFamily::Array(Box::new(arg(inner))),
@@ -533,6 +540,20 @@ mod tests {
         assert!(!same(m, "int unsigned", "Integer"));
         assert!(!same(m, "datetime", "Timestamp"));
         assert!(!same(m, "int", "BigInt"));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let deep = format!("{}Int4{}", "Array<".repeat(5000), ">".repeat(5000));
+        assert!(matches!(
+            from_schema_rs(&deep, &|_| None),
+            SqlFamily::Array(_)
+        ));
+        let sql = format!("int{}", "[]".repeat(5000));
+        assert!(matches!(
+            from_sql(Backend::Postgres, &sql),
+            SqlFamily::Array(_)
+        ));
     }
 
     #[test]
