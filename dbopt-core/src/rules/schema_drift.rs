@@ -59,7 +59,7 @@ Type families, as diesel_cli 2.3's `determine_column_type` assigns them:
 | `real` / `double precision` / `float(p)` | `Float` / `Double` / by p | `Float` / `Double` / `Float` | `Double` / `Double` / by p |
 | `numeric`, `decimal` | `Numeric` | `Double` | `Numeric` |
 | `text`, `varchar`, `char`, `*text` | `Text` (`Varchar`, `Bpchar`) | `Text` | `Text` |
-| `bytea`, `blob`, `*binary` | `Binary` (`Bytea`) | `Binary` | `Binary` (`Blob`, ...) |
+| `bytea`, `blob`, `*binary`, `bit(n)` | `Binary` (`Bytea`, `Bit`) | `Binary` | `Binary` (`Blob`, ...) |
 | `timestamp [without time zone]` | `Timestamp` | `Timestamp` | `Timestamp` |
 | `timestamptz`, `timestamp with time zone` | `Timestamptz` | custom | - |
 | `datetime` | custom | `Timestamp` | `Datetime` |
@@ -101,10 +101,12 @@ diesel.toml's `[print_schema]` sections (or `--schema`).
 Only what replay models is compared: CHECK constraints, defaults, comments and column
 order are not, nor the columns of a table made by `CREATE TABLE .. AS SELECT` or
 `(LIKE ..)`, nor a table that a statement dbopt could not parse names (`unparsed_statement`
-reports that statement). On SQLite a type print-schema cannot map (`uuid`, `json`) is not compared,
-since schema.rs must then have been written by hand. A type created by a statement dbopt could not parse is compared by name.
-Domains are resolved on PostgreSQL only. MySQL `enum(..)` columns compare as one custom
-type whatever their values.
+reports that statement). On SQLite a type print-schema cannot map (`uuid`, `json`) is not
+compared, since schema.rs must then have been written by hand. A type created by a
+statement dbopt could not parse is compared by name. Domains are resolved on PostgreSQL
+only. MySQL `enum(..)` columns compare as one custom type whatever their values. A table
+missing from schema.rs has no place there to point at: the finding points at the migration
+that created it.
 "#,
     check: Check::Schema(check),
 };
