@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use dbopt_core::config::{self, Config, LevelOverride, RuleLevels};
 use dbopt_core::diagnostic::Level;
-use dbopt_core::project::{self, ProjectInput, ProjectReport};
+use dbopt_core::project::{self, ProjectError, ProjectInput, ProjectReport};
 
 use super::Status;
 use crate::cli::{CheckArgs, Format};
@@ -78,9 +78,10 @@ fn status(outcomes: &[Outcome]) -> Status {
 }
 
 /// Packages named on the command line (or the current one) are always analysed; packages
-/// swept in by `--workspace` or the default members only when they use diesel or dbopt.
+/// swept in by `--workspace` or the default members only when they use diesel or have a
+/// `[package.metadata.dbopt]` table.
 fn wanted(package: &SelectedPackage, paths_given: bool) -> bool {
-    package.explicit || package.uses_diesel || package.config != Config::default() || paths_given
+    package.explicit || package.uses_diesel || package.opted_in || paths_given
 }
 
 fn analyse(
@@ -101,7 +102,20 @@ fn analyse(
         backend: resolved.backend.or(package.diesel_backend),
     };
     let levels = resolved.levels;
-    let report = project::analyze(&input, &|rule| levels.level(rule));
+    let mut report = project::analyze(&input, &|rule| levels.level(rule));
+    if !report.analysed && report.errors.is_empty() {
+        let diesel_toml = package.dir.join("diesel.toml");
+        let shown = diesel_toml.strip_prefix(&ws.root).unwrap_or(&diesel_toml);
+        report.errors.push(ProjectError {
+            path: shown.to_path_buf(),
+            message: format!(
+                "nothing to analyse in package `{}`: `{}` does not exist and no migrations or \
+                 schema are named in `[package.metadata.dbopt]` or on the command line",
+                package.name,
+                shown.display()
+            ),
+        });
+    }
     Outcome {
         package: package.name.clone(),
         levels,
@@ -122,14 +136,6 @@ fn human_text(root: &Path, outcomes: &[Outcome]) -> String {
             Level::Deny
         };
         text.push_str(&human.package(&findings(o), &o.report.errors, error_level));
-        if !o.report.analysed && o.report.errors.is_empty() {
-            let msg = format!(
-                "nothing to analyse in package `{}`: no diesel.toml, migrations or schema.rs found",
-                o.package
-            );
-            text.push_str(&human.message(error_level, &msg));
-            text.push('\n');
-        }
     }
     if !analysed_any {
         let names: Vec<&str> = outcomes.iter().map(|o| o.package.as_str()).collect();
