@@ -6,14 +6,13 @@
 //! write, following diesel_cli 2.3's rules (`udt_name` in UpperCamelCase, `_x` as
 //! `Array<Nullable<X>>`, types diesel lacks in a generated `sql_types` module). dbopt replays
 //! the same SQL; `schema_drift` must be silent on that file and report exactly the edits of
-//! a changed copy. Reads `DBOPT_TEST_DATABASE_URL`; fails under CI without it.
+//! a changed copy. Reads `DBOPT_TEST_DATABASE_URL` (see `dbopt_tests::pg`).
 #![allow(
     clippy::print_stdout,
     reason = "the test shows the schema.rs it derived"
 )]
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use dbopt_core::diagnostic::Reporter;
@@ -23,10 +22,9 @@ use dbopt_core::schema_rs::{SchemaRsInput, parse_schema_rs};
 use dbopt_core::source::SourceMap;
 use dbopt_core::sql::types::upper_camel;
 use dbopt_core::sql::{LoadedMigration, Migration, Replay, SchemaContext};
+use dbopt_tests::pg::{TestDatabase, server_url};
 use diesel::sql_types::Text;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
-
-const URL_VAR: &str = "DBOPT_TEST_DATABASE_URL";
 
 const MIGRATIONS: &[&str] = &[
     "CREATE EXTENSION IF NOT EXISTS citext;\n\
@@ -131,79 +129,15 @@ const DIESEL_PG_TYPES: &[&str] = &[
     "Macaddr8",
 ];
 
-fn server_url() -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("{URL_VAR} is not set but CI is: .ci/run must export it")
-        }
-        _ => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! pg_schema_drift DID NOT RUN: {URL_VAR} is not set \
-                 (e.g. postgres://postgres@127.0.0.1:5432/postgres).\n"
-            );
-            None
-        }
-    }
-}
-
-/// A database made for this test, dropped at the end (also on failure).
-struct TestDatabase {
-    server: String,
-    name: String,
-}
-
-impl TestDatabase {
-    fn create(server: &str) -> Self {
-        let name = format!(
-            "dbopt_pg_drift_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos())
-        );
-        let mut conn = PgConnection::establish(server)
-            .unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
-        TestDatabase {
-            server: server.to_owned(),
-            name,
-        }
-    }
-
-    /// The server URL with this database's name as its path.
-    fn url(&self) -> String {
-        let base = match self.server.rfind('/') {
-            Some(i) if i > "postgres://".len() => &self.server[..i],
-            _ => self.server.as_str(),
-        };
-        format!("{base}/{}", self.name)
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&self.server) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
-        }
-    }
-}
-
 #[test]
 fn schema_drift_agrees_with_print_schema_types() {
-    let Some(server) = server_url() else {
+    let Some(server) = server_url("schema_drift_agrees_with_print_schema_types") else {
         return;
     };
-    let db = TestDatabase::create(&server);
-    let mut conn = PgConnection::establish(&db.url())
-        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", db.url()));
+    let db = TestDatabase::create(&server, "pg_drift")
+        .unwrap_or_else(|e| panic!("cannot create a test database on {server}: {e}"));
+    let mut conn = PgConnection::establish(&db.url)
+        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", db.name()));
     for sql in MIGRATIONS {
         diesel::connection::SimpleConnection::batch_execute(&mut conn, sql)
             .unwrap_or_else(|e| panic!("PostgreSQL rejects the migration: {e}\n{sql}"));
