@@ -2,8 +2,9 @@
 //!
 //! diesel applies `tests/fixtures/mysql_diff/migrations` (InnoDB's automatic FK indexes,
 //! SERIAL, MODIFY / CHANGE / RENAME COLUMN, RENAME TO, DROP INDEX .. ON, DROP FOREIGN KEY,
-//! composite keys, a view) to a fresh database on the server named by
-//! `DBOPT_TEST_MYSQL_URL` (e.g. `mysql://root@127.0.0.1:3306`). information_schema
+//! composite keys, a view, a drop-and-recreate with the FK checks off) to a fresh database on
+//! the server named by `DBOPT_TEST_MYSQL_URL` (e.g. `mysql://root@127.0.0.1:3306`).
+//! information_schema
 //! (COLUMNS, STATISTICS, KEY_COLUMN_USAGE, REFERENTIAL_CONSTRAINTS) is the ground truth;
 //! dbopt replays the same files with `Backend::Mysql`. Both sides are rendered as sorted
 //! lines and must be equal, including the indexes InnoDB creates for foreign keys, and
