@@ -185,7 +185,7 @@ fn replay_matches_mysql() {
     assert_eq!(
         schema_drift(&sources, &loaded, &replay, &edited),
         vec![
-            "column `posts.id` is `Bigint` in schema.rs but `bigint unsigned` in the migrations",
+            "column `posts.id` is `Bigint` in schema.rs but `bigint unsigned` (`Unsigned<BigInt>`) in the migrations",
             "column `posts.content` is missing from schema.rs",
         ]
     );

@@ -164,9 +164,9 @@ fn schema_drift_agrees_with_print_schema_types() {
     assert_eq!(
         schema_drift(&sources, &loaded, &replay, &edited),
         vec![
-            "column `others.md` is `Text` in schema.rs but `mood` in the migrations",
-            "column `others.ia` is `Array<Nullable<Int8>>` in schema.rs but `integer[]` in the migrations",
-            "column `times.tstz` is `Timestamp` in schema.rs but `timestamptz` in the migrations",
+            "column `others.md` is `Text` in schema.rs but `mood` (`Mood`) in the migrations",
+            "column `others.ia` is `Array<Nullable<Int8>>` in schema.rs but `integer[]` (`Array<Nullable<Integer>>`) in the migrations",
+            "column `times.tstz` is `Timestamp` in schema.rs but `timestamptz` (`Timestamptz`) in the migrations",
         ],
         "`e -> Text` is no drift: the domain is a varchar, and Varchar is Text"
     );

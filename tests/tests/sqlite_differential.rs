@@ -122,10 +122,10 @@ fn schema_drift_is_silent_on_the_fixture_schema_and_finds_each_edit() {
             "src/schema_edited.rs:7: column `comments.author_id` is NOT NULL in schema.rs but nullable in the migrations",
             "src/schema_edited.rs:21: schema.rs declares table `tags`, which the migrations do not create",
             // SQLite's NUMERIC is a Double for diesel.
-            "src/schema_edited.rs:31: column `measurements.amount` is `Numeric` in schema.rs but `numeric(10,2)` in the migrations",
+            "src/schema_edited.rs:31: column `measurements.amount` is `Numeric` in schema.rs but `numeric(10,2)` (`Double`) in the migrations",
             // Made nullable by the table rebuild.
             "src/schema_edited.rs:60: column `posts.title` is NOT NULL in schema.rs but nullable in the migrations",
-            "src/schema_edited.rs:63: column `posts.views` is `Integer` in schema.rs but `bigint` in the migrations",
+            "src/schema_edited.rs:63: column `posts.views` is `Integer` in schema.rs but `bigint` (`BigInt`) in the migrations",
             // Renamed to `content`.
             "src/schema_edited.rs:65: schema.rs declares column `posts.body`, which the migrations do not create",
             // A table without a primary key is keyed by diesel's implicit rowid.

@@ -431,7 +431,7 @@ impl Compare<'_, '_> {
             let d = Diagnostic::new(
                 &RULE,
                 format!(
-                    "column `{}.{}` is `{}` in schema.rs but `{}` in the migrations",
+                    "column `{}.{}` is `{}` in schema.rs but `{}` (`{ours}`) in the migrations",
                     table.name, column.name, printed.sql_type, column.sql_type
                 ),
                 span,
@@ -442,8 +442,8 @@ impl Compare<'_, '_> {
                 format!("`{}` is `{}` after this", column.name, column.sql_type),
             )
             .with_help(format!(
-                "diesel maps `{}` to `{ours}`; if the migrations are right, {}; otherwise write \
-                 a migration that changes the column's type",
+                "print-schema writes `{}` as `{ours}`; if the migrations are right, {}; \
+                 otherwise write a migration that changes the column's type",
                 column.sql_type,
                 self.regenerate()
             ))

@@ -87,7 +87,7 @@ impl fmt::Display for SqlFamily {
             SqlFamily::Range(t) => write!(f, "Range<{t}>"),
             SqlFamily::Multirange(t) => write!(f, "Multirange<{t}>"),
             SqlFamily::Unsigned(t) => write!(f, "Unsigned<{t}>"),
-            SqlFamily::Custom(Some(name)) => write!(f, "{} (custom)", upper_camel(name)),
+            SqlFamily::Custom(Some(name)) => f.write_str(&upper_camel(name)),
             SqlFamily::Custom(None) => f.write_str("a custom type"),
         }
     }
@@ -568,7 +568,7 @@ mod tests {
         );
         assert_eq!(
             from_sql(Backend::Postgres, "mood_kind").to_string(),
-            "MoodKind (custom)"
+            "MoodKind"
         );
     }
 }

@@ -207,11 +207,11 @@ fn every_kind_of_drift() {
         vec![
             "src/schema.rs:13: column `posts.body` is NOT NULL in schema.rs but nullable in the migrations",
             "src/schema.rs:10: column `posts.score` is missing from schema.rs",
-            "src/schema.rs:14: column `posts.published_at` is `Timestamptz` in schema.rs but `timestamp` in the migrations",
+            "src/schema.rs:14: column `posts.published_at` is `Timestamptz` in schema.rs but `timestamp` (`Timestamp`) in the migrations",
             "src/schema.rs:22: schema.rs declares column `tags.weight`, which the migrations do not create",
             "src/schema.rs:19: primary key of `tags` is (post_id) in schema.rs but (post_id, tag) in the migrations",
-            "src/schema.rs:36: column `users.mood` is `Text` in schema.rs but `mood` in the migrations",
-            "src/schema.rs:38: column `users.created_at` is `Timestamp` in schema.rs but `timestamptz` in the migrations",
+            "src/schema.rs:36: column `users.mood` is `Text` in schema.rs but `mood` (`Mood`) in the migrations",
+            "src/schema.rs:38: column `users.created_at` is `Timestamp` in schema.rs but `timestamptz` (`Timestamptz`) in the migrations",
             "src/schema.rs:43: schema.rs declares table `legacy`, which the migrations do not create",
         ]
     );
@@ -301,7 +301,7 @@ fn what_the_patch_changes_is_not_drift() {
     assert_eq!(
         case.findings(),
         vec![
-            "src/schema.rs:38: column `users.created_at` is `Timestamp` in schema.rs but `timestamptz` in the migrations"
+            "src/schema.rs:38: column `users.created_at` is `Timestamp` in schema.rs but `timestamptz` (`Timestamptz`) in the migrations"
         ]
     );
 
@@ -335,9 +335,9 @@ fn sqlite_rowid_and_types() {
     assert_eq!(
         case.findings(),
         vec![
-            "src/schema.rs:10: column `posts.id` is `Integer` in schema.rs but `integer` in the migrations",
-            "src/schema.rs:11: column `posts.user_id` is `Integer` in schema.rs but `integer` in the migrations",
-            "src/schema.rs:16: column `users.id` is `Integer` in schema.rs but `integer` in the migrations",
+            "src/schema.rs:10: column `posts.id` is `Integer` in schema.rs but `integer` (`BigInt`) in the migrations",
+            "src/schema.rs:11: column `posts.user_id` is `Integer` in schema.rs but `integer` (`BigInt`) in the migrations",
+            "src/schema.rs:16: column `users.id` is `Integer` in schema.rs but `integer` (`BigInt`) in the migrations",
         ]
     );
 }
@@ -377,8 +377,8 @@ diesel::table! {
     assert_eq!(
         Case::new(Backend::Mysql, &migrations, &edited).findings(),
         vec![
-            "src/schema.rs:13: column `items.qty` is `Integer` in schema.rs but `int unsigned` in the migrations",
-            "src/schema.rs:16: column `items.at` is `Timestamp` in schema.rs but `datetime` in the migrations",
+            "src/schema.rs:13: column `items.qty` is `Integer` in schema.rs but `int unsigned` (`Unsigned<Integer>`) in the migrations",
+            "src/schema.rs:16: column `items.at` is `Timestamp` in schema.rs but `datetime` (`Datetime`) in the migrations",
         ]
     );
 }
@@ -436,7 +436,7 @@ fn domains_follow_pg_domains_as_custom_types() {
     assert_eq!(
         case.findings(),
         vec![
-            "src/schema.rs:10: column `users.email` is `Email` in schema.rs but `email` in the migrations"
+            "src/schema.rs:10: column `users.email` is `Email` in schema.rs but `email` (`Text`) in the migrations"
         ]
     );
     case.diesel_toml = Some("[print_schema]\npg_domains_as_custom_types = [\"^email$\"]\n");
@@ -445,7 +445,7 @@ fn domains_follow_pg_domains_as_custom_types() {
     assert_eq!(
         case.findings(),
         vec![
-            "src/schema.rs:4: column `users.email` is `Varchar` in schema.rs but `email` in the migrations"
+            "src/schema.rs:4: column `users.email` is `Varchar` in schema.rs but `email` (`Email`) in the migrations"
         ]
     );
 }
