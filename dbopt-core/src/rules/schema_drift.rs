@@ -428,10 +428,12 @@ impl Compare<'_, '_> {
         let unprintable =
             self.ctx.backend == Backend::Sqlite && matches!(ours, SqlFamily::Custom(_));
         if !unprintable && !ours.matches(&theirs, self.ctx.backend) {
+            let declared = self.declared_name(&printed.sql_type);
             let d = Diagnostic::new(
                 &RULE,
                 format!(
-                    "column `{}.{}` is `{}` in schema.rs but `{}` (`{ours}`) in the migrations",
+                    "column `{}.{}` is `{}`{declared} in schema.rs but `{}` (`{ours}`) in the \
+                     migrations",
                     table.name, column.name, printed.sql_type, column.sql_type
                 ),
                 span,
@@ -456,12 +458,30 @@ impl Compare<'_, '_> {
         }
     }
 
+    /// ` (database type `mood`)` when the type's innermost name is a custom type declared
+    /// in the file's `sql_types` with a database name other than its Rust name.
+    fn declared_name(&self, rust: &str) -> String {
+        let inner = rust
+            .rsplit(['<', '>', ',', ' '])
+            .find(|s| !s.is_empty())
+            .unwrap_or(rust);
+        let squash = |s: &str| s.replace('_', "").to_lowercase();
+        self.printed
+            .sql_types
+            .iter()
+            .find(|t| t.rust_name == inner)
+            .and_then(|t| t.db_name.as_deref())
+            .filter(|db| squash(db) != squash(inner))
+            .map_or_else(String::new, |db| format!(" (database type `{db}`)"))
+    }
+
     /// The diesel family of a replayed column, with the print_schema options applied.
     fn family(&self, table: &Table, column: &Column) -> SqlFamily {
         let backend = self.ctx.backend;
         let mut family = from_sql(backend, &column.sql_type);
         if backend == Backend::Postgres {
             family = self.resolve_domain(family, 0);
+            family = self.renamed_type(family, 0);
         }
         if backend == Backend::Sqlite
             && self.section.sqlite_integer_primary_key_is_bigint == Some(true)
@@ -488,6 +508,19 @@ impl Compare<'_, '_> {
             }
         }
         family
+    }
+
+    /// A custom type under the name later `ALTER TYPE .. RENAME TO` gave it.
+    fn renamed_type(&self, family: SqlFamily, depth: usize) -> SqlFamily {
+        match family {
+            SqlFamily::Array(inner) if depth < 8 => {
+                SqlFamily::Array(Box::new(self.renamed_type(*inner, depth + 1)))
+            }
+            SqlFamily::Custom(Some(name)) => {
+                SqlFamily::Custom(Some(self.facts.type_name_now(&name)))
+            }
+            other => other,
+        }
     }
 
     fn resolve_domain(&self, family: SqlFamily, depth: usize) -> SqlFamily {

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlparser::ast::{
-    AlterTableOperation, ObjectName, ObjectNamePart, ObjectType, RenameTableNameKind, Statement,
+    AlterTableOperation, AlterTypeOperation, ObjectName, ObjectNamePart, ObjectType,
+    RenameTableNameKind, Statement,
 };
 
 use crate::model::{Backend, QualName};
@@ -18,6 +19,8 @@ pub(super) struct Facts {
     pub views: BTreeSet<QualName>,
     pub domains: BTreeMap<String, String>,
     pub dropped: BTreeMap<QualName, Span>,
+    /// `ALTER TYPE old RENAME TO new`, in order (PostgreSQL enums and composites).
+    pub type_renames: Vec<(String, String)>,
     /// Old name -> the last rename of a table away from it.
     pub renamed: BTreeMap<QualName, (QualName, Span)>,
     /// The text of every statement the parser rejected, lower case.
@@ -83,6 +86,17 @@ impl Facts {
                             }
                         }
                     }
+                    Statement::AlterType(at) => {
+                        if let AlterTypeOperation::Rename(r) = &at.operation
+                            && let Some(old) = qual(ctx.backend, &at.name)
+                        {
+                            let new = match r.new_name.quote_style {
+                                Some(_) => r.new_name.value.clone(),
+                                None => r.new_name.value.to_lowercase(),
+                            };
+                            facts.type_renames.push((old.name, new));
+                        }
+                    }
                     Statement::RenameTable(renames) => {
                         for r in renames {
                             if let (Some(old), Some(new)) = (
@@ -120,6 +134,17 @@ impl Facts {
             }
         }
         facts
+    }
+
+    /// The name a type has after every `ALTER TYPE .. RENAME TO` that followed.
+    pub(super) fn type_name_now(&self, name: &str) -> String {
+        let mut name = name.to_owned();
+        for (old, new) in &self.type_renames {
+            if *old == name {
+                name.clone_from(new);
+            }
+        }
+        name
     }
 
     /// An unparsed statement names the table: replay may just not know it.

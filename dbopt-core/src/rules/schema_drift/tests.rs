@@ -494,3 +494,29 @@ fn secondary_labels_point_at_the_migration() {
         ]
     );
 }
+
+#[test]
+fn renamed_enum_types_follow_their_new_name() {
+    let migrations = [
+        "CREATE TYPE mood AS ENUM ('happy', 'sad');\n\
+         CREATE TABLE users (id SERIAL PRIMARY KEY, mood mood NOT NULL, moods mood[] NOT NULL);",
+        "ALTER TYPE mood RENAME TO feeling;",
+    ];
+    let schema_rs = "pub mod sql_types {\n    #[derive(diesel::sql_types::SqlType)]\n    \
+                     #[diesel(postgres_type(name = \"feeling\"))]\n    pub struct Feeling;\n}\n\
+                     diesel::table! {\n    use super::sql_types::Feeling;\n    users (id) {\n        \
+                     id -> Int4,\n        mood -> Feeling,\n        \
+                     moods -> Array<Nullable<Feeling>>,\n    }\n}\n";
+    assert_eq!(
+        Case::new(Backend::Postgres, &migrations, schema_rs).findings(),
+        Vec::<String>::new()
+    );
+    let stale = schema_rs.replace("name = \"feeling\"", "name = \"mood\"");
+    assert_eq!(
+        Case::new(Backend::Postgres, &migrations, &stale).findings(),
+        vec![
+            "src/schema.rs:10: column `users.mood` is `Feeling` (database type `mood`) in schema.rs but `mood` (`Feeling`) in the migrations",
+            "src/schema.rs:11: column `users.moods` is `Array<Nullable<Feeling>>` (database type `mood`) in schema.rs but `mood[]` (`Array<Nullable<Feeling>>`) in the migrations",
+        ]
+    );
+}
