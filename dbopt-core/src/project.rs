@@ -310,6 +310,12 @@ impl Run<'_> {
             });
             match parsed {
                 Ok(mut schema_file) => {
+                    if let Some(patch) = section.as_ref().and_then(|s| s.patch_file.as_ref())
+                        && let Some(text) = self.read_text(patch)
+                    {
+                        let shown = self.shown(patch);
+                        schema_file.patch = Some(self.report.sources.add(shown, text));
+                    }
                     schema_file.print_schema = section;
                     out.push(schema_file);
                 }

@@ -118,7 +118,25 @@ dir = "../../db/migrations"
             ),
         ]
     );
-    assert_eq!(report.diagnostics, vec![]);
+    // Neither schema file matches the migrations (whose tables have no primary key).
+    let found: Vec<(&str, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "schema_drift",
+                "schema.rs declares table `audit.events`, which the migrations do not create"
+            ),
+            (
+                "schema_drift",
+                "schema.rs declares table `users`, which the migrations do not create"
+            ),
+        ]
+    );
 }
 
 #[test]

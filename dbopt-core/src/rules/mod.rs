@@ -14,6 +14,8 @@ mod locking_column_change;
 mod migration;
 mod n_plus_one;
 mod query_budget;
+mod redundant_index;
+mod schema_drift;
 #[cfg(test)]
 mod test_support;
 mod unbounded_load;
@@ -35,6 +37,8 @@ pub static RULES: &[&Rule] = &[
     &locking_column_change::RULE,
     &n_plus_one::RULE,
     &query_budget::RULE,
+    &redundant_index::RULE,
+    &schema_drift::RULE,
     &unbounded_load::RULE,
     &unparsed_statement::RULE,
     &unused_suppression::RULE,

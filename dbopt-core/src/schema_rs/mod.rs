@@ -37,6 +37,9 @@ pub struct SchemaFile {
     /// Custom SQL types declared in the file (`pub mod sql_types { .. }`), so a column type
     /// such as `Mood` can be matched with the database type `mood`.
     pub sql_types: Vec<CustomSqlType>,
+    /// The print_schema `patch_file` (a unified diff diesel applies to its output), loaded
+    /// into the source map by the project driver; `None` when there is none.
+    pub patch: Option<FileId>,
 }
 
 /// `#[derive(SqlType)] #[diesel(postgres_type(name = "mood", schema = "app"))] pub struct Mood;`

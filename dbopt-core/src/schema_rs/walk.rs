@@ -310,6 +310,7 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
                 ..t
             })
             .collect(),
+        patch: None,
     })
 }
 

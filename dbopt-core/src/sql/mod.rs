@@ -8,6 +8,7 @@ pub mod naming;
 pub mod replay;
 pub mod split;
 pub mod suppress;
+pub mod types;
 
 use std::ops::Range;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@ use sqlparser::ast::{
     DataType, RenameTableNameKind, TableConstraint,
 };
 
-use crate::model::{IndexKey, IndexKind, QualName};
+use crate::model::{Backend, IndexKey, IndexKind, QualName};
 
 use super::State;
 use super::create_table::Pending;
@@ -387,6 +387,15 @@ impl State {
             return false;
         };
         t.name = new.clone();
+        if self.backend == Backend::Sqlite {
+            // SQLite renames the table's autoindexes with it.
+            let prefix = format!("sqlite_autoindex_{}_", old.name);
+            for i in &mut t.indexes {
+                if let Some(n) = i.name.strip_prefix(&prefix) {
+                    i.name = format!("sqlite_autoindex_{}_{n}", new.name);
+                }
+            }
+        }
         self.schema.tables.insert(new.clone(), t);
         for other in self.schema.tables.values_mut() {
             for f in &mut other.foreign_keys {

@@ -346,6 +346,7 @@ impl State {
         for spec in specs {
             self.add_constraint_index(table, spec, without_rowid);
         }
+        self.drop_replaced_fk_indexes(table);
         for fk in pending.fks {
             self.add_foreign_key(table, fk);
         }
@@ -422,8 +423,9 @@ impl State {
                 }
             }
         };
-        // SQLite enforces NOT NULL on a key only for the rowid and in WITHOUT ROWID tables.
-        let pk_not_null = self.backend != Backend::Sqlite || rowid || without_rowid;
+        // SQLite marks key columns NOT NULL only in WITHOUT ROWID tables: the rowid alias
+        // holds no NULL, but pragma_table_info (and so diesel print-schema) says nullable.
+        let pk_not_null = self.backend != Backend::Sqlite || without_rowid;
         let origin = self.origin.clone();
         let Some(t) = self.schema.tables.get_mut(table) else {
             return;

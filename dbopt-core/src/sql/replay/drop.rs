@@ -48,8 +48,10 @@ impl State {
         }
     }
 
-    /// Drops the table with its indexes, sequences and CHECK names, and every FK that
-    /// references it.
+    /// Drops the table with its indexes, sequences and CHECK names. On PostgreSQL every FK
+    /// that references it goes too (CASCADE); SQLite keeps them (they name the table, and
+    /// point at the next table of that name: the create-copy-drop-rename rebuild), and so
+    /// does MySQL (the drop only runs with `foreign_key_checks = 0`).
     pub(super) fn drop_table(&mut self, name: &QualName) {
         if self.schema.tables.remove(name).is_none() {
             return;
@@ -57,8 +59,10 @@ impl State {
         self.checks.remove(name);
         self.others
             .retain(|o| o.owner.as_ref().is_none_or(|(t, _)| t != name));
-        for t in self.schema.tables.values_mut() {
-            t.foreign_keys.retain(|f| f.referenced_table != *name);
+        if self.backend == crate::model::Backend::Postgres {
+            for t in self.schema.tables.values_mut() {
+                t.foreign_keys.retain(|f| f.referenced_table != *name);
+            }
         }
     }
 

@@ -64,6 +64,31 @@ impl State {
         if let Some(t) = self.schema.tables.get_mut(&table) {
             t.indexes.push(index);
         }
+        self.drop_replaced_fk_indexes(&table);
+    }
+
+    /// MySQL: InnoDB drops the index it made for a foreign key once another index starts
+    /// with the key's columns in order (checked against MariaDB 10.11).
+    pub(super) fn drop_replaced_fk_indexes(&mut self, table: &QualName) {
+        if self.backend != crate::model::Backend::Mysql {
+            return;
+        }
+        let Some(t) = self.schema.tables.get_mut(table) else {
+            return;
+        };
+        let others: Vec<Vec<String>> = t
+            .indexes
+            .iter()
+            .filter(|i| i.kind != IndexKind::ForeignKey)
+            .map(|i| i.leading_columns().map(str::to_owned).collect())
+            .collect();
+        t.indexes.retain(|i| {
+            let keys: Vec<String> = i.leading_columns().map(str::to_owned).collect();
+            i.kind != IndexKind::ForeignKey
+                || !others
+                    .iter()
+                    .any(|o| o.len() >= keys.len() && o[..keys.len()] == keys[..])
+        });
     }
 
     /// Drops an index by name (in `name.schema`, or on `table` for MySQL's `DROP INDEX i ON

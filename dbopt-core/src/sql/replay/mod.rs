@@ -48,12 +48,14 @@
 //!   `<table>_ibfk_<n>`; InnoDB adds an index (kind
 //!   `ForeignKey`) for each FK whose columns no index starts with, named after the
 //!   constraint, else the column. Index names are per table.
-//! * SQLite (checked against sqlite3): `INTEGER PRIMARY KEY` is the rowid (NOT NULL,
-//!   modelled as a PK index named `rowid`); other PK and UNIQUE constraints get
+//! * SQLite (checked against sqlite3): `INTEGER PRIMARY KEY` is the rowid (nullable unless
+//!   declared NOT NULL, as pragma_table_info and diesel print-schema say; modelled as a PK
+//!   index named `rowid`); other PK and UNIQUE constraints get
 //!   `sqlite_autoindex_<table>_<n>` in written order (identical ones merged, but not into
 //!   the rowid) and do not make their columns NOT NULL, except in a `WITHOUT ROWID` table
 //!   (whose PK index is numbered last); no index for FKs, whose names follow PostgreSQL's
-//!   rule.
+//!   rule. `DROP TABLE` keeps the FKs that reference the table (the create-copy-drop-rename
+//!   rebuild re-targets them) and `RENAME TO` renames its `sqlite_autoindex_*` indexes.
 
 mod alter_table;
 mod create_table;

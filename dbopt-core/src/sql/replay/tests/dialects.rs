@@ -60,8 +60,8 @@ ALTER TABLE users CHANGE COLUMN email mail VARCHAR(60) NOT NULL;
     );
 }
 
-/// SQLite (checked against sqlite3 3.40): `INTEGER PRIMARY KEY` is the rowid (NOT NULL,
-/// modelled as the PK index `rowid`), other keys get `sqlite_autoindex_<table>_<n>` in
+/// SQLite (checked against sqlite3 3.40): `INTEGER PRIMARY KEY` is the rowid (nullable, as
+/// pragma_table_info says; modelled as the PK index `rowid`), other keys get `sqlite_autoindex_<table>_<n>` in
 /// written order, no index for FKs, RENAME TO / RENAME COLUMN / ADD COLUMN / DROP INDEX.
 #[test]
 fn sqlite_autoindexes_and_rowid() {
@@ -80,7 +80,7 @@ CREATE INDEX IF NOT EXISTS articles_user ON articles (user_id);
         dump_for(Backend::Sqlite, sql),
         concat!(
             "table articles\n",
-            "  col id integer not null\n",
+            "  col id integer null\n",
             "  col user_id integer null\n",
             "  col headline text null\n",
             "  col body text null\n",
@@ -97,7 +97,7 @@ CREATE INDEX IF NOT EXISTS articles_user ON articles (user_id);
             "  primary sqlite_autoindex_memberships_1 unique btree (user_id, group_id)\n",
             "  unique constraint sqlite_autoindex_memberships_2 unique btree (role, user_id)\n",
             "table users\n",
-            "  col id integer not null\n",
+            "  col id integer null\n",
             "  col email text not null\n",
             "  col name text null\n",
             "  pk (id)\n",
@@ -137,7 +137,7 @@ CREATE TABLE w (a TEXT PRIMARY KEY UNIQUE, c TEXT, UNIQUE(c), UNIQUE(c));
         ),
         concat!(
             "table v\n",
-            "  col id integer not null\n",
+            "  col id integer null\n",
             "  col a text null\n",
             "  col b text null\n",
             "  pk (id)\n",
@@ -229,6 +229,80 @@ fn sqlite_without_rowid() {
             "  pk (id)\n",
             "  unique constraint sqlite_autoindex_t_1 unique btree (a)\n",
             "  primary sqlite_autoindex_t_2 unique btree (id)\n",
+        )
+    );
+}
+
+/// SQLite's create-copy-drop-rename rebuild (checked with sqlite3 3.40): DROP TABLE keeps
+/// the children's FKs, which then name the new table; RENAME TO renames the autoindexes.
+/// The rename-first rebuild leaves them on the dropped old name.
+#[test]
+fn sqlite_table_rebuilds() {
+    let sql = r#"
+CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+CREATE TABLE c (p_id INTEGER REFERENCES p (id));
+CREATE TABLE new_p (id INTEGER PRIMARY KEY NOT NULL, code TEXT UNIQUE);
+DROP TABLE p;
+ALTER TABLE new_p RENAME TO p;
+CREATE TABLE q (id INTEGER PRIMARY KEY);
+CREATE TABLE d (q_id INTEGER REFERENCES q (id));
+ALTER TABLE q RENAME TO _q_old;
+CREATE TABLE q (id INTEGER PRIMARY KEY);
+DROP TABLE _q_old;
+"#;
+    assert_eq!(
+        dump_for(Backend::Sqlite, sql),
+        concat!(
+            "table c\n",
+            "  col p_id integer null\n",
+            "  fk c_p_id_fkey (p_id) -> p (id)\n",
+            "table d\n",
+            "  col q_id integer null\n",
+            "  fk d_q_id_fkey (q_id) -> _q_old (id)\n",
+            "table p\n",
+            "  col id integer not null\n",
+            "  col code text null\n",
+            "  pk (id)\n",
+            "  primary rowid unique btree (id)\n",
+            "  unique constraint sqlite_autoindex_p_1 unique btree (code)\n",
+            "table q\n",
+            "  col id integer null\n",
+            "  pk (id)\n",
+            "  primary rowid unique btree (id)\n",
+        )
+    );
+}
+
+/// MySQL (checked against MariaDB 10.11): InnoDB drops the index it made for an FK once
+/// another index leads with the FK's columns in order, and keeps it after DROP FOREIGN KEY.
+#[test]
+fn mysql_foreign_key_index_is_replaced() {
+    let sql = r#"
+CREATE TABLE u (id INT PRIMARY KEY);
+CREATE TABLE p (id INT PRIMARY KEY, u_id INT, v_id INT, at INT,
+  FOREIGN KEY (u_id) REFERENCES u (id), CONSTRAINT p_v FOREIGN KEY (v_id) REFERENCES u (id));
+CREATE INDEX p_at_u ON p (at, u_id);
+CREATE INDEX p_u_at ON p (u_id, at);
+ALTER TABLE p DROP FOREIGN KEY p_v;
+"#;
+    assert_eq!(
+        dump_for(Backend::Mysql, sql),
+        concat!(
+            "table p\n",
+            "  col id int not null\n",
+            "  col u_id int null\n",
+            "  col v_id int null\n",
+            "  col at int null\n",
+            "  pk (id)\n",
+            "  fk p_ibfk_1 (u_id) -> u (id)\n",
+            "  primary PRIMARY unique btree (id)\n",
+            "  fk index p_v btree (v_id)\n",
+            "  index p_at_u btree (at, u_id)\n",
+            "  index p_u_at btree (u_id, at)\n",
+            "table u\n",
+            "  col id int not null\n",
+            "  pk (id)\n",
+            "  primary PRIMARY unique btree (id)\n",
         )
     );
 }
