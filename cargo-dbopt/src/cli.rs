@@ -79,7 +79,8 @@ pub struct CheckArgs {
     /// diesel.toml to read, instead of the package's own
     #[arg(long, value_name = "FILE")]
     pub diesel_toml: Option<PathBuf>,
-    /// Output: `human` (on stderr, default) or `json` (on stdout)
+    /// Output: `human` (on stderr, default), or on stdout `json`, `sarif` (SARIF 2.1.0) or
+    /// `github` (GitHub Actions annotations)
     #[arg(
         long,
         value_enum,
@@ -89,6 +90,10 @@ pub struct CheckArgs {
         hide_default_value = true
     )]
     pub format: Format,
+    /// Write a new migration folder creating the missing index for every fk_without_index
+    /// finding (never changes an existing file)
+    #[arg(long)]
+    pub fix: bool,
     #[command(flatten)]
     pub levels: LevelArgs,
 }
@@ -148,6 +153,8 @@ pub struct ExplainArgs {
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

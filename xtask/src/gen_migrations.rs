@@ -71,13 +71,17 @@ fn up_sql(i: usize, tables: usize) -> String {
     let t = i % tables;
     match (i - tables) % 6 {
         0 => format!("CREATE INDEX t{t}_a_id_idx ON t{t} (a_id);\n"),
-        1 => format!("ALTER TABLE t{t} ADD COLUMN note_{i} VARCHAR(200);\nCOMMENT ON TABLE t{t} IS 'step {i}';\n"),
+        1 => format!(
+            "ALTER TABLE t{t} ADD COLUMN note_{i} VARCHAR(200);\nCOMMENT ON TABLE t{t} IS 'step {i}';\n"
+        ),
         2 => format!(
             "CREATE FUNCTION touch_{i}() RETURNS trigger AS $$\nBEGIN\n  NEW.name := trim(NEW.name);\n  \
              RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n"
         ),
         3 => format!("CREATE INDEX ON t{t} (lower(name)) WHERE b_id IS NOT NULL;\n"),
         4 => format!("UPDATE t{t} SET name = 'x' WHERE id < 0;\n"),
-        _ => format!("ALTER TABLE t{t} RENAME COLUMN name TO name_{i};\nALTER TABLE t{t} RENAME COLUMN name_{i} TO name;\n"),
+        _ => format!(
+            "ALTER TABLE t{t} RENAME COLUMN name TO name_{i};\nALTER TABLE t{t} RENAME COLUMN name_{i} TO name;\n"
+        ),
     }
 }

@@ -115,6 +115,8 @@ fn finding(ctx: &SchemaContext<'_>, table: &Table, fk: &ForeignKey) -> Diagnosti
         "referenced_table": fk.referenced_table.to_string(),
         "referenced_columns": fk.referenced_columns,
         "constraint": fk.name,
+        "index_name": name,
+        "table_schema": table.name.schema,
     }));
     if table.origin.span.file != fk.origin.span.file {
         d = d.with_secondary(
