@@ -2,12 +2,15 @@
 //!
 //! * `gen-migrations N DIR` writes a synthetic Diesel package with N migrations
 //!   (N/4 tables, about two foreign keys per table, every other one indexed).
+//! * `docs [--check]` writes `docs/rules/` from the rule registry, or checks it is current
+//!   (see [`docs`]).
 //! * `bench-migrations [N..]` generates packages (default 2000 and 10000 migrations) under
 //!   `target/bench/`, runs the release `cargo-dbopt` on each five times through
 //!   `/usr/bin/time`, and prints a Markdown table (median wall time, peak RSS).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line chore tool prints
 
 mod bench;
+mod docs;
 mod gen_migrations;
 
 use std::path::PathBuf;
@@ -21,6 +24,7 @@ fn main() -> ExitCode {
                 .map_err(|e| format!("cannot write {dir}: {e}")),
             _ => Err("usage: cargo xtask gen-migrations N DIR".to_owned()),
         },
+        Some("docs") => docs::run(&args[1..]),
         Some("bench-migrations") => {
             let sizes: Result<Vec<usize>, _> = args[1..].iter().map(|s| s.parse()).collect();
             match sizes {
@@ -29,7 +33,10 @@ fn main() -> ExitCode {
                 Err(e) => Err(format!("sizes must be numbers: {e}")),
             }
         }
-        _ => Err("usage: cargo xtask (gen-migrations N DIR | bench-migrations [N..])".to_owned()),
+        _ => Err(
+            "usage: cargo xtask (docs [--check] | gen-migrations N DIR | bench-migrations [N..])"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
