@@ -64,7 +64,19 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the documentation of a rule
     Explain(ExplainArgs),
+    /// Add the dbopt configuration and the dbopt-macros dependency to Cargo.toml
+    #[command(long_about = INIT_LONG_ABOUT)]
+    Init(InitArgs),
 }
+
+const INIT_LONG_ABOUT: &str = "\
+Add the dbopt configuration and the dbopt-macros dependency to Cargo.toml.
+
+The configuration lists every rule at its default level, each with a one-line comment: in \
+[package.metadata.dbopt] in a single-package project, else in [workspace.metadata.dbopt] of \
+the workspace's root manifest. dbopt-macros is added to [dependencies] as `cargo add` adds it: \
+to the selected package, or at a workspace root to every member that depends on diesel. \
+Everything else in the files stays as it was, and running it again changes nothing.";
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
@@ -140,6 +152,16 @@ pub struct RulesArgs {
     pub package: Option<String>,
     #[command(flatten)]
     pub levels: LevelArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Path to Cargo.toml
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Package to add dbopt-macros to (repeatable)
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -252,6 +274,11 @@ mod tests {
     #[test]
     fn help_rules() {
         insta::assert_snapshot!(help(&["cargo", "dbopt", "rules", "--help"]));
+    }
+
+    #[test]
+    fn help_init() {
+        insta::assert_snapshot!(help(&["cargo", "dbopt", "init", "--help"]));
     }
 
     #[test]

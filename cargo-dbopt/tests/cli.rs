@@ -423,3 +423,51 @@ fn rules_at_a_virtual_root_show_the_workspace_and_with_p_the_package() {
         ["deny", "package"]
     );
 }
+
+#[test]
+fn init_adds_config_and_dependency_once() {
+    let dir = project(&[("Cargo.toml", &package_manifest("")), LIB]);
+    let manifest = dir.join("Cargo.toml");
+    let before = std::fs::read_to_string(&manifest).unwrap();
+    let out = dbopt(&dir, &["init"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "      Adding [package.metadata.dbopt] to Cargo.toml\n      \
+         Adding dbopt-macros v0.1.0 to dependencies of shop\n"
+    );
+    let after = std::fs::read_to_string(&manifest).unwrap();
+    assert!(
+        after.contains("dbopt-macros = \"0.1.0\"\ndiesel = "),
+        "{after}"
+    );
+    assert!(after.starts_with(&before.replace(
+        "[dependencies]\n",
+        "[dependencies]\ndbopt-macros = \"0.1.0\"\n"
+    )));
+    // cargo reads it, and the levels come from the package now.
+    let rules = dbopt(&dir, &["rules"]);
+    assert_eq!(code(&rules), 0, "{}", stderr(&rules));
+    for rule in dbopt_core::rules::RULES {
+        let line = stdout(&rules)
+            .lines()
+            .find(|l| l.starts_with(rule.name))
+            .map(str::to_owned)
+            .unwrap();
+        let cells: Vec<&str> = line.split_whitespace().take(4).collect();
+        assert_eq!(
+            cells[2..],
+            [rule.default_level.as_str(), "package"],
+            "{line}"
+        );
+    }
+    // Twice: nothing changes.
+    let again = dbopt(&dir, &["init"]);
+    assert_eq!(code(&again), 0);
+    assert_eq!(std::fs::read_to_string(&manifest).unwrap(), after);
+    assert_eq!(
+        stderr(&again),
+        "note: Cargo.toml already has [package.metadata.dbopt]; left as it is\n\
+         note: shop already depends on dbopt-macros; left as it is\n"
+    );
+}
