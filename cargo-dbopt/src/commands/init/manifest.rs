@@ -51,10 +51,10 @@ pub fn add_config(doc: &mut DocumentMut, scope: Scope) -> Result<bool, String> {
     let Some(top) = doc.as_table_mut().get_mut(key) else {
         return Err(format!("the manifest has no `[{key}]` table"));
     };
-    if let Some(inline) = top.as_inline_table_mut() {
-        if !inline.contains_key("metadata") {
-            append_inline(inline, "metadata", Value::InlineTable(InlineTable::new()));
-        }
+    if let Some(inline) = top.as_inline_table_mut()
+        && !inline.contains_key("metadata")
+    {
+        append_inline(inline, "metadata", Value::InlineTable(InlineTable::new()));
     }
     let Some(top) = top.as_table_like_mut() else {
         return Err(format!("`{key}` is not a table"));
