@@ -190,7 +190,13 @@ fn statement(
     let end = own.iter().map(|r| r.end).max().unwrap_or(start);
     let range = start..end;
     let to = piece.semicolon.unwrap_or(piece.last);
-    let kind = match parse(dialect, tokens[piece.first..=to].to_vec()) {
+    let own_tokens = &tokens[piece.first..=to];
+    let parsed = parse(dialect, own_tokens.to_vec()).or_else(|err| {
+        create_table_without_not_valid(own_tokens).map_or(Err(err.clone()), |retry| {
+            parse(dialect, retry).map_err(|_| err)
+        })
+    });
+    let kind = match parsed {
         Ok(statement) => StatementKind::Parsed(Box::new(statement)),
         Err(err) => {
             let significant: Vec<&Token> = tokens[piece.first..=piece.last]
@@ -215,6 +221,43 @@ fn statement(
         }
     };
     SqlStatement { range, kind }
+}
+
+/// `NOT VALID` on a constraint inside `CREATE TABLE`, which sqlparser rejects: PostgreSQL
+/// accepts it and creates the constraint valid (a new table has no rows to check), so the
+/// statement means the same without those two words.
+fn create_table_without_not_valid(tokens: &[TokenWithSpan]) -> Option<Vec<TokenWithSpan>> {
+    let words: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let is = |k: usize, w: &str| words.get(k).is_some_and(|&i| is_word(&tokens[i].token, w));
+    let table_at = if is(1, "table") {
+        1
+    } else if is(2, "table") && (is(1, "temp") || is(1, "temporary") || is(1, "unlogged")) {
+        2
+    } else {
+        return None;
+    };
+    if !is(0, "create") || table_at == 0 {
+        return None;
+    }
+    let mut drop = Vec::new();
+    for k in 0..words.len().saturating_sub(1) {
+        if is(k, "not") && is(k + 1, "valid") {
+            drop.extend([words[k], words[k + 1]]);
+        }
+    }
+    if drop.is_empty() {
+        return None;
+    }
+    Some(
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, t)| t.clone())
+            .collect(),
+    )
 }
 
 /// Parses one statement's tokens (its closing `;` included, if any), requiring all of them

@@ -512,3 +512,20 @@ $$ LANGUAGE plpgsql;
         .collect();
     assert_eq!(found, [(19, 24, true), (26, 36, true)]);
 }
+
+#[test]
+fn not_valid_inside_create_table_parses_as_postgres_reads_it() {
+    // PostgreSQL 15 accepts table-level `NOT VALID` in CREATE TABLE and creates the
+    // constraint valid; sqlparser rejects the words, so the splitter drops them and retries.
+    let text = "CREATE TABLE b (\n  a_id INT,\n  CONSTRAINT b_fk FOREIGN KEY (a_id) REFERENCES a (id) NOT VALID\n);\nSELECT 1;";
+    let statements = pg(text);
+    assert_eq!(statements.len(), 2);
+    assert!(text[statements[0].range.clone()].ends_with("NOT VALID\n)"));
+    let StatementKind::Parsed(s) = &statements[0].kind else {
+        panic!("not parsed: {:?}", statements[0].kind);
+    };
+    assert!(!s.to_string().contains("NOT VALID"));
+    // Elsewhere `NOT VALID` is not dropped: a statement sqlparser rejects stays unparsed.
+    let other = pg("CREATE INDEX i ON t (a) NOT VALID;");
+    assert!(matches!(other[0].kind, StatementKind::Unparsed { .. }));
+}

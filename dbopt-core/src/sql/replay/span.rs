@@ -1,0 +1,143 @@
+//! Narrow spans for objects inside a statement (an FK's clause rather than its whole
+//! `CREATE TABLE`), from sqlparser's line/column locations.
+//!
+//! Those locations are relative to the text sqlparser was given: the whole file or the
+//! statement alone, depending on the splitter. Both readings are tried, and one is used only
+//! when the text at that offset is the identifier sqlparser says is there; otherwise the
+//! caller keeps the statement's span.
+
+use std::ops::Range;
+
+use sqlparser::ast::Ident;
+use sqlparser::tokenizer::Location;
+
+use super::State;
+
+/// Byte offset of a 1-based line/column (columns in characters) in `text[base..]`.
+fn offset(text: &str, base: usize, loc: Location) -> Option<usize> {
+    if loc.line == 0 || loc.column == 0 {
+        return None;
+    }
+    let sub = text.get(base..)?;
+    let mut line_start = 0;
+    for _ in 1..loc.line {
+        line_start += sub.get(line_start..)?.find('\n')? + 1;
+    }
+    let line = sub.get(line_start..)?;
+    let col = usize::try_from(loc.column - 1).ok()?;
+    let byte = match line.char_indices().nth(col) {
+        Some((b, _)) => b,
+        None if line.chars().count() == col => line.len(),
+        None => return None,
+    };
+    Some(base + line_start + byte)
+}
+
+/// `true` when `text[at..]` starts with the identifier as written.
+fn ident_at(text: &str, at: usize, ident: &Ident) -> bool {
+    let Some(rest) = text.get(at..) else {
+        return false;
+    };
+    match ident.quote_style {
+        Some(q) => {
+            let mut chars = rest.chars();
+            chars.next() == Some(q) && chars.as_str().starts_with(&ident.value)
+        }
+        None => rest
+            .get(..ident.value.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(&ident.value)),
+    }
+}
+
+impl State {
+    /// The byte range from `first` (whose location must check out) to `end`, widened back
+    /// to `keyword` when it precedes `first` in the statement, and over a `)` right after
+    /// `end` when `close_paren`.
+    pub(super) fn clause_range(
+        &self,
+        first: &Ident,
+        keyword: Option<&str>,
+        end: Location,
+        close_paren: bool,
+    ) -> Option<Range<usize>> {
+        let text = self.text.as_str();
+        let statement = self.origin.span.range.clone();
+        // The splitter may have tokenised the text after a byte-order mark.
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut bases = vec![0, bom, statement.start];
+        bases.dedup();
+        for base in bases {
+            let Some(start) = offset(text, base, first.span.start) else {
+                continue;
+            };
+            if !statement.contains(&start) || !ident_at(text, start, first) {
+                continue;
+            }
+            let Some(mut stop) = offset(text, base, end) else {
+                continue;
+            };
+            if stop < start || stop > statement.end {
+                continue;
+            }
+            if close_paren && let Some(after) = text.get(stop..statement.end) {
+                let trimmed = after.trim_start();
+                if trimmed.starts_with(')') {
+                    stop += after.len() - trimmed.len() + 1;
+                }
+            }
+            let mut begin = start;
+            if let Some(keyword) = keyword {
+                let before = text.get(statement.start..start).unwrap_or("");
+                if let Some(at) = before.to_ascii_lowercase().rfind(keyword) {
+                    begin = statement.start + at;
+                }
+            }
+            return Some(begin..stop);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlparser::ast::{Spanned, Statement, TableConstraint};
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    use super::*;
+    use crate::model::Backend;
+    use crate::source::{FileId, Span};
+
+    /// Locations relative to the statement (a splitter that parses each statement's text
+    /// alone) and relative to the file both land on the clause.
+    #[test]
+    fn statement_and_file_relative_locations() {
+        let file = "SELECT 1;\n-- é\n  ALTER TABLE b ADD CONSTRAINT b_id\n  FOREIGN KEY (id) REFERENCES a (id);";
+        let start = file.find("ALTER").unwrap_or_default();
+        let range = start..file.len() - 1;
+        let mut state = State::new(Backend::Postgres);
+        state.text = file.to_owned();
+        state.origin.span = Span::new(FileId(0), range.clone());
+        for (base, sql) in [(start, &file[range.clone()]), (0, file)] {
+            let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).expect("parses");
+            let Some(Statement::AlterTable(at)) = statements.last() else {
+                panic!("not an ALTER TABLE");
+            };
+            let sqlparser::ast::AlterTableOperation::AddConstraint {
+                constraint: TableConstraint::ForeignKey(fk),
+                ..
+            } = &at.operations[0]
+            else {
+                panic!("not an FK");
+            };
+            let name = fk.name.as_ref().expect("named");
+            let got = state.clause_range(name, Some("constraint"), fk.span().end, true);
+            let got = got.map(|r| &file[r]);
+            assert_eq!(
+                got,
+                Some("CONSTRAINT b_id\n  FOREIGN KEY (id) REFERENCES a (id)"),
+                "base {base}"
+            );
+        }
+    }
+}

@@ -1,0 +1,2 @@
+DROP INDEX comments_user_id_idx;
+DROP TABLE comments;

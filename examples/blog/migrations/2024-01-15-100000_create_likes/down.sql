@@ -1,0 +1,2 @@
+DROP INDEX likes_post_id_user_id_idx;
+DROP TABLE likes;
