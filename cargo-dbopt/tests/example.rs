@@ -73,3 +73,57 @@ fn sarif_on_the_example() {
     assert!(log.contains(&root_uri), "{log}");
     insta::assert_snapshot!(log.replace(&root_uri, "file:///[workspace]/"));
 }
+
+/// `--fix` on a copy of the example's migrations (SQLite): plain `CREATE INDEX`, no
+/// metadata.toml, numbered after the newest migration, and the findings are gone.
+#[test]
+fn fix_on_a_copy_of_the_example_migrations() {
+    let root = workspace_root();
+    let copy =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("example-fix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&copy);
+    let source = root.join("examples/blog/migrations");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        let dest = copy.join(entry.file_name());
+        std::fs::create_dir_all(&dest).unwrap();
+        for file in std::fs::read_dir(entry.path()).unwrap() {
+            let file = file.unwrap();
+            std::fs::copy(file.path(), dest.join(file.file_name())).unwrap();
+        }
+    }
+    let migrations = copy.to_str().unwrap();
+    let out = example(&["--migrations", migrations, "--fix"]);
+    let stderr = text(&out.stderr);
+    // Only the joinable_without_fk warning is left: exit 0.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let shown = copy.strip_prefix(&root).unwrap_or(&copy).display();
+    for name in [
+        "2024-01-15-100001-0000_add_index_posts_user_id",
+        "2024-01-15-100002-0000_add_index_comments_post_id",
+        "2024-01-15-100003-0000_add_index_post_tags_tag_id",
+    ] {
+        assert!(
+            stderr.contains(&format!("     Created {shown}/{name} (up.sql, down.sql)\n")),
+            "{stderr}"
+        );
+        assert!(!copy.join(name).join("metadata.toml").exists());
+    }
+    assert_eq!(
+        std::fs::read_to_string(
+            copy.join("2024-01-15-100003-0000_add_index_post_tags_tag_id/up.sql")
+        )
+        .unwrap(),
+        "CREATE INDEX IF NOT EXISTS post_tags_tag_id_idx ON post_tags (tag_id);\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(
+            copy.join("2024-01-15-100001-0000_add_index_posts_user_id/down.sql")
+        )
+        .unwrap(),
+        "DROP INDEX IF EXISTS posts_user_id_idx;\n"
+    );
+    assert!(!stderr.contains("fk_without_index"), "{stderr}");
+    assert!(stderr.contains("warning[joinable_without_fk]"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&copy);
+}
