@@ -471,3 +471,35 @@ fn init_adds_config_and_dependency_once() {
          note: shop already depends on dbopt-macros; left as it is\n"
     );
 }
+
+#[test]
+fn init_at_a_virtual_root_configures_the_workspace_and_its_diesel_members() {
+    let dir = virtual_workspace();
+    let c_before = std::fs::read_to_string(dir.join("c/Cargo.toml")).unwrap();
+    let out = dbopt(&dir, &["init"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "      Adding [workspace.metadata.dbopt] to Cargo.toml\n      \
+         Adding dbopt-macros v0.1.0 to dependencies of a\n      \
+         Adding dbopt-macros v0.1.0 to dependencies of b\n"
+    );
+    let root = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(root.contains("\n[workspace.metadata.dbopt.rules]\nfk_without_index = \"deny\""));
+    for m in ["a", "b"] {
+        let text = std::fs::read_to_string(dir.join(m).join("Cargo.toml")).unwrap();
+        assert_eq!(
+            text,
+            member(m, true).replace(
+                "[dependencies]\n",
+                "[dependencies]\ndbopt-macros = \"0.1.0\"\n"
+            ),
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("c/Cargo.toml")).unwrap(),
+        c_before
+    );
+    let rules = dbopt(&dir, &["rules"]);
+    assert!(stdout(&rules).contains("workspace"), "{}", stdout(&rules));
+}

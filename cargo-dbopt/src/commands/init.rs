@@ -30,12 +30,18 @@ struct Edit {
 }
 
 pub fn run(args: &InitArgs) -> Result<Status, CliError> {
-    let ws = workspace::load(&WorkspaceArgs {
+    let mut selection = WorkspaceArgs {
         manifest_path: args.manifest_path.clone(),
         packages: args.packages.clone(),
         workspace: false,
         exclude: Vec::new(),
-    })?;
+    };
+    let mut ws = workspace::load(&selection)?;
+    if !ws.single_package_context && args.packages.is_empty() {
+        // At a workspace root: every member is a candidate, not only the default members.
+        selection.workspace = true;
+        ws = workspace::load(&selection)?;
+    }
     let root_manifest = ws.root.join("Cargo.toml");
     let mut edits: BTreeMap<PathBuf, Edit> = BTreeMap::new();
     let mut log: Vec<String> = Vec::new();
