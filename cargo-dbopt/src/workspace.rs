@@ -29,6 +29,9 @@ pub struct SelectedPackage {
     pub dir: PathBuf,
     /// `[package.metadata.dbopt]`.
     pub config: Config,
+    /// Whether the manifest has a `[package.metadata.dbopt]` table, even an empty one: the
+    /// package opted in to dbopt.
+    pub opted_in: bool,
     /// From the features of the package's `diesel` / `diesel-async` dependency.
     pub diesel_backend: Option<Backend>,
     /// Whether the package depends on `diesel` or `diesel-async` (dev-dependencies aside).
@@ -166,6 +169,7 @@ fn selected(package: &Package, explicit: bool) -> Result<SelectedPackage, CliErr
         name: package.name.to_string(),
         dir,
         config,
+        opted_in: package.metadata.get("dbopt").is_some_and(|v| !v.is_null()),
         diesel_backend,
         uses_diesel: diesel(false).next().is_some(),
         explicit,

@@ -241,6 +241,15 @@ fn nothing_to_analyse_is_exit_2_in_both_formats() {
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["summary"], serde_json::json!({"deny": 0, "warn": 0}));
     assert!(doc["findings"].as_array().unwrap().is_empty());
+    assert_eq!(
+        doc["errors"],
+        serde_json::json!([{
+            "path": "diesel.toml",
+            "message": "nothing to analyse in package `shop`: `diesel.toml` does not exist and no \
+                        migrations or schema are named in `[package.metadata.dbopt]` or on the \
+                        command line"
+        }])
+    );
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
 

@@ -16,6 +16,7 @@ pub mod model;
 pub mod project;
 pub mod rule;
 pub mod rules;
+pub mod rust;
 pub mod schema_rs;
 pub mod source;
 pub mod sql;

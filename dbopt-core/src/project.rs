@@ -160,7 +160,9 @@ impl Run<'_> {
             Some(p) => (p.clone(), true),
             None => (self.input.package_dir.join("diesel.toml"), false),
         };
-        if !explicit && !path.is_file() {
+        // `symlink_metadata`, not `is_file`: a diesel.toml that is a symlink loop or a folder
+        // is reported, not taken for a package without diesel.
+        if !explicit && not_found(&path) {
             return None;
         }
         match read_diesel_toml(&path) {
@@ -174,9 +176,12 @@ impl Run<'_> {
 
     /// Discovers the migrations and loads each `up.sql` into the source map.
     fn migrations(&mut self, config: Option<&DieselToml>) -> Vec<LoadedMigration> {
+        // The diesel.toml that named the folder, for messages.
+        let mut named_in = None;
         let dir = if let Some(dir) = &self.input.migrations {
             dir.clone()
         } else if let Some(dir) = config.and_then(|c| c.migrations_directory.clone()) {
+            named_in = config.map(|c| self.shown(&c.path));
             dir
         } else {
             let start = config
@@ -200,11 +205,29 @@ impl Run<'_> {
         self.report.migrations_dir = Some(dir.clone());
         let discovered = match discover_migrations(&dir) {
             Ok(d) => d,
+            Err(DiscoverError::MigrationsDirNotFound { path })
+                if let Some(named_in) = &named_in =>
+            {
+                let message = format!(
+                    "migrations directory `{}` named in `{}` does not exist",
+                    self.shown(&path).display(),
+                    named_in.display()
+                );
+                self.error(&path, message);
+                return Vec::new();
+            }
             Err(e) => {
                 self.discover_error(e);
                 return Vec::new();
             }
         };
+        if discovered.migrations.is_empty() && discovered.problems.is_empty() {
+            let message = format!(
+                "migrations directory `{}` holds no migrations (no folder with an up.sql)",
+                self.shown(&dir).display()
+            );
+            self.error(&dir, message);
+        }
         for problem in discovered.problems {
             let problem = problem.map_paths(|p| self.shown(p));
             self.report.errors.push(ProjectError {
@@ -245,8 +268,21 @@ impl Run<'_> {
                 }
             }
         }
+        let named_in = config.map(|c| self.shown(&c.path));
         let mut out = Vec::new();
         for (path, section) in wanted {
+            if self.input.schema.is_none()
+                && let Some(named_in) = &named_in
+                && not_found(&path)
+            {
+                let message = format!(
+                    "schema file `{}` named in `{}` does not exist",
+                    self.shown(&path).display(),
+                    named_in.display()
+                );
+                self.error(&path, message);
+                continue;
+            }
             let Some(text) = self.read_text(&path) else {
                 continue;
             };
@@ -279,8 +315,13 @@ impl Run<'_> {
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Some(text),
-                Err(_) => {
-                    self.error(path, format!("`{}` is not valid UTF-8", shown.display()));
+                Err(e) => {
+                    let (line, column) = line_column(e.as_bytes(), e.utf8_error().valid_up_to());
+                    let message = format!(
+                        "`{}` is not valid UTF-8 (line {line}, column {column})",
+                        shown.display()
+                    );
+                    self.error(path, message);
                     None
                 }
             },
@@ -294,6 +335,20 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Whether nothing (not even a dangling or looping symlink) is at `path`.
+fn not_found(path: &Path) -> bool {
+    matches!(path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// The 1-based line and column (in characters) of byte `at` in `bytes`, whose first `at`
+/// bytes are valid UTF-8.
+fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = std::str::from_utf8(bytes.get(..at).unwrap_or_default()).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    (line, before[line_start..].chars().count() + 1)
 }
 
 /// `path` with `.` dropped and `..` applied lexically (no symlinks resolved).

@@ -36,12 +36,15 @@ impl Group {
 pub enum Check {
     /// Runs once per analysed project over the replayed migrations and schema.rs files.
     Schema(fn(&crate::sql::SchemaContext<'_>, &mut Reporter)),
+    /// Runs once per analysed fn over its model (`#[db_checked]` and `cargo dbopt`'s scan).
+    Code(fn(&crate::rust::CodeContext<'_>, &mut Reporter<proc_macro2::Span>)),
 }
 
 impl std::fmt::Debug for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Check::Schema(_) => f.write_str("Check::Schema"),
+            Check::Code(_) => f.write_str("Check::Code"),
         }
     }
 }

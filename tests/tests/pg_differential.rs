@@ -17,6 +17,7 @@ use dbopt_core::diagnostic::Reporter;
 use dbopt_core::model::{Backend, IndexKey, IndexKind, Schema};
 use dbopt_core::rule::Check;
 use dbopt_core::source::SourceMap;
+use dbopt_core::sql::discover::discover_migrations;
 use dbopt_core::sql::{LoadedMigration, Migration, Replay, SchemaContext};
 use dbopt_tests::pg::{TestDatabase, server_url};
 use diesel::migration::MigrationSource;
@@ -86,34 +87,38 @@ fn apply_with_diesel(url: &str, migrations_dir: &Path) {
     );
 }
 
-/// Reads the migrations the way diesel orders them: a folder (not starting with `.`) holding
-/// `up.sql`; version = folder name before the first `_` with every `-` removed; sorted by
-/// that version as a string. The list and `run_in_transaction` come from diesel itself, and
-/// the version rule is checked against diesel's. TODO: use `dbopt_core::sql::discover` once it
-/// exists, and keep the checks below as its oracle.
+/// Lists the migrations with dbopt's own discovery and checks it against diesel's: the same
+/// folders, in the same order, with the same `run_in_transaction`. The fixture also keeps
+/// its ordering trap: a plain sort of the folder names gives a different order.
 fn load_in_diesel_order(migrations_dir: &Path) -> (SourceMap, Vec<LoadedMigration>) {
     let source = FileBasedMigrations::from_path(migrations_dir)
         .unwrap_or_else(|e| panic!("diesel rejects {}: {e}", migrations_dir.display()));
-    let diesel_migrations = MigrationSource::<Pg>::migrations(&source)
-        .unwrap_or_else(|e| panic!("diesel cannot list the migrations: {e}"));
-
-    let mut migrations: Vec<Migration> = diesel_migrations
+    let mut diesel_list: Vec<(String, String, bool)> = MigrationSource::<Pg>::migrations(&source)
+        .unwrap_or_else(|e| panic!("diesel cannot list the migrations: {e}"))
         .iter()
         .map(|m| {
-            let name = m.name().to_string();
-            let version = name.split('_').next().unwrap_or_default().replace('-', "");
-            assert_eq!(version, m.name().version().to_string(), "version of {name}");
-            Migration {
-                version,
-                dir: migrations_dir.join(&name),
-                name,
-                run_in_transaction: m.metadata().run_in_transaction(),
-            }
+            (
+                m.name().version().to_string(),
+                m.name().to_string(),
+                m.metadata().run_in_transaction(),
+            )
         })
         .collect();
-    migrations.sort_by(|a, b| a.version.cmp(&b.version));
+    diesel_list.sort();
 
-    // The fixture must make the naive order wrong: a plain sort of the folder names differs.
+    let discovered = discover_migrations(migrations_dir)
+        .unwrap_or_else(|e| panic!("dbopt cannot list {}: {e}", migrations_dir.display()));
+    assert!(discovered.problems.is_empty(), "{:?}", discovered.problems);
+    let migrations: Vec<Migration> = discovered.migrations;
+    let ours: Vec<(String, String, bool)> = migrations
+        .iter()
+        .map(|m| (m.version.clone(), m.name.clone(), m.run_in_transaction))
+        .collect();
+    assert_eq!(
+        ours, diesel_list,
+        "dbopt's migration order differs from diesel's"
+    );
+
     let mut lexical: Vec<&str> = migrations.iter().map(|m| m.name.as_str()).collect();
     lexical.sort_unstable();
     let diesel_order: Vec<&str> = migrations.iter().map(|m| m.name.as_str()).collect();
@@ -145,7 +150,9 @@ fn fk_without_index_findings(
     replay: &Replay,
 ) -> Vec<String> {
     let rule = dbopt_core::rules::find("fk_without_index").expect("fk_without_index is registered");
-    let Check::Schema(check) = rule.check;
+    let Check::Schema(check) = rule.check else {
+        panic!("fk_without_index is a schema rule");
+    };
     let ctx = SchemaContext {
         sources,
         backend: Backend::Postgres,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use dbopt_core::config::{self, Config, LevelOverride, RuleLevels};
 use dbopt_core::diagnostic::Level;
 use dbopt_core::model::Backend;
-use dbopt_core::project::{self, ProjectInput, ProjectReport};
+use dbopt_core::project::{self, ProjectError, ProjectInput, ProjectReport};
 
 use super::Status;
 use crate::cli::{CheckArgs, Format};
@@ -157,9 +157,10 @@ fn status(outcomes: &[Outcome]) -> Status {
 }
 
 /// Packages named on the command line (or the current one) are always analysed; packages
-/// swept in by `--workspace` or the default members only when they use diesel or dbopt.
+/// swept in by `--workspace` or the default members only when they use diesel or have a
+/// `[package.metadata.dbopt]` table.
 fn wanted(package: &SelectedPackage, paths_given: bool) -> bool {
-    package.explicit || package.uses_diesel || package.config != Config::default() || paths_given
+    package.explicit || package.uses_diesel || package.opted_in || paths_given
 }
 
 fn analyse(
@@ -180,7 +181,20 @@ fn analyse(
         backend: resolved.backend.or(package.diesel_backend),
     };
     let levels = resolved.levels;
-    let report = project::analyze(&input, &|rule| levels.level(rule));
+    let mut report = project::analyze(&input, &|rule| levels.level(rule));
+    if !report.analysed && report.errors.is_empty() {
+        let diesel_toml = package.dir.join("diesel.toml");
+        let shown = diesel_toml.strip_prefix(&ws.root).unwrap_or(&diesel_toml);
+        report.errors.push(ProjectError {
+            path: shown.to_path_buf(),
+            message: format!(
+                "nothing to analyse in package `{}`: `{}` does not exist and no migrations or \
+                 schema are named in `[package.metadata.dbopt]` or on the command line",
+                package.name,
+                shown.display()
+            ),
+        });
+    }
     Outcome {
         package: package.name.clone(),
         levels,
@@ -196,10 +210,6 @@ fn human_text(root: &Path, outcomes: &[Outcome]) -> String {
     for o in outcomes {
         let error_level = error_level(o, analysed_any);
         text.push_str(&human.package(&findings(o), &o.report.errors, error_level));
-        if let Some(msg) = nothing_to_analyse(o) {
-            text.push_str(&human.message(error_level, &msg));
-            text.push('\n');
-        }
     }
     if let Some(msg) = nothing_analysed(outcomes) {
         text.push_str(&human.message(Level::Deny, &msg));
@@ -216,15 +226,6 @@ fn error_level(o: &Outcome, analysed_any: bool) -> Level {
     } else {
         Level::Deny
     }
-}
-
-fn nothing_to_analyse(o: &Outcome) -> Option<String> {
-    (!o.report.analysed && o.report.errors.is_empty()).then(|| {
-        format!(
-            "nothing to analyse in package `{}`: no diesel.toml, migrations or schema.rs found",
-            o.package
-        )
-    })
 }
 
 fn nothing_analysed(outcomes: &[Outcome]) -> Option<String> {
@@ -248,9 +249,6 @@ fn sarif_text(root: &Path, outcomes: &[Outcome]) -> String {
         for e in &o.report.errors {
             sarif.add_error(e, level);
         }
-        if let Some(msg) = nothing_to_analyse(o) {
-            sarif.add_message(&msg, level);
-        }
     }
     if let Some(msg) = nothing_analysed(outcomes) {
         sarif.add_message(&msg, Level::Deny);
@@ -266,9 +264,6 @@ fn github_text(root: &Path, outcomes: &[Outcome]) -> String {
         let level = error_level(o, analysed_any);
         for e in &o.report.errors {
             text.push_str(&github::error(e, level, root));
-        }
-        if let Some(msg) = nothing_to_analyse(o) {
-            text.push_str(&github::message(&msg, level));
         }
     }
     if let Some(msg) = nothing_analysed(outcomes) {

@@ -113,7 +113,8 @@ dir = "../../db/migrations"
             ),
             (
                 "db/migrations/20180101000000_bad/up.sql".to_owned(),
-                "`db/migrations/20180101000000_bad/up.sql` is not valid UTF-8".to_owned()
+                "`db/migrations/20180101000000_bad/up.sql` is not valid UTF-8 (line 1, column 9)"
+                    .to_owned()
             ),
         ]
     );
@@ -261,7 +262,7 @@ fn schema_errors_name_the_file_and_the_rest_is_analysed() {
             ),
             (
                 "pkg/src/b.rs".to_owned(),
-                "`pkg/src/b.rs` does not exist".to_owned()
+                "schema file `pkg/src/b.rs` named in `pkg/diesel.toml` does not exist".to_owned()
             ),
         ]
     );
@@ -316,11 +317,76 @@ fn empty_migrations_and_no_schema_is_not_analysed() {
     fs::create_dir(ws.join("pkg/migrations")).unwrap();
     let report = run(&input(ws, "pkg"));
     assert!(!report.analysed);
-    assert_eq!(report.errors, vec![]);
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "pkg/migrations".to_owned(),
+            "migrations directory `pkg/migrations` holds no migrations (no folder with an up.sql)"
+                .to_owned()
+        )]
+    );
 }
 
 #[test]
-fn every_rule_is_asked_for_its_level() {
+fn a_migrations_directory_named_in_diesel_toml_that_does_not_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("pkg/diesel.toml"),
+        "[migrations_directory]\ndir = \"db/migrations\"\n",
+    );
+    let report = run(&input(ws, "pkg"));
+    assert!(!report.analysed);
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "pkg/db/migrations".to_owned(),
+            "migrations directory `pkg/db/migrations` named in `pkg/diesel.toml` does not exist"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
+fn non_utf8_sql_names_the_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(&ws.join("pkg/diesel.toml"), "");
+    write(
+        &ws.join("pkg/migrations/20200101000000_x/up.sql"),
+        b"-- caf\xc3\xa9\nCREATE TABLE caf\xe9 (id INT);\n",
+    );
+    let report = run(&input(ws, "pkg"));
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "pkg/migrations/20200101000000_x/up.sql".to_owned(),
+            "`pkg/migrations/20200101000000_x/up.sql` is not valid UTF-8 (line 2, column 17)"
+                .to_owned()
+        )]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_diesel_toml_that_is_a_symlink_loop_is_an_error_not_an_absent_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    fs::create_dir(ws.join("pkg")).unwrap();
+    std::os::unix::fs::symlink("diesel.toml", ws.join("pkg/diesel.toml")).unwrap();
+    let report = run(&input(ws, "pkg"));
+    assert!(!report.analysed);
+    let errors = errors(&report);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "pkg/diesel.toml");
+    assert!(
+        errors[0].1.starts_with("cannot read `pkg/diesel.toml`: "),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn every_schema_rule_is_asked_for_its_level() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path();
     write(
@@ -339,7 +405,11 @@ fn every_rule_is_asked_for_its_level() {
         },
     );
     assert!(report.analysed);
-    let expected: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    let expected: Vec<&str> = RULES
+        .iter()
+        .filter(|r| matches!(r.check, crate::rule::Check::Schema(_)))
+        .map(|r| r.name)
+        .collect();
     assert_eq!(asked.into_inner(), expected);
 }
 

@@ -3,14 +3,28 @@
 use crate::rule::Rule;
 
 mod fk_without_index;
+mod io_in_transaction;
 mod joinable_without_fk;
+mod lock_order;
+mod n_plus_one;
+mod query_budget;
+mod unbounded_load;
 mod unparsed_statement;
+mod write_in_read_only;
+mod write_outside_transaction;
 
 /// Every rule, sorted by name (a test keeps it so).
 pub static RULES: &[&Rule] = &[
     &fk_without_index::RULE,
+    &io_in_transaction::RULE,
     &joinable_without_fk::RULE,
+    &lock_order::RULE,
+    &n_plus_one::RULE,
+    &query_budget::RULE,
+    &unbounded_load::RULE,
     &unparsed_statement::RULE,
+    &write_in_read_only::RULE,
+    &write_outside_transaction::RULE,
 ];
 
 /// The rule with this name.

@@ -5,17 +5,15 @@
 //! short summary. Running it again starts over with the same data.
 #![allow(clippy::print_stdout, reason = "the example prints its summary")]
 
-mod models;
-mod repo;
-mod schema;
-
 use std::error::Error;
 
+use dbopt_macros::db_checked;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::models::{NewComment, NewLike, NewPost, NewUser};
+use blog::models::{NewComment, NewLike, NewPost, NewUser};
+use blog::repo;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -46,6 +44,7 @@ fn main() -> Result<(), AnyError> {
 }
 
 /// Replaces whatever an earlier run left with the demo data.
+#[db_checked]
 fn seed(conn: &mut SqliteConnection) -> Result<(), AnyError> {
     repo::clear_all(conn)?;
     let users = repo::create_users(
@@ -143,6 +142,9 @@ fn seed(conn: &mut SqliteConnection) -> Result<(), AnyError> {
     Ok(())
 }
 
+/// Prints the authors, the published posts with their comments, tags and likers, and the
+/// like counts: seven queries (`users_with_posts` makes two), whatever the amount of data.
+#[db_checked(max_queries = 7)]
 fn summary(conn: &mut SqliteConnection) -> Result<(), AnyError> {
     println!();
     println!("authors:");

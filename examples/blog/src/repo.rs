@@ -1,6 +1,88 @@
 //! Every query of the blog. Each fn takes the connection it runs on; the ones that write
 //! several rows do so in one transaction.
+//!
+//! Every fn here is `#[db_checked]`, so a query in a loop does not compile. Loading each
+//! user's posts one user at a time is the classic N+1: one query for the users, then one more
+//! per user.
+//!
+//! ```compile_fail
+//! use blog::models::{Post, User};
+//! use blog::schema::users;
+//! use dbopt_macros::db_checked;
+//! use diesel::prelude::*;
+//!
+//! #[db_checked]
+//! pub fn users_with_posts(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, Vec<Post>)>> {
+//!     let all_users = users::table
+//!         .limit(100)
+//!         .select(User::as_select())
+//!         .load(conn)?;
+//!     let mut out = Vec::new();
+//!     for user in all_users {
+//!         // error: query inside a loop: `load` runs once per iteration of the `for` loop
+//!         let posts = Post::belonging_to(&user)
+//!             .select(Post::as_select())
+//!             .load(conn)?;
+//!         out.push((user, posts));
+//!     }
+//!     Ok(out)
+//! }
+//! ```
+//!
+//! The batched form, as [`users_with_posts`] does it, is two queries whatever the number of
+//! users: `belonging_to` takes the whole slice and `grouped_by` sorts the posts back to their
+//! users in memory.
+//!
+//! ```
+//! use blog::models::{Post, User};
+//! use blog::schema::users;
+//! use dbopt_macros::db_checked;
+//! use diesel::prelude::*;
+//!
+//! #[db_checked]
+//! pub fn users_with_posts(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, Vec<Post>)>> {
+//!     let all_users = users::table
+//!         .limit(100)
+//!         .select(User::as_select())
+//!         .load(conn)?;
+//!     let all_posts = Post::belonging_to(&all_users)
+//!         .select(Post::as_select())
+//!         .load(conn)?;
+//!     let grouped = all_posts.grouped_by(&all_users);
+//!     Ok(all_users.into_iter().zip(grouped).collect())
+//! }
+//! ```
+//!
+//! A loop that is known to stay small can be allowed, with the reason next to it; the loop
+//! above then compiles, which shows that dbopt's finding was its only error.
+//!
+//! ```
+//! # use blog::models::{Post, User};
+//! # use blog::schema::users;
+//! # use dbopt_macros::db_checked;
+//! # use diesel::prelude::*;
+//! /// The three most recent authors and their posts (the front page's side bar).
+//! #[db_checked]
+//! pub fn recent_authors(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, Vec<Post>)>> {
+//!     let recent = users::table
+//!         .order(users::id.desc())
+//!         .limit(3)
+//!         .select(User::as_select())
+//!         .load(conn)?;
+//!     let mut out = Vec::new();
+//!     // At most three users: three small queries are fine.
+//!     #[dbopt::allow(n_plus_one)]
+//!     for user in recent {
+//!         let posts = Post::belonging_to(&user)
+//!             .select(Post::as_select())
+//!             .load(conn)?;
+//!         out.push((user, posts));
+//!     }
+//!     Ok(out)
+//! }
+//! ```
 
+use dbopt_macros::db_checked;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -10,6 +92,7 @@ use crate::models::{
 use crate::schema::{comments, likes, post_tags, posts, tags, users};
 
 /// Deletes every row, children first, in one transaction.
+#[db_checked]
 pub fn clear_all(conn: &mut SqliteConnection) -> QueryResult<()> {
     conn.transaction(|conn| {
         diesel::delete(likes::table).execute(conn)?;
@@ -23,6 +106,7 @@ pub fn clear_all(conn: &mut SqliteConnection) -> QueryResult<()> {
 }
 
 /// Inserts the users with one statement and returns them with their ids.
+#[db_checked]
 pub fn create_users(conn: &mut SqliteConnection, new: &[NewUser<'_>]) -> QueryResult<Vec<User>> {
     diesel::insert_into(users::table)
         .values(new)
@@ -31,6 +115,7 @@ pub fn create_users(conn: &mut SqliteConnection, new: &[NewUser<'_>]) -> QueryRe
 }
 
 /// Creates a draft post with its tags (creating the tags that do not exist yet), atomically.
+#[db_checked]
 pub fn create_post(
     conn: &mut SqliteConnection,
     new: &NewPost<'_>,
@@ -63,6 +148,7 @@ pub fn create_post(
     })
 }
 
+#[db_checked]
 pub fn add_comment(conn: &mut SqliteConnection, new: &NewComment<'_>) -> QueryResult<Comment> {
     diesel::insert_into(comments::table)
         .values(new)
@@ -71,6 +157,7 @@ pub fn add_comment(conn: &mut SqliteConnection, new: &NewComment<'_>) -> QueryRe
 }
 
 /// Records the likes; a user liking the same post twice counts once.
+#[db_checked]
 pub fn like_posts(conn: &mut SqliteConnection, new: &[NewLike]) -> QueryResult<usize> {
     diesel::insert_or_ignore_into(likes::table)
         .values(new)
@@ -78,6 +165,7 @@ pub fn like_posts(conn: &mut SqliteConnection, new: &[NewLike]) -> QueryResult<u
 }
 
 /// Publishes a post and adds its author's announcement comment, both or neither.
+#[db_checked]
 pub fn publish_with_announcement(
     conn: &mut SqliteConnection,
     post_id: i32,
@@ -100,6 +188,7 @@ pub fn publish_with_announcement(
 }
 
 /// Every user with their posts: two queries, whatever the number of users.
+#[db_checked(max_queries = 2)]
 pub fn users_with_posts(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, Vec<Post>)>> {
     let all_users = users::table
         .order(users::username)
@@ -115,6 +204,7 @@ pub fn users_with_posts(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, V
 }
 
 /// Published posts with their author's name (a join).
+#[db_checked]
 pub fn published_posts_with_authors(
     conn: &mut SqliteConnection,
 ) -> QueryResult<Vec<(Post, String)>> {
@@ -128,6 +218,7 @@ pub fn published_posts_with_authors(
 }
 
 /// The comments of each post with the commenter's name, in the order of `posts`.
+#[db_checked]
 pub fn comments_of(
     conn: &mut SqliteConnection,
     of: &[Post],
@@ -141,6 +232,7 @@ pub fn comments_of(
 }
 
 /// The tags of each post, in the order of `posts`.
+#[db_checked]
 pub fn tags_of(conn: &mut SqliteConnection, of: &[Post]) -> QueryResult<Vec<Vec<Tag>>> {
     let rows = PostTag::belonging_to(of)
         .inner_join(tags::table)
@@ -155,6 +247,7 @@ pub fn tags_of(conn: &mut SqliteConnection, of: &[Post]) -> QueryResult<Vec<Vec<
 }
 
 /// How many likes each liked post has, most liked first.
+#[db_checked]
 pub fn like_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, i64)>> {
     likes::table
         .group_by(likes::post_id)
@@ -165,6 +258,7 @@ pub fn like_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<(i32, i64)>> 
 
 /// The names of the users who liked each post, in the order of `posts`. The join relies on
 /// `joinable!(likes -> users (user_id))`, which no foreign key backs.
+#[db_checked]
 pub fn likers_of(conn: &mut SqliteConnection, of: &[Post]) -> QueryResult<Vec<Vec<String>>> {
     let ids: Vec<i32> = of.iter().map(|post| post.id).collect();
     let rows: Vec<(i32, String)> = likes::table

@@ -1,0 +1,281 @@
+//! The small model of one fn body that the code rules read: round trips, I/O calls and pool
+//! checkouts, each with its loop, transaction and statement-level allow context.
+
+use proc_macro2::Span;
+
+/// Where a loop context comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoopKind {
+    For,
+    While,
+    Loop,
+    /// A closure handed to an iterator or stream adapter, e.g. `map`.
+    Adapter(String),
+}
+
+/// One enclosing loop context.
+#[derive(Debug, Clone)]
+pub struct LoopCtx {
+    pub kind: LoopKind,
+    /// The `for`/`while`/`loop` keyword or the adapter's method name.
+    pub span: Span,
+}
+
+impl LoopCtx {
+    /// How a message names it: "`for` loop", "closure passed to `.map(..)`".
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            LoopKind::For => "`for` loop".to_owned(),
+            LoopKind::While => "`while` loop".to_owned(),
+            LoopKind::Loop => "`loop`".to_owned(),
+            LoopKind::Adapter(name) => format!("closure passed to `.{name}(..)`"),
+        }
+    }
+}
+
+/// The transaction scope around an event.
+#[derive(Debug, Clone)]
+pub struct TxnCtx {
+    /// `transaction`, `immediate_transaction`, `run` (of `build_transaction()`), or
+    /// `in_transaction` when the attribute declares it.
+    pub method: String,
+    /// Identifies the scope: events with the same id are in the same transaction.
+    pub id: usize,
+    pub span: Span,
+}
+
+/// The context every event carries.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    /// Enclosing loop contexts, outermost first.
+    pub loops: Vec<LoopCtx>,
+    /// The innermost enclosing transaction scope.
+    pub txn: Option<TxnCtx>,
+    /// Rules allowed by `#[dbopt::allow(..)]` on an enclosing statement.
+    pub allows: Vec<&'static str>,
+}
+
+impl Ctx {
+    pub fn allows(&self, rule: &str) -> bool {
+        self.allows.contains(&rule)
+    }
+
+    /// The innermost loop context.
+    pub fn innermost_loop(&self) -> Option<&LoopCtx> {
+        self.loops.last()
+    }
+}
+
+/// How a round trip reaches the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TripKind {
+    /// A Diesel executor (`load`, `execute`, ...) called with a handle.
+    Executor,
+    /// Any other call that receives a handle: `helper(conn, id)`, `model.save(conn)`.
+    Helper,
+    /// A method called on a handle: `conn.batch_execute(..)`, `conn.run_pending_migrations()`.
+    OnHandle,
+    /// A macro whose tokens mention a handle (`db_run!(conn, ..)`).
+    Macro,
+}
+
+/// A write and the table it writes, when known.
+#[derive(Debug, Clone)]
+pub struct Write {
+    pub table: Option<String>,
+    /// `insert`, `update` (also `save_changes`), `delete` or `merge`.
+    pub verb: &'static str,
+}
+
+/// One call that talks to the database.
+#[derive(Debug, Clone)]
+pub struct RoundTrip {
+    /// The method or fn name of the call (its span is `span`).
+    pub span: Span,
+    /// How messages show the call: `load`, `helper(..)`, `conn.batch_execute(..)`.
+    pub call: String,
+    /// The method or fn name alone.
+    pub name: String,
+    pub kind: TripKind,
+    pub ctx: Ctx,
+    pub write: Option<Write>,
+    /// A table locked by `for_update()`/`for_share()` in this query.
+    pub locks: Option<String>,
+    /// The table an executor's query starts from, when it is written in the call's chain.
+    pub table: Option<String>,
+    /// `Some(table)` when the call is `load`/`get_results` of a whole table with no filter,
+    /// limit or pagination in its query chain.
+    pub unbounded_table: Option<String>,
+}
+
+/// What an I/O call inside a transaction does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoKind {
+    Sleep,
+    Network,
+    File,
+    Process,
+    Spawn,
+    /// A pool checkout or a new connection (`pool.get()`, `establish(..)`).
+    Checkout,
+}
+
+impl IoKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            IoKind::Sleep => "sleeps",
+            IoKind::Network => "makes a network call",
+            IoKind::File => "does file I/O",
+            IoKind::Process => "runs a process",
+            IoKind::Spawn => "spawns a task",
+            IoKind::Checkout => "checks out a second connection",
+        }
+    }
+}
+
+/// A call that does I/O other than the transaction's own queries.
+#[derive(Debug, Clone)]
+pub struct IoCall {
+    pub span: Span,
+    pub call: String,
+    pub kind: IoKind,
+    pub ctx: Ctx,
+}
+
+/// The branch structure of round trips, for `query_budget`: a sequence adds, alternatives
+/// (`if`/`match` arms) take the maximum.
+#[derive(Debug, Clone)]
+pub enum Cost {
+    /// Index into [`FnModel::round_trips`].
+    Trip(usize),
+    /// One sequence of costs per arm.
+    Alt(Vec<Vec<Cost>>),
+}
+
+/// One analysed fn.
+#[derive(Debug, Clone)]
+pub struct FnModel {
+    pub name: String,
+    /// The fn's name.
+    pub span: Span,
+    pub round_trips: Vec<RoundTrip>,
+    pub io: Vec<IoCall>,
+    /// The fn body's cost sequence.
+    pub cost: Vec<Cost>,
+}
+
+/// `None` means unbounded (a round trip in a loop).
+pub type Count = Option<u64>;
+
+impl FnModel {
+    /// The most round trips one run of the fn can make, skipping those `skip` says.
+    pub fn max_round_trips(&self, skip: &dyn Fn(&RoundTrip) -> bool) -> Count {
+        seq_cost(&self.cost, &self.round_trips, skip, 0)
+    }
+}
+
+/// A table written or row-locked inside a transaction.
+#[derive(Debug, Clone)]
+pub struct Lock {
+    pub table: String,
+    pub span: Span,
+}
+
+impl FnModel {
+    /// Per transaction scope (in source order), the tables it writes or locks with
+    /// `for_update()`/`for_share()`, in order: the input of a workspace-wide lock-order graph.
+    pub fn lock_sequences(&self) -> Vec<Vec<Lock>> {
+        let mut scopes: Vec<(usize, Vec<Lock>)> = Vec::new();
+        for trip in &self.round_trips {
+            let Some(txn) = &trip.ctx.txn else { continue };
+            let table = trip
+                .write
+                .as_ref()
+                .and_then(|w| w.table.clone())
+                .or_else(|| trip.locks.clone());
+            let Some(table) = table else { continue };
+            let lock = Lock {
+                table,
+                span: trip.span,
+            };
+            match scopes.iter_mut().find(|(id, _)| *id == txn.id) {
+                Some((_, seq)) => seq.push(lock),
+                None => scopes.push((txn.id, vec![lock])),
+            }
+        }
+        scopes.into_iter().map(|(_, seq)| seq).collect()
+    }
+
+    /// The round trips along one most expensive path through the fn (source order), or `None`
+    /// when a counted round trip sits in a loop.
+    pub fn max_path(&self, skip: &dyn Fn(&RoundTrip) -> bool) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        seq_path(&self.cost, &self.round_trips, skip, 0, &mut out)?;
+        Some(out)
+    }
+}
+
+fn seq_path(
+    seq: &[Cost],
+    trips: &[RoundTrip],
+    skip: &dyn Fn(&RoundTrip) -> bool,
+    depth: usize,
+    out: &mut Vec<usize>,
+) -> Option<()> {
+    if depth > 512 {
+        return None;
+    }
+    for c in seq {
+        match c {
+            Cost::Trip(i) => match trips.get(*i) {
+                Some(t) if skip(t) => {}
+                Some(t) if !t.ctx.loops.is_empty() => return None,
+                Some(_) => out.push(*i),
+                None => {}
+            },
+            Cost::Alt(arms) => {
+                let mut best: Vec<usize> = Vec::new();
+                for arm in arms {
+                    let mut path = Vec::new();
+                    seq_path(arm, trips, skip, depth + 1, &mut path)?;
+                    if path.len() > best.len() {
+                        best = path;
+                    }
+                }
+                out.extend(best);
+            }
+        }
+    }
+    Some(())
+}
+
+fn seq_cost(
+    seq: &[Cost],
+    trips: &[RoundTrip],
+    skip: &dyn Fn(&RoundTrip) -> bool,
+    depth: usize,
+) -> Count {
+    if depth > 512 {
+        return None;
+    }
+    let mut total: u64 = 0;
+    for c in seq {
+        let n = match c {
+            Cost::Trip(i) => match trips.get(*i) {
+                Some(t) if skip(t) => 0,
+                Some(t) if !t.ctx.loops.is_empty() => return None,
+                Some(_) => 1,
+                None => 0,
+            },
+            Cost::Alt(arms) => {
+                let mut best = 0;
+                for arm in arms {
+                    best = best.max(seq_cost(arm, trips, skip, depth + 1)?);
+                }
+                best
+            }
+        };
+        total = total.saturating_add(n);
+    }
+    Some(total)
+}

@@ -1,0 +1,282 @@
+//! Calls: method calls and fn calls become round trips, checkouts, transaction scopes, loop
+//! contexts (adapters) or I/O events.
+
+use syn::punctuated::Punctuated;
+
+use crate::rust::calls::{
+    self, CHECKOUTS, EXECUTORS, PASSTHROUGH, batch_write, call_path, io_of_method, io_of_path,
+};
+use crate::rust::handles::{ACCESSORS, HandleKind, Shape};
+use crate::rust::loops::{call_shape, is_loop_adapter, method_shape};
+use crate::rust::model::{IoKind, LoopCtx, LoopKind, TripKind};
+use crate::rust::txn::{as_closure, is_transaction_fn, is_transaction_method};
+
+use super::{Val, Walker};
+
+/// Methods on a handle that do not talk to the database.
+const NEUTRAL: &[&str] = &[
+    "state",
+    "status",
+    "is_closed",
+    "is_broken",
+    "has_broken",
+    "max_size",
+    "set_instrumentation",
+    "instrumentation",
+    "to_string",
+    "fmt",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+];
+
+/// Fns that wrap a handle without using it (`Arc::new(pool)`, `Some(conn)`).
+const WRAPPERS: &[&str] = &["new", "from", "Some", "Ok", "clone", "identity"];
+
+/// Free fns that turn a pool into a connection (`get_conn(pool)`, lemmy's form).
+const CHECKOUT_FNS: &[&str] = &[
+    "get_conn",
+    "get_connection",
+    "conn",
+    "connection",
+    "checkout",
+    "acquire",
+];
+
+/// Fns that take a handle and never query (`drop(conn)`).
+const NON_QUERY_FNS: &[&str] = &["drop", "forget", "take", "replace", "swap", "Err"];
+
+impl Walker<'_> {
+    pub(super) fn method_call(&mut self, m: &syn::ExprMethodCall) -> Val {
+        let name = m.method.to_string();
+        let span = m.method.span();
+        let recv = self.expr(&m.receiver);
+        self.last_span = span;
+
+        if recv.handle.is_some() && PASSTHROUGH.contains(&name.as_str()) {
+            self.args(&m.args);
+            return recv;
+        }
+        if recv.handle == Some(HandleKind::Pool) && CHECKOUTS.contains(&name.as_str()) {
+            self.args(&m.args);
+            self.io_call(span, format!("{name}()"), IoKind::Checkout);
+            return Val {
+                handle: Some(HandleKind::Conn),
+                shape: Shape::Unknown,
+            };
+        }
+        if m.args.is_empty()
+            && let Some((_, kind)) = ACCESSORS.iter().find(|(a, _)| *a == name)
+        {
+            return Val {
+                handle: Some(*kind),
+                shape: Shape::Unknown,
+            };
+        }
+        let has_closure = m.args.iter().any(|a| as_closure(a).is_some());
+        if has_closure && is_transaction_method(&name, &m.receiver) {
+            for arg in &m.args {
+                match as_closure(arg) {
+                    Some(c) => self.txn_closure(c, &name, span),
+                    None => {
+                        self.expr(arg);
+                    }
+                }
+            }
+            return Val::default();
+        }
+        if has_closure && recv.handle.is_some() {
+            // `pool.interact(|conn| ..)`, `conn.run(|c| ..)`: the closure does the work.
+            for arg in &m.args {
+                match as_closure(arg) {
+                    Some(c) => self.closure(c, Some(HandleKind::Conn)),
+                    None => {
+                        self.expr(arg);
+                    }
+                }
+            }
+            return Val::default();
+        }
+
+        let is_loop = is_loop_adapter(&name, recv.shape);
+        let mut passed: Option<HandleKind> = None;
+        for arg in &m.args {
+            match as_closure(arg) {
+                Some(c) if is_loop => {
+                    self.loops.push(LoopCtx {
+                        kind: LoopKind::Adapter(name.clone()),
+                        span,
+                    });
+                    self.closure(c, None);
+                    self.loops.pop();
+                }
+                _ => {
+                    let v = self.expr(arg);
+                    if v.handle.is_some() && passed != Some(HandleKind::Pool) {
+                        passed = v.handle;
+                    }
+                }
+            }
+        }
+
+        let on_handle = recv.handle.is_some() && !NEUTRAL.contains(&name.as_str());
+        if passed.is_some() || on_handle {
+            let executor = EXECUTORS.contains(&name.as_str());
+            let (kind, call) = if passed.is_some() && executor {
+                (TripKind::Executor, name.to_string())
+            } else if passed.is_some() {
+                (TripKind::Helper, format!(".{name}(..)"))
+            } else {
+                (TripKind::OnHandle, format!("{name}(..)"))
+            };
+            let write = match kind {
+                TripKind::Executor => {
+                    let env = &self.env;
+                    calls::write_of(&name, &m.receiver, &|n| env.get(n).is_some())
+                }
+                TripKind::OnHandle if name == "batch_execute" => batch_write(&m.args),
+                _ => None,
+            };
+            let locks = if kind == TripKind::Executor {
+                calls::lock_of(&m.receiver)
+            } else {
+                None
+            };
+            let unbounded = if kind == TripKind::Executor {
+                let env = &self.env;
+                calls::unbounded_load(&name, &m.receiver, &|n| env.get(n).is_some())
+            } else {
+                None
+            };
+            let table = if kind == TripKind::Executor {
+                calls::table_of(&m.receiver).filter(|t| self.env.get(t).is_none())
+            } else {
+                None
+            };
+            self.trip(
+                span,
+                call.clone(),
+                name.clone(),
+                kind,
+                write,
+                locks,
+                unbounded,
+            );
+            if let Some(t) = self.round_trips.last_mut() {
+                t.table = table;
+            }
+            if passed == Some(HandleKind::Pool) || recv.handle == Some(HandleKind::Pool) {
+                self.io_call(span, call, IoKind::Checkout);
+            }
+        } else if let Some(kind) = io_of_method(&name, &m.receiver) {
+            self.io_call(span, format!(".{name}()"), kind);
+        }
+        Val {
+            handle: None,
+            shape: method_shape(&name, recv.shape),
+        }
+    }
+
+    pub(super) fn args(
+        &mut self,
+        args: &Punctuated<syn::Expr, syn::Token![,]>,
+    ) -> Option<HandleKind> {
+        let mut passed = None;
+        for arg in args {
+            let v = match as_closure(arg) {
+                Some(c) => {
+                    self.closure(c, None);
+                    Val::default()
+                }
+                None => self.expr(arg),
+            };
+            if v.handle.is_some() && passed != Some(HandleKind::Pool) {
+                passed = v.handle;
+            }
+        }
+        passed
+    }
+
+    pub(super) fn call(&mut self, c: &syn::ExprCall) -> Val {
+        let path = call_path(c);
+        let span = match &*c.func {
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .map_or(c.paren_token.span.open(), |s| s.ident.span()),
+            other => {
+                self.expr(other);
+                c.paren_token.span.open()
+            }
+        };
+        self.last_span = span;
+        let last = path.last().cloned().unwrap_or_default();
+
+        // `PgConnection::establish(url)`, the tutorials' `establish_connection()`, and
+        // `get_connection()` reaching a global pool: each yields a new connection.
+        if last.starts_with("establish")
+            || (CHECKOUT_FNS.contains(&last.as_str()) && c.args.is_empty())
+        {
+            self.args(&c.args);
+            self.io_call(span, format!("{last}(..)"), IoKind::Checkout);
+            return Val {
+                handle: Some(HandleKind::Conn),
+                shape: Shape::Unknown,
+            };
+        }
+        if is_transaction_fn(&path) && c.args.iter().any(|a| as_closure(a).is_some()) {
+            for arg in &c.args {
+                match as_closure(arg) {
+                    Some(cl) => self.txn_closure(cl, &last, span),
+                    None => {
+                        self.expr(arg);
+                    }
+                }
+            }
+            return Val::default();
+        }
+        let passed = self.args(&c.args);
+        // A call that receives a handle is a database call, even on a model named `File`.
+        if let (Some(kind), None) = (io_of_path(&path), passed) {
+            self.io_call(span, format!("{}(..)", path.join("::")), kind);
+        }
+        if CHECKOUT_FNS.contains(&last.as_str()) && passed.is_some() {
+            // `get_conn(pool).await?`: a checkout helper, not a query.
+            if passed == Some(HandleKind::Pool) {
+                self.io_call(span, format!("{last}(..)"), IoKind::Checkout);
+            }
+            return Val {
+                handle: Some(HandleKind::Conn),
+                shape: Shape::Unknown,
+            };
+        }
+        if WRAPPERS.contains(&last.as_str()) && c.args.len() == 1 && passed.is_some() {
+            return Val {
+                handle: passed,
+                shape: call_shape(&path),
+            };
+        }
+        if passed.is_some() && !NON_QUERY_FNS.contains(&last.as_str()) {
+            let executor = EXECUTORS.contains(&last.as_str()) && path.len() > 1;
+            let (kind, write) = match c.args.first() {
+                Some(q) if executor => {
+                    let env = &self.env;
+                    let write = calls::write_of(&last, q, &|n| env.get(n).is_some());
+                    (TripKind::Executor, write)
+                }
+                _ => (TripKind::Helper, None),
+            };
+            let call = format!("{last}(..)");
+            self.trip(span, call.clone(), last.clone(), kind, write, None, None);
+            if passed == Some(HandleKind::Pool) {
+                self.io_call(span, call, IoKind::Checkout);
+            }
+        }
+        Val {
+            handle: None,
+            shape: call_shape(&path),
+        }
+    }
+}
