@@ -53,8 +53,10 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
         return;
     }
     let rank = |t: &str| order.iter().position(|o| o.name == t);
-    // Per transaction: the highest-ranked table locked so far.
-    let mut highest: Vec<(usize, usize, String)> = Vec::new();
+    // Per transaction: the declared tables it holds so far. Writing or locking a table the
+    // transaction already holds takes no new lock, so only a table taken for the first time
+    // after a later-ranked one is out of order.
+    let mut held: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
     for trip in &ctx.model.round_trips {
         let Some(txn) = &trip.ctx.txn else { continue };
         let table = trip
@@ -64,37 +66,45 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
             .or_else(|| trip.locks.clone());
         let Some(table) = table else { continue };
         let Some(r) = rank(&table) else { continue };
-        let entry = highest.iter_mut().find(|(id, _, _)| *id == txn.id);
-        match entry {
-            Some((_, top, top_table)) if *top > r => {
-                if !trip.ctx.allows(RULE.name) {
-                    let declared: Vec<&str> = order.iter().map(|o| o.name.as_str()).collect();
-                    out.report(
-                        Diagnostic::new(
-                            &RULE,
-                            format!(
-                                "lock order violated: `{table}` is locked after `{top_table}` in \
-                                 this transaction, against `lock_order({})`",
-                                declared.join(", ")
-                            ),
-                            trip.span,
-                        )
-                        .with_label(format!("locks `{table}`"))
-                        .with_secondary(txn.span, "in this transaction")
-                        .with_help(format!(
-                            "write or lock `{table}` before `{top_table}`, in the declared order, \
-                             so concurrent transactions cannot deadlock"
-                        ))
-                        .with_data(json!({ "table": table, "after": top_table })),
-                    );
-                }
+        let tables = match held.iter_mut().find(|(id, _)| *id == txn.id) {
+            Some((_, tables)) => tables,
+            None => {
+                held.push((txn.id, Vec::new()));
+                &mut held.last_mut().expect("just pushed").1
             }
-            Some((_, top, top_table)) => {
-                *top = r;
-                *top_table = table;
-            }
-            None => highest.push((txn.id, r, table)),
+        };
+        if tables.iter().any(|(_, t)| *t == table) {
+            continue;
         }
+        let later = tables
+            .iter()
+            .filter(|(rank, _)| *rank > r)
+            .max_by_key(|(rank, _)| *rank)
+            .map(|(_, t)| t.clone());
+        tables.push((r, table.clone()));
+        let Some(top_table) = later else { continue };
+        if trip.ctx.allows(RULE.name) {
+            continue;
+        }
+        let declared: Vec<&str> = order.iter().map(|o| o.name.as_str()).collect();
+        out.report(
+            Diagnostic::new(
+                &RULE,
+                format!(
+                    "lock order violated: `{table}` is locked after `{top_table}` in \
+                     this transaction, against `lock_order({})`",
+                    declared.join(", ")
+                ),
+                trip.span,
+            )
+            .with_label(format!("locks `{table}`"))
+            .with_secondary(txn.span, "in this transaction")
+            .with_help(format!(
+                "write or lock `{table}` before `{top_table}`, in the declared order, \
+                 so concurrent transactions cannot deadlock"
+            ))
+            .with_data(json!({ "table": table, "after": top_table })),
+        );
     }
 }
 
@@ -166,5 +176,34 @@ mod tests {
     conn.transaction(|c| diesel::delete(accounts::table.find(1)).execute(c))?;
 }"#;
         assert!(hits_with(src, "lock_order(accounts, ledger)", R).is_empty());
+    }
+
+    #[test]
+    fn a_table_already_held_takes_no_new_lock() {
+        // accounts then payments, in order, locked with FOR UPDATE; then both written: the
+        // later write of accounts is no new lock and must not fire.
+        let src = r#"fn f(conn: &mut PgConnection) {
+    conn.transaction(|conn| {
+        let a = accounts::table.find(1).for_update().first::<A>(conn)?;
+        let p = payments::table.find(1).for_update().first::<P>(conn)?;
+        diesel::update(payments::table.find(1)).set(&p).execute(conn)?;
+        diesel::update(accounts::table.find(1)).set(&a).execute(conn)?;
+        Ok(())
+    })
+}"#;
+        assert!(hits_with(src, "lock_order(accounts, payments)", R).is_empty());
+        // Out of order: one finding where accounts is first taken, none for its later write.
+        let src = r#"fn f(conn: &mut PgConnection) {
+    conn.transaction(|conn| {
+        let p = payments::table.find(1).for_update().first::<P>(conn)?;
+        let a = accounts::table.find(1).for_update().first::<A>(conn)?;
+        diesel::update(accounts::table.find(1)).set(&a).execute(conn)?;
+        Ok(())
+    })
+}"#;
+        assert_eq!(
+            hits_with(src, "lock_order(accounts, payments)", R),
+            vec![(4, 54)]
+        );
     }
 }

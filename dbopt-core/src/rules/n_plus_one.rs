@@ -101,7 +101,7 @@ fn help(trip: &RoundTrip) -> String {
         _ => match &trip.table {
             Some(t) => format!(
                 "load the `{t}` rows for all items in one query before the loop: \
-                 `{t}.filter(col.eq_any(&ids))`, or `belonging_to(&parents)` + `grouped_by`"
+                 `{t}::table.filter({t}::col.eq_any(&ids))`, or `belonging_to(&parents)` + `grouped_by`"
             ),
             None => "load all rows in one query before the loop: `.filter(col.eq_any(&ids))`, \
                      or `Child::belonging_to(&parents)` + `.grouped_by(&parents)`"
@@ -142,7 +142,7 @@ mod tests {
             d.help.as_deref(),
             Some(
                 "load the `comments` rows for all items in one query before the loop: \
-                 `comments.filter(col.eq_any(&ids))`, or `belonging_to(&parents)` + `grouped_by`"
+                 `comments::table.filter(comments::col.eq_any(&ids))`, or `belonging_to(&parents)` + `grouped_by`"
             )
         );
     }

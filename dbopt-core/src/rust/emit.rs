@@ -284,4 +284,14 @@ mod tests {
         assert!(out.contains("unknown rule `n_plus_two`; expected one of: io_in_transaction, lock_order, n_plus_one, query_budget, unbounded_load, write_in_read_only, write_outside_transaction"), "{out}");
         assert!(out.contains("unknown option `colour`; expected one of: allow, warn, deny, read_only, in_transaction, max_queries, lock_order, conn"), "{out}");
     }
+
+    #[test]
+    fn a_misused_attribute_reports_no_cascade() {
+        // `allow(n_plus_1)` was meant to silence the N+1: only the misuse is reported.
+        let item = "fn f(conn: &mut PgConnection, ids: &[i32]) { for id in ids { users::table.find(id).first::<U>(conn); } }";
+        let out = expand_str("allow(n_plus_1)", item);
+        assert!(out.contains("unknown rule `n_plus_1`"), "{out}");
+        assert!(!out.contains("n_plus_one:"), "{out}");
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+    }
 }

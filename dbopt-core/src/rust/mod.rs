@@ -100,10 +100,17 @@ pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
     }
     let analysis = analyse_item(&parsed, &opts);
     errors.extend(analysis.errors);
+    // A misused attribute (an unknown key or rule name) may have been meant to silence a
+    // finding: report only the misuse, not the cascade it would cause.
+    let (diagnostics, owners) = if errors.is_empty() {
+        (analysis.diagnostics, analysis.owners)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Expansion {
         errors,
-        diagnostics: analysis.diagnostics,
-        owners: analysis.owners,
+        diagnostics,
+        owners,
         item: strip::strip(item),
         is_fn,
     }
