@@ -64,7 +64,19 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the documentation of a rule
     Explain(ExplainArgs),
+    /// Add the dbopt configuration and the dbopt-macros dependency to Cargo.toml
+    #[command(long_about = INIT_LONG_ABOUT)]
+    Init(InitArgs),
 }
+
+const INIT_LONG_ABOUT: &str = "\
+Add the dbopt configuration and the dbopt-macros dependency to Cargo.toml.
+
+The configuration lists every rule at its default level, each with a one-line comment: in \
+[package.metadata.dbopt] in a single-package project, else in [workspace.metadata.dbopt] of \
+the workspace's root manifest. dbopt-macros is added to [dependencies] as `cargo add` adds it: \
+to the selected package, or at a workspace root to every member that depends on diesel. \
+Everything else in the files stays as it was, and running it again changes nothing.";
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
@@ -79,7 +91,8 @@ pub struct CheckArgs {
     /// diesel.toml to read, instead of the package's own
     #[arg(long, value_name = "FILE")]
     pub diesel_toml: Option<PathBuf>,
-    /// Output: `human` (on stderr, default) or `json` (on stdout)
+    /// Output: `human` (on stderr, default), or on stdout `json`, `sarif` (SARIF 2.1.0) or
+    /// `github` (GitHub Actions annotations)
     #[arg(
         long,
         value_enum,
@@ -89,6 +102,10 @@ pub struct CheckArgs {
         hide_default_value = true
     )]
     pub format: Format,
+    /// Write a new migration folder creating the missing index for every fk_without_index
+    /// finding (never changes an existing file)
+    #[arg(long)]
+    pub fix: bool,
     #[command(flatten)]
     pub levels: LevelArgs,
 }
@@ -138,6 +155,16 @@ pub struct RulesArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Path to Cargo.toml
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Package to add dbopt-macros to (repeatable)
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct ExplainArgs {
     /// The rule, e.g. fk_without_index
     #[arg(value_name = "RULE")]
@@ -148,6 +175,8 @@ pub struct ExplainArgs {
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -245,6 +274,11 @@ mod tests {
     #[test]
     fn help_rules() {
         insta::assert_snapshot!(help(&["cargo", "dbopt", "rules", "--help"]));
+    }
+
+    #[test]
+    fn help_init() {
+        insta::assert_snapshot!(help(&["cargo", "dbopt", "init", "--help"]));
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub enum CliError {
     /// `cargo metadata` failed (missing or broken manifest).
     #[error("{0}")]
     Workspace(String),
+    /// `--fix` refused or could not write a migration.
+    #[error("{0}")]
+    Fix(String),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(String),

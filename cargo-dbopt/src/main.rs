@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod error;
+mod fix;
 mod render;
 mod workspace;
 
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cargo, ColorWhen, Command};
-use crate::commands::{Status, check, explain, rules};
+use crate::commands::{Status, check, explain, init, rules};
 use crate::error::CliError;
 
 fn main() -> ExitCode {
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Some(Command::Check(check_args)) => check::run(check_args, &overrides),
         Some(Command::Rules(rules_args)) => rules::run(rules_args, &overrides),
         Some(Command::Explain(explain_args)) => explain::run(explain_args),
+        Some(Command::Init(init_args)) => init::run(init_args),
     };
     match result {
         Ok(status) => status.exit_code(),

@@ -19,6 +19,8 @@ pub struct Workspace {
     /// Whether the selection is the package of the current manifest or `-p` (not the
     /// workspace's default members or `--workspace`).
     pub single_package_context: bool,
+    /// The workspace is one package whose manifest is the root manifest.
+    pub single_package: bool,
 }
 
 #[derive(Debug)]
@@ -81,6 +83,7 @@ pub fn load(args: &WorkspaceArgs) -> Result<Workspace, CliError> {
         config,
         packages,
         single_package_context: explicit,
+        single_package: members.len() == 1 && metadata.root_package().is_some(),
     })
 }
 

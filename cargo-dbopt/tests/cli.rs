@@ -101,15 +101,25 @@ fn missing_manifest_is_an_error() {
 }
 
 #[test]
-fn explain_prints_the_docs() {
+fn explain_prints_the_generated_doc_page() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules");
+    for rule in dbopt_core::rules::RULES {
+        let out = dbopt(Path::new("."), &["explain", rule.name]);
+        assert_eq!(code(&out), 0);
+        let page = std::fs::read_to_string(docs.join(format!("{}.md", rule.name)))
+            .expect("docs/rules holds every rule; run `cargo xtask docs`");
+        assert_eq!(
+            stdout(&out),
+            page,
+            "`explain {}` and its page differ",
+            rule.name
+        );
+    }
     let out = dbopt(Path::new("."), &["explain", "fk_without_index"]);
-    assert_eq!(code(&out), 0);
-    let text = stdout(&out);
-    assert!(text.starts_with(
-        "fk_without_index: a foreign key whose referencing columns have no index\n\
-         group: performance, default level: deny\n\n## What it does\n"
+    assert!(stdout(&out).starts_with(
+        "# fk_without_index\n\na foreign key whose referencing columns have no index\n\n\
+         - group: `performance`\n- default level: `deny`\n\n## What it does\n"
     ));
-    assert!(text.contains("## Known limitations"));
 }
 
 #[test]
@@ -421,4 +431,88 @@ fn rules_at_a_virtual_root_show_the_workspace_and_with_p_the_package() {
         level(&dbopt(&ws.join("a"), &["rules"])),
         ["deny", "package"]
     );
+}
+
+#[test]
+fn init_adds_config_and_dependency_once() {
+    let dir = project(&[("Cargo.toml", &package_manifest("")), LIB]);
+    let manifest = dir.join("Cargo.toml");
+    let before = std::fs::read_to_string(&manifest).unwrap();
+    let out = dbopt(&dir, &["init"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "      Adding [package.metadata.dbopt] to Cargo.toml\n      \
+         Adding dbopt-macros v0.1.0 to dependencies of shop\n"
+    );
+    let after = std::fs::read_to_string(&manifest).unwrap();
+    assert!(
+        after.contains("dbopt-macros = \"0.1.0\"\ndiesel = "),
+        "{after}"
+    );
+    assert!(after.starts_with(&before.replace(
+        "[dependencies]\n",
+        "[dependencies]\ndbopt-macros = \"0.1.0\"\n"
+    )));
+    // cargo reads it, and the levels come from the package now.
+    let rules = dbopt(&dir, &["rules"]);
+    assert_eq!(code(&rules), 0, "{}", stderr(&rules));
+    for rule in dbopt_core::rules::RULES {
+        let line = stdout(&rules)
+            .lines()
+            .find(|l| l.starts_with(rule.name))
+            .map(str::to_owned)
+            .unwrap();
+        let cells: Vec<&str> = line.split_whitespace().take(4).collect();
+        assert_eq!(
+            cells[2..],
+            [rule.default_level.as_str(), "package"],
+            "{line}"
+        );
+    }
+    // Twice: nothing changes.
+    let again = dbopt(&dir, &["init"]);
+    assert_eq!(code(&again), 0);
+    assert_eq!(std::fs::read_to_string(&manifest).unwrap(), after);
+    assert_eq!(
+        stderr(&again),
+        "note: Cargo.toml already has [package.metadata.dbopt]; left as it is\n\
+         note: shop already depends on dbopt-macros; left as it is\n"
+    );
+}
+
+#[test]
+fn init_at_a_virtual_root_configures_the_workspace_and_its_diesel_members() {
+    let dir = virtual_workspace();
+    let c_before = std::fs::read_to_string(dir.join("c/Cargo.toml")).unwrap();
+    let out = dbopt(&dir, &["init"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "      Adding [workspace.metadata.dbopt] to Cargo.toml\n      \
+         Adding dbopt-macros v0.1.0 to dependencies of a\n      \
+         Adding dbopt-macros v0.1.0 to dependencies of b\n"
+    );
+    let root = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(
+        root.contains("\n[workspace.metadata.dbopt.rules]\n"),
+        "{root}"
+    );
+    assert!(root.contains("\nfk_without_index = \"deny\""), "{root}");
+    for m in ["a", "b"] {
+        let text = std::fs::read_to_string(dir.join(m).join("Cargo.toml")).unwrap();
+        assert_eq!(
+            text,
+            member(m, true).replace(
+                "[dependencies]\n",
+                "[dependencies]\ndbopt-macros = \"0.1.0\"\n"
+            ),
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("c/Cargo.toml")).unwrap(),
+        c_before
+    );
+    let rules = dbopt(&dir, &["rules"]);
+    assert!(stdout(&rules).contains("workspace"), "{}", stdout(&rules));
 }

@@ -52,6 +52,8 @@ pub struct ProjectReport {
     pub errors: Vec<ProjectError>,
     /// `false` when nothing at all could be analysed (no diesel.toml, no migrations, ...).
     pub analysed: bool,
+    /// The migrations folder that was read (absolute), where `cargo dbopt --fix` writes.
+    pub migrations_dir: Option<PathBuf>,
 }
 
 /// Runs every schema rule whose level (as `level_of` decides) is not `allow`.
@@ -216,6 +218,7 @@ impl Run<'_> {
                 }
             }
         };
+        self.report.migrations_dir = Some(dir.clone());
         let discovered = match discover_migrations(&dir) {
             Ok(d) => d,
             Err(DiscoverError::MigrationsDirNotFound { path })

@@ -73,3 +73,19 @@ pub const DOC_SECTIONS: [&str; 6] = [
     "## Configuration",
     "## Known limitations",
 ];
+
+impl Rule {
+    /// The rule's page: its name, summary, group and default level, then its docs. This is
+    /// `docs/rules/<rule>.md` (written by `cargo xtask docs`) and what `cargo dbopt explain`
+    /// prints, byte for byte.
+    pub fn doc_markdown(&self) -> String {
+        format!(
+            "# {}\n\n{}\n\n- group: `{}`\n- default level: `{}`\n\n{}\n",
+            self.name,
+            self.summary,
+            self.group.as_str(),
+            self.default_level,
+            self.docs.trim()
+        )
+    }
+}

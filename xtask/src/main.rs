@@ -2,6 +2,8 @@
 //!
 //! * `gen-migrations N DIR` writes a synthetic Diesel package with N migrations
 //!   (N/4 tables, about two foreign keys per table, every other one indexed).
+//! * `docs [--check]` writes `docs/rules/` from the rule registry, or checks it is current
+//!   (see [`docs`]).
 //! * `bench-migrations [N..]` generates packages (default 2000 and 10000 migrations) under
 //!   `target/bench/`, runs the release `cargo-dbopt` on each five times through
 //!   `/usr/bin/time`, and prints a Markdown table (median wall time, peak RSS).
@@ -13,6 +15,7 @@
 
 mod bench;
 mod bench_macro;
+mod docs;
 mod gen_fns;
 mod gen_migrations;
 mod scan_registry;
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
                 .map_err(|e| format!("cannot write {dir}: {e}")),
             _ => Err("usage: cargo xtask gen-migrations N DIR".to_owned()),
         },
+        Some("docs") => docs::run(&args[1..]),
         Some("bench-migrations") => {
             let sizes: Result<Vec<usize>, _> = args[1..].iter().map(|s| s.parse()).collect();
             match sizes {
@@ -43,7 +47,7 @@ fn main() -> ExitCode {
         },
         Some("time-expansion") => bench_macro::time_expansion(),
         Some("scan-registry") => scan_registry::run(&args[1..]),
-        _ => Err("usage: cargo xtask (gen-migrations N DIR | bench-migrations [N..] | bench-macro [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
+        _ => Err("usage: cargo xtask (docs [--check] | gen-migrations N DIR | bench-migrations [N..] | bench-macro [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

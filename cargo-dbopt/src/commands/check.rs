@@ -6,20 +6,24 @@ use std::path::{Path, PathBuf};
 
 use dbopt_core::config::{self, Config, LevelOverride, RuleLevels};
 use dbopt_core::diagnostic::Level;
+use dbopt_core::model::Backend;
 use dbopt_core::project::{self, ProjectError, ProjectInput, ProjectReport};
 
 use super::Status;
 use crate::cli::{CheckArgs, Format};
 use crate::error::CliError;
-use crate::render::PackageFindings;
+use crate::fix::{self, FixError, NewMigration};
 use crate::render::human::Human;
 use crate::render::json::Document;
+use crate::render::sarif::Sarif;
+use crate::render::{PackageFindings, display_path, github};
 use crate::workspace::{self, SelectedPackage, Workspace};
 
 /// One analysed package.
 struct Outcome {
     package: String,
     levels: RuleLevels,
+    backend: Backend,
     report: ProjectReport,
 }
 
@@ -32,19 +36,29 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
     };
     let paths_given =
         args.migrations.is_some() || args.schema.is_some() || args.diesel_toml.is_some();
-    let mut outcomes = Vec::new();
-    for package in &ws.packages {
-        if !wanted(package, paths_given) {
-            continue;
-        }
-        outcomes.push(analyse(&ws, package, &command_line, args, overrides));
-    }
-    if outcomes.is_empty() {
+    let selected: Vec<&SelectedPackage> = ws
+        .packages
+        .iter()
+        .filter(|p| wanted(p, paths_given))
+        .collect();
+    if selected.is_empty() {
         return Err(CliError::Usage(format!(
             "no selected package of the workspace at {} depends on diesel; choose one with \
              `-p SPEC` or name the migrations with `--migrations DIR`",
             ws.root.display()
         )));
+    }
+    let analyse_all = || -> Vec<Outcome> {
+        selected
+            .iter()
+            .map(|p| analyse(&ws, p, &command_line, args, overrides))
+            .collect()
+    };
+    let mut outcomes = analyse_all();
+
+    if args.fix && apply_fixes(&ws.root, &outcomes)? {
+        // Report what is left, with the new migrations replayed.
+        outcomes = analyse_all();
     }
 
     match args.format {
@@ -58,8 +72,73 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
             writeln!(out, "{}", json_text(&ws.root, &outcomes))?;
             out.flush()?;
         }
+        Format::Sarif => {
+            let mut out = anstream::stdout().lock();
+            writeln!(out, "{}", sarif_text(&ws.root, &outcomes))?;
+            out.flush()?;
+        }
+        Format::Github => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(github_text(&ws.root, &outcomes).as_bytes())?;
+            out.flush()?;
+        }
     }
     Ok(status(&outcomes))
+}
+
+/// The migrations `--fix` would write for a package's `fk_without_index` findings.
+fn plan_fixes(o: &Outcome) -> Result<Vec<NewMigration>, FixError> {
+    if !o.report.diagnostics.iter().any(|d| d.rule == fix::RULE) {
+        return Ok(Vec::new());
+    }
+    let Some(dir) = &o.report.migrations_dir else {
+        return Ok(Vec::new());
+    };
+    let existing = fix::existing_entries(dir)
+        .map_err(|e| FixError(format!("cannot list {}: {e}", dir.display())))?;
+    fix::plan(&o.report.diagnostics, o.backend, dir, &existing)
+}
+
+/// `--fix`: plans every package first (refusing before anything is written), then writes,
+/// printing each new folder on stderr. Returns whether anything was written.
+fn apply_fixes(root: &Path, outcomes: &[Outcome]) -> Result<bool, CliError> {
+    let mut planned: Vec<NewMigration> = Vec::new();
+    for o in outcomes {
+        for m in plan_fixes(o).map_err(|e| CliError::Fix(e.0))? {
+            // Packages sharing one migrations folder plan the same folders once.
+            match planned.iter().find(|p| p.dir == m.dir) {
+                Some(p) if p.files == m.files => {}
+                Some(_) => {
+                    return Err(CliError::Fix(format!(
+                        "two packages want to write {} with different contents",
+                        m.dir.display()
+                    )));
+                }
+                None => planned.push(m),
+            }
+        }
+    }
+    let created = fix::write(&planned).map_err(|e| CliError::Fix(e.0))?;
+    let mut err = anstream::stderr().lock();
+    for m in &planned {
+        let files: Vec<&str> = m.files.iter().map(|f| f.name).collect();
+        writeln!(
+            err,
+            "{}",
+            status_line(
+                "Created",
+                &format!("{} ({})", display_path(&m.dir, root), files.join(", "))
+            )
+        )?;
+    }
+    err.flush()?;
+    Ok(!created.is_empty())
+}
+
+/// cargo's status line: a bold green verb right-aligned in 12 columns.
+fn status_line(verb: &str, text: &str) -> String {
+    let style = anstyle::AnsiColor::Green.on_default().bold();
+    format!("{style}{verb:>12}{style:#} {text}")
 }
 
 /// 2 when nothing could be analysed in any package, else 1 when a finding is denied.
@@ -119,6 +198,7 @@ fn analyse(
     Outcome {
         package: package.name.clone(),
         levels,
+        backend: input.backend.unwrap_or(Backend::Postgres),
         report,
     }
 }
@@ -128,23 +208,66 @@ fn human_text(root: &Path, outcomes: &[Outcome]) -> String {
     let human = Human::new(true, root);
     let mut text = String::new();
     for o in outcomes {
-        // Errors of a package that was partly analysed, or that sits beside analysed ones,
-        // are warnings; they are errors when nothing at all could be analysed.
-        let error_level = if o.report.analysed || analysed_any {
-            Level::Warn
-        } else {
-            Level::Deny
-        };
+        let error_level = error_level(o, analysed_any);
         text.push_str(&human.package(&findings(o), &o.report.errors, error_level));
     }
-    if !analysed_any {
-        let names: Vec<&str> = outcomes.iter().map(|o| o.package.as_str()).collect();
-        let msg = format!(
-            "could not analyse any selected package ({})",
-            names.join(", ")
-        );
+    if let Some(msg) = nothing_analysed(outcomes) {
         text.push_str(&human.message(Level::Deny, &msg));
         text.push('\n');
+    }
+    text
+}
+
+/// Errors of a package that was partly analysed, or that sits beside analysed ones, are
+/// warnings; they are errors when nothing at all could be analysed.
+fn error_level(o: &Outcome, analysed_any: bool) -> Level {
+    if o.report.analysed || analysed_any {
+        Level::Warn
+    } else {
+        Level::Deny
+    }
+}
+
+fn nothing_analysed(outcomes: &[Outcome]) -> Option<String> {
+    (!outcomes.iter().any(|o| o.report.analysed)).then(|| {
+        let names: Vec<&str> = outcomes.iter().map(|o| o.package.as_str()).collect();
+        format!(
+            "could not analyse any selected package ({})",
+            names.join(", ")
+        )
+    })
+}
+
+fn sarif_text(root: &Path, outcomes: &[Outcome]) -> String {
+    let analysed_any = outcomes.iter().any(|o| o.report.analysed);
+    let mut sarif = Sarif::new(root);
+    for o in outcomes {
+        // Without the fix data (an unreadable folder) the finding is still reported.
+        let plans = plan_fixes(o).unwrap_or_default();
+        sarif.add_package(&findings(o), &plans);
+        let level = error_level(o, analysed_any);
+        for e in &o.report.errors {
+            sarif.add_error(e, level);
+        }
+    }
+    if let Some(msg) = nothing_analysed(outcomes) {
+        sarif.add_message(&msg, Level::Deny);
+    }
+    sarif.into_json(analysed_any)
+}
+
+fn github_text(root: &Path, outcomes: &[Outcome]) -> String {
+    let analysed_any = outcomes.iter().any(|o| o.report.analysed);
+    let mut text = String::new();
+    for o in outcomes {
+        text.push_str(&github::package(&findings(o), root));
+        let level = error_level(o, analysed_any);
+        for e in &o.report.errors {
+            text.push_str(&github::error(e, level, root));
+        }
+    }
+    if let Some(msg) = nothing_analysed(outcomes) {
+        text.push_str(&github::message(&msg, Level::Deny));
     }
     text
 }
@@ -200,11 +323,13 @@ mod tests {
         Outcome {
             package: package.to_owned(),
             levels: fixture::levels(),
+            backend: Backend::Postgres,
             report: ProjectReport {
                 sources: fixture::sources(),
                 diagnostics,
                 errors,
                 analysed,
+                migrations_dir: None,
             },
         }
     }

@@ -1,4 +1,5 @@
-//! `cargo dbopt explain RULE`: the rule's documentation on stdout.
+//! `cargo dbopt explain RULE`: the rule's documentation on stdout, the same text as its
+//! generated page `docs/rules/<rule>.md`.
 
 use std::io::Write;
 
@@ -13,18 +14,6 @@ pub fn run(args: &ExplainArgs) -> Result<Status, CliError> {
     let rule =
         rules::find(&args.rule).ok_or_else(|| CliError::Usage(unknown_rule_message(&args.rule)))?;
     let mut out = anstream::stdout().lock();
-    write!(out, "{}", text(rule))?;
+    write!(out, "{}", rule.doc_markdown())?;
     Ok(Status::Clean)
-}
-
-/// Name and summary, group and default level, then the docs.
-pub fn text(rule: &dbopt_core::rule::Rule) -> String {
-    format!(
-        "{}: {}\ngroup: {}, default level: {}\n\n{}\n",
-        rule.name,
-        rule.summary,
-        rule.group.as_str(),
-        rule.default_level,
-        rule.docs.trim_end()
-    )
 }

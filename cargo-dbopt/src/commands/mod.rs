@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod init;
 pub mod rules;
 
 use std::process::ExitCode;

@@ -6,7 +6,7 @@ use dbopt_core::diagnostic::{Diagnostic, Level};
 use dbopt_core::project::ProjectError;
 use serde::Serialize;
 
-use super::{PackageFindings, clamp, display_path, file};
+use super::{PackageFindings, display_path, location};
 
 #[derive(Debug, Serialize)]
 pub struct Document {
@@ -92,21 +92,7 @@ impl Default for Document {
 }
 
 fn finding(d: &Diagnostic, findings: &PackageFindings<'_>, root: &Path) -> Finding {
-    let span = &d.primary.span;
-    let (path, start, end) = match file(findings.sources, span.file) {
-        Some(source) => {
-            let range = clamp(&source.text, &span.range);
-            (
-                display_path(&source.path, root),
-                source.line_col(range.start),
-                source.line_col(range.end),
-            )
-        }
-        None => {
-            let unknown = dbopt_core::source::LineCol { line: 1, column: 1 };
-            (String::new(), unknown, unknown)
-        }
-    };
+    let (path, start, end) = location(findings.sources, &d.primary.span, root);
     Finding {
         rule: d.rule,
         level: d.level.as_str(),

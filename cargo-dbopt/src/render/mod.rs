@@ -1,14 +1,17 @@
-//! Rendering of findings at the edge: rustc-style text ([`human`]) and JSON ([`json`]).
-//! Both take spans as untrusted: a span past the end of its file, inside a multibyte
-//! character, reversed, or in a file the map does not hold is clamped, never a panic.
+//! Rendering of findings at the edge: rustc-style text ([`human`]), JSON ([`json`]),
+//! SARIF 2.1.0 ([`sarif`]) and GitHub workflow commands ([`github`]). All take spans as
+//! untrusted: a span past the end of its file, inside a multibyte character, reversed, or in
+//! a file the map does not hold is clamped, never a panic.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::ops::Range;
 use std::path::{Component, Path};
 
-use dbopt_core::source::{FileId, SourceFile, SourceMap};
+use dbopt_core::source::{FileId, LineCol, SourceFile, SourceMap, Span};
 
 /// The findings of one package, as the renderers take them.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +25,25 @@ pub struct PackageFindings<'a> {
 /// The file of `id`, or `None` when the map does not hold it.
 pub fn file(sources: &SourceMap, id: FileId) -> Option<&SourceFile> {
     sources.iter().find(|(i, _)| *i == id).map(|(_, f)| f)
+}
+
+/// Where a span is, as machine formats give it: the path relative to `root` (empty when the
+/// map does not hold the file), and 1-based start and end line and column (characters).
+pub fn location(sources: &SourceMap, span: &Span, root: &Path) -> (String, LineCol, LineCol) {
+    match file(sources, span.file) {
+        Some(source) => {
+            let range = clamp(&source.text, &span.range);
+            (
+                display_path(&source.path, root),
+                source.line_col(range.start),
+                source.line_col(range.end),
+            )
+        }
+        None => {
+            let unknown = LineCol { line: 1, column: 1 };
+            (String::new(), unknown, unknown)
+        }
+    }
 }
 
 /// `range` clamped into `text`, on character boundaries, never reversed; an empty or

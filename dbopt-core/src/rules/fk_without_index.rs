@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Level, Reporter};
-use crate::model::{Backend, ForeignKey, Table};
+use crate::model::{Backend, ForeignKey, QualName, Table};
 use crate::rule::{Check, Group, Rule};
 use crate::sql::SchemaContext;
 use crate::sql::naming::{index_name, quote_ident, quote_qualified};
@@ -59,19 +59,68 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
     if ctx.backend == Backend::Mysql {
         return;
     }
+    let mut names = IndexNames::new(&ctx.replay.schema);
     for table in ctx.replay.schema.tables.values() {
         for fk in &table.foreign_keys {
             if !table.is_covered(&fk.columns) {
-                out.report(finding(ctx, table, fk));
+                let name = names.choose(table, &fk.columns);
+                out.report(finding(ctx, table, fk, name));
             }
         }
     }
 }
 
-fn finding(ctx: &SchemaContext<'_>, table: &Table, fk: &ForeignKey) -> Diagnostic {
+/// Names for the suggested indexes. PostgreSQL and SQLite keep index names in one namespace
+/// with the tables of their schema (a table renamed away keeps its indexes' names), so a
+/// name is free only when no relation of the schema and no earlier suggestion has it.
+/// Foreign keys on the same columns of one table share a suggestion.
+struct IndexNames {
+    /// Relation names per schema: tables and their indexes.
+    taken: Vec<(String, String)>,
+    chosen: Vec<(QualName, Vec<String>, String)>,
+}
+
+impl IndexNames {
+    fn new(schema: &crate::model::Schema) -> Self {
+        let mut taken = Vec::new();
+        for table in schema.tables.values() {
+            taken.push((table.name.schema.clone(), table.name.name.clone()));
+            for index in &table.indexes {
+                taken.push((table.name.schema.clone(), index.name.clone()));
+            }
+        }
+        IndexNames {
+            taken,
+            chosen: Vec::new(),
+        }
+    }
+
+    fn choose(&mut self, table: &Table, columns: &[String]) -> String {
+        let mut key = columns.to_vec();
+        key.sort();
+        if let Some((_, _, name)) = self
+            .chosen
+            .iter()
+            .find(|(t, c, _)| *t == table.name && *c == key)
+        {
+            return name.clone();
+        }
+        let schema = &table.name.schema;
+        let in_schema: Vec<&str> = self
+            .taken
+            .iter()
+            .filter(|(s, _)| s == schema)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        let name = index_name(&table.name.name, columns, "idx", &in_schema);
+        self.taken.push((schema.clone(), name.clone()));
+        self.chosen.push((table.name.clone(), key, name.clone()));
+        name
+    }
+}
+
+fn finding(ctx: &SchemaContext<'_>, table: &Table, fk: &ForeignKey, name: String) -> Diagnostic {
     let cols = fk.columns.join(", ");
-    let existing: Vec<&str> = table.indexes.iter().map(|i| i.name.as_str()).collect();
-    let name = index_name(&table.name.name, &fk.columns, "idx", &existing);
     let concurrently = if ctx.backend == Backend::Postgres {
         "CONCURRENTLY "
     } else {
@@ -115,6 +164,8 @@ fn finding(ctx: &SchemaContext<'_>, table: &Table, fk: &ForeignKey) -> Diagnosti
         "referenced_table": fk.referenced_table.to_string(),
         "referenced_columns": fk.referenced_columns,
         "constraint": fk.name,
+        "index_name": name,
+        "table_schema": table.name.schema,
     }));
     if table.origin.span.file != fk.origin.span.file {
         d = d.with_secondary(
@@ -123,4 +174,151 @@ fn finding(ctx: &SchemaContext<'_>, table: &Table, fk: &ForeignKey) -> Diagnosti
         );
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::source::SourceMap;
+    use crate::sql::{LoadedMigration, Migration};
+
+    /// Replays one migration per SQL text, in order, and runs the rule.
+    fn findings(backend: Backend, files: &[&str]) -> (SourceMap, Vec<Diagnostic>) {
+        let mut sources = SourceMap::new();
+        let migrations: Vec<LoadedMigration> = files
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| {
+                let name = format!("2024-01-01-00000{i}_m{i}");
+                let up_sql = sources.add(format!("migrations/{name}/up.sql"), *sql);
+                LoadedMigration {
+                    migration: Migration {
+                        version: format!("2024010100000{i}"),
+                        dir: PathBuf::from(format!("migrations/{name}")),
+                        name,
+                        run_in_transaction: true,
+                    },
+                    up_sql,
+                }
+            })
+            .collect();
+        let replay = crate::sql::replay::replay(backend, &sources, &migrations);
+        let ctx = SchemaContext {
+            sources: &sources,
+            backend,
+            migrations: &migrations,
+            replay: &replay,
+            schema_files: &[],
+        };
+        let mut out = Reporter::new();
+        check(&ctx, &mut out);
+        (sources, out.into_diagnostics())
+    }
+
+    const USERS: &str = "CREATE TABLE users (id SERIAL PRIMARY KEY);";
+
+    #[test]
+    fn fires_on_an_unindexed_fk_with_a_concurrent_fix() {
+        let (sources, found) = findings(
+            Backend::Postgres,
+            &[
+                USERS,
+                "CREATE TABLE posts (\n  id SERIAL PRIMARY KEY,\n  user_id INT NOT NULL REFERENCES users (id)\n);",
+            ],
+        );
+        assert_eq!(found.len(), 1);
+        let d = &found[0];
+        assert_eq!(d.rule, "fk_without_index");
+        let at = sources.line_col(d.primary.span.file, d.primary.span.range.start);
+        assert_eq!(
+            (sources.path(d.primary.span.file).to_str(), at.line),
+            (Some("migrations/2024-01-01-000001_m1/up.sql"), 3)
+        );
+        assert_eq!(
+            d.fix.as_ref().map(|f| f.sql.as_str()),
+            Some("CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_user_id_idx ON posts (user_id);")
+        );
+        assert_eq!(d.data["index_name"], "posts_user_id_idx");
+        assert_eq!(d.data["table_schema"], "public");
+    }
+
+    #[test]
+    fn a_leading_index_covers_and_a_second_column_does_not() {
+        let (_, found) = findings(
+            Backend::Postgres,
+            &[
+                USERS,
+                "CREATE TABLE posts (id SERIAL PRIMARY KEY, user_id INT REFERENCES users (id), \
+                 editor_id INT REFERENCES users (id));\n\
+                 CREATE INDEX posts_user_editor ON posts (user_id, editor_id);",
+            ],
+        );
+        let tables: Vec<&serde_json::Value> = found.iter().map(|d| &d.data["columns"]).collect();
+        assert_eq!(tables, [&json!(["editor_id"])]);
+    }
+
+    #[test]
+    fn names_avoid_every_relation_of_the_schema_and_each_other() {
+        // The old posts table, renamed, keeps its index named posts_user_id_idx; PostgreSQL
+        // would skip `CREATE INDEX IF NOT EXISTS posts_user_id_idx` on the new table.
+        let (_, found) = findings(
+            Backend::Postgres,
+            &[
+                USERS,
+                "CREATE TABLE posts (id SERIAL PRIMARY KEY, user_id INT REFERENCES users (id));\n\
+                 CREATE INDEX posts_user_id_idx ON posts (user_id);",
+                "ALTER TABLE posts RENAME TO legacy_posts;\n\
+                 CREATE TABLE posts (id SERIAL PRIMARY KEY, user_id INT REFERENCES users (id), \
+                 author_id INT REFERENCES users (id), CONSTRAINT second_fk FOREIGN KEY (user_id) \
+                 REFERENCES legacy_posts (id));",
+            ],
+        );
+        let names: Vec<(&str, &str)> = found
+            .iter()
+            .map(|d| {
+                (
+                    d.data["referenced_table"].as_str().unwrap(),
+                    d.data["index_name"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("users", "posts_user_id_idx1"),
+                ("users", "posts_author_id_idx"),
+                ("legacy_posts", "posts_user_id_idx1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn sqlite_gets_a_plain_create_index() {
+        let (_, found) = findings(
+            Backend::Sqlite,
+            &[
+                "CREATE TABLE users (id INTEGER PRIMARY KEY);",
+                "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));",
+            ],
+        );
+        assert_eq!(
+            found[0].fix.as_ref().map(|f| f.sql.as_str()),
+            Some("CREATE INDEX IF NOT EXISTS posts_user_id_idx ON posts (user_id);")
+        );
+        assert_eq!(found[0].data["table_schema"], "main");
+    }
+
+    #[test]
+    fn mysql_indexes_foreign_keys_itself() {
+        let (_, found) = findings(
+            Backend::Mysql,
+            &[
+                "CREATE TABLE users (id INT PRIMARY KEY);",
+                "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, FOREIGN KEY (user_id) REFERENCES users (id));",
+            ],
+        );
+        assert!(found.is_empty());
+    }
 }
