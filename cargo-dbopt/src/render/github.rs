@@ -81,15 +81,8 @@ mod tests {
 
     #[test]
     fn one_command_per_finding() {
-        let sources = fixture::sources();
-        let diagnostics = fixture::diagnostics();
-        let levels = fixture::levels();
-        let findings = PackageFindings {
-            package: "blog",
-            sources: &sources,
-            diagnostics: &diagnostics,
-            levels: &levels,
-        };
+        let fixture = fixture::Package::new();
+        let findings = fixture.findings();
         insta::assert_snapshot!(package(&findings, Path::new(fixture::ROOT)));
     }
 

@@ -252,15 +252,8 @@ mod tests {
 
     #[test]
     fn package_with_deny_and_warn_findings() {
-        let sources = fixture::sources();
-        let diagnostics = fixture::diagnostics();
-        let levels = fixture::levels();
-        let findings = PackageFindings {
-            package: "blog",
-            sources: &sources,
-            diagnostics: &diagnostics,
-            levels: &levels,
-        };
+        let fixture = fixture::Package::new();
+        let findings = fixture.findings();
         let errors = [ProjectError {
             path: "/ws/blog/diesel.toml".into(),
             message: "cannot read /ws/blog/diesel.toml: permission denied".into(),

@@ -119,15 +119,8 @@ mod tests {
 
     #[test]
     fn document_shape() {
-        let sources = fixture::sources();
-        let diagnostics = fixture::diagnostics();
-        let levels = fixture::levels();
-        let findings = PackageFindings {
-            package: "blog",
-            sources: &sources,
-            diagnostics: &diagnostics,
-            levels: &levels,
-        };
+        let fixture = fixture::Package::new();
+        let findings = fixture.findings();
         let root = Path::new(fixture::ROOT);
         let mut doc = Document::new();
         doc.add_package(&findings, root);
@@ -143,15 +136,8 @@ mod tests {
 
     #[test]
     fn columns_count_characters_after_bom_and_crlf() {
-        let sources = fixture::sources();
-        let diagnostics = fixture::diagnostics();
-        let levels = fixture::levels();
-        let findings = PackageFindings {
-            package: "blog",
-            sources: &sources,
-            diagnostics: &diagnostics,
-            levels: &levels,
-        };
+        let fixture = fixture::Package::new();
+        let findings = fixture.findings();
         let mut doc = Document::new();
         doc.add_package(&findings, Path::new(fixture::ROOT));
         let at = |f: &Finding| (f.line, f.column, f.end_line, f.end_column);

@@ -130,6 +130,32 @@ pub(crate) mod fixture {
     /// No newline at the end.
     pub const USERS: &str = "CREATE TABLE users (\n    id SERIAL PRIMARY KEY\n);";
 
+    /// The fixture's sources, findings and levels, owned, for package `blog`.
+    pub struct Package {
+        pub sources: SourceMap,
+        pub diagnostics: Vec<Diagnostic>,
+        pub levels: RuleLevels,
+    }
+
+    impl Package {
+        pub fn new() -> Self {
+            Package {
+                sources: sources(),
+                diagnostics: diagnostics(),
+                levels: levels(),
+            }
+        }
+
+        pub fn findings(&self) -> super::PackageFindings<'_> {
+            super::PackageFindings {
+                package: "blog",
+                sources: &self.sources,
+                diagnostics: &self.diagnostics,
+                levels: &self.levels,
+            }
+        }
+    }
+
     pub fn sources() -> SourceMap {
         let mut map = SourceMap::new();
         map.add("migrations/2024-01-02-000000_create_posts/up.sql", POSTS);

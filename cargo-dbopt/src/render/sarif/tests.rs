@@ -8,20 +8,13 @@ mod sarif_schema;
 
 /// The fixture's findings with the fix `--fix` would write, as a log.
 fn log() -> String {
-    let sources = fixture::sources();
-    let mut diagnostics = fixture::diagnostics();
-    diagnostics[0].data["index_name"] = "posts_user_id_idx".into();
-    diagnostics[0].data["table_schema"] = "public".into();
-    let levels = fixture::levels();
-    let findings = PackageFindings {
-        package: "blog",
-        sources: &sources,
-        diagnostics: &diagnostics,
-        levels: &levels,
-    };
+    let mut fixture = fixture::Package::new();
+    fixture.diagnostics[0].data["index_name"] = "posts_user_id_idx".into();
+    fixture.diagnostics[0].data["table_schema"] = "public".into();
+    let findings = fixture.findings();
     let root = Path::new(fixture::ROOT);
     let plans = fix::plan(
-        &diagnostics,
+        &fixture.diagnostics,
         Backend::Postgres,
         &root.join("migrations"),
         &["2024-01-02-000000_create posts".to_owned()],
