@@ -20,6 +20,7 @@ pub mod handles;
 pub mod items;
 pub mod loops;
 pub mod model;
+pub mod package;
 pub mod render;
 pub mod strip;
 #[cfg(test)]
