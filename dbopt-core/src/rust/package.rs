@@ -47,6 +47,10 @@ pub struct FileAnalysis {
     pub parse_error: Option<FileError>,
     /// Misused `#[db_checked(..)]` / `#[dbopt::allow(..)]` attributes.
     pub errors: Vec<FileError>,
+    /// Names of the fns and methods defined in the file that may reach the database (a
+    /// superset: today every fn). The scan's text pre-check analyses a file that mentions
+    /// none of its database words when it mentions one of these.
+    pub db_fns: Vec<String>,
 }
 
 /// Phase 1 for one file: parse, check every fn, convert spans.
@@ -67,6 +71,7 @@ pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
             });
         }
         Ok(ast) => {
+            out.db_fns = fn_names(&ast);
             let analysis = check_file(&ast, options);
             out.diagnostics = analysis
                 .diagnostics
@@ -97,6 +102,21 @@ pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
 /// order.
 pub fn link(files: Vec<FileAnalysis>, _options: &Options) -> Vec<Diagnostic<Span>> {
     files.into_iter().flat_map(|f| f.diagnostics).collect()
+}
+
+/// The names of every fn, method and trait method with a body in `file`, sorted, deduplicated.
+fn fn_names(file: &syn::File) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            self.0.push(sig.ident.to_string());
+        }
+    }
+    let mut names = Names(Vec::new());
+    syn::visit::visit_file(&mut names, file);
+    names.0.sort();
+    names.0.dedup();
+    names.0
 }
 
 /// `text` with a leading BOM and a `#!` line (not `#![attr]`) replaced by spaces of the same
@@ -170,6 +190,7 @@ mod tests {
             );
             assert_eq!(a.owners.len(), 1);
             assert_eq!(&text[a.owners[0].clone()], "f");
+            assert_eq!(a.db_fns, ["f"]);
         }
     }
 
