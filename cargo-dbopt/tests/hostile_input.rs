@@ -256,3 +256,169 @@ fn a_workspace_of_hostile_packages_only_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!(normalised(&out.stderr, root));
 }
+
+/// A diesel.toml may name a migrations folder outside the workspace, relatively or by an
+/// absolute path: it is read (diesel would run it) and its files are shown by their full
+/// path, so nobody takes them for the workspace's. `--fix` refuses to write there.
+#[test]
+fn migrations_outside_the_workspace_are_read_shown_in_full_and_never_written() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path().join("ws");
+    let elsewhere = tmp.path().join("elsewhere");
+    write(
+        &elsewhere.join("2024-01-01-000000_create/up.sql"),
+        GOOD_SQL.as_bytes(),
+    );
+    package(
+        &root,
+        "relative",
+        &[(
+            "diesel.toml",
+            b"[migrations_directory]\ndir = \"../../elsewhere\"\n",
+        )],
+    );
+    let absolute = format!(
+        "[migrations_directory]\ndir = \"{}\"\n",
+        elsewhere.display()
+    );
+    package(&root, "absolute", &[("diesel.toml", absolute.as_bytes())]);
+    workspace(&root, &["absolute", "relative"]);
+    let dirs = [(root.as_path(), "[ROOT]"), (tmp.path(), "[TMP]")];
+
+    let out = dbopt(&root, &["--workspace", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(errors(&doc, &root), vec![]);
+    let files: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().expect("file");
+            (
+                f["package"].as_str().expect("package").to_owned(),
+                normalised_with(file.as_bytes(), &dirs),
+            )
+        })
+        .collect();
+    let up = "[TMP]/elsewhere/2024-01-01-000000_create/up.sql".to_owned();
+    assert_eq!(
+        files,
+        vec![
+            ("absolute".to_owned(), up.clone()),
+            ("relative".to_owned(), up)
+        ]
+    );
+
+    let before = std::fs::read_dir(&elsewhere).expect("read_dir").count();
+    let out = dbopt(&root, &["--workspace", "--fix", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised_with(&out.stderr, &dirs),
+        "error: --fix writes only inside the workspace, and the migrations folder \
+         [TMP]/elsewhere lies outside [ROOT]; nothing was written (each finding's help shows \
+         the index to add)\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).expect("read_dir").count(),
+        before
+    );
+}
+
+/// cargo itself cannot load a workspace whose member manifest is not UTF-8: nothing can
+/// be analysed, exit 2, and cargo's message names the file.
+#[test]
+fn a_member_manifest_that_is_not_utf8_is_exit_2_naming_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    package(root, "latin1", &[]);
+    write(
+        &root.join("latin1/Cargo.toml"),
+        b"[package]\nname = \"latin1\"\nversion = \"0.1.0\"\ndescription = \"caf\xe9\"\n",
+    );
+    workspace(root, &["good", "latin1"]);
+    let out = dbopt(root, &["--workspace", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = normalised(&out.stderr, root);
+    assert!(text.starts_with("error: "), "{text}");
+    assert!(text.contains("[ROOT]/latin1/Cargo.toml"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+/// A file the user may not read. Root reads through `chmod 000`, so the case only runs
+/// where the permission holds (the test checks rather than asks who it runs as).
+#[test]
+fn an_unreadable_up_sql_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    up_sql(root, "locked", GOOD_SQL.as_bytes());
+    workspace(root, &["good", "locked"]);
+    let locked = root.join("locked").join(CREATE);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read(&locked).is_ok() {
+        return; // root (or CAP_DAC_OVERRIDE) reads it anyway: nothing to test here
+    }
+    let out = dbopt(root, &["--workspace", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let shown = format!("locked/{CREATE}");
+    assert_eq!(
+        errors(&doc, root),
+        vec![pair(
+            &shown,
+            &format!("cannot read `{shown}`: Permission denied (os error N)")
+        )]
+    );
+    assert_eq!(findings(&doc), vec![finding("good", "fk_without_index", 4)]);
+}
+
+/// A 50 MB migration of ordinary statements: 300,000 lines of inserts between tables, every
+/// tenth table's foreign key left without an index. It completes (no time is asserted:
+/// speed lives in the benchmarks) with exactly the findings the generator planted.
+#[test]
+fn a_50_mb_migration_is_analysed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let mut sql = String::from("CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL);\n");
+    let mut expected = Vec::new();
+    let mut line = 1;
+    for i in 0..300_000u64 {
+        if i % 3_000 == 0 {
+            let t = i / 3_000;
+            sql.push_str(&format!(
+                "CREATE TABLE t{t} (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES \
+                 users (id), payload TEXT);\n"
+            ));
+            line += 1;
+            if t % 10 == 0 {
+                expected.push(finding("big", "fk_without_index", line));
+            } else {
+                sql.push_str(&format!("CREATE INDEX t{t}_user_id ON t{t} (user_id);\n"));
+                line += 1;
+            }
+        }
+        sql.push_str(&format!(
+            "INSERT INTO users (id, name) VALUES ({i}, 'user number {i} with a name long \
+             enough to look like real seed data, padded: {:0>60}');\n",
+            i * 7919
+        ));
+        line += 1;
+    }
+    assert!(sql.len() > 50_000_000, "{}", sql.len());
+    up_sql(root, "big", sql.as_bytes());
+    drop(sql);
+    workspace(root, &["big"]);
+    let out = dbopt_within(
+        root,
+        &["--format", "json"],
+        std::time::Duration::from_secs(900),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(errors(&doc, root), vec![]);
+    assert_eq!(expected.len(), 10);
+    assert_eq!(findings(&doc), expected);
+}
