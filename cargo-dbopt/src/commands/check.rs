@@ -118,6 +118,18 @@ fn apply_fixes(root: &Path, outcomes: &[Outcome]) -> Result<bool, CliError> {
             }
         }
     }
+    // A diesel.toml may name migrations anywhere; --fix writes only inside the workspace.
+    for m in &planned {
+        let folder = m.dir.parent().unwrap_or(&m.dir);
+        if !inside(root, folder) {
+            return Err(CliError::Fix(format!(
+                "--fix writes only inside the workspace, and the migrations folder {} lies \
+                 outside {}; nothing was written (each finding's help shows the index to add)",
+                folder.display(),
+                root.display()
+            )));
+        }
+    }
     let created = fix::write(&planned).map_err(|e| CliError::Fix(e.0))?;
     let mut err = anstream::stderr().lock();
     for m in &planned {
@@ -133,6 +145,14 @@ fn apply_fixes(root: &Path, outcomes: &[Outcome]) -> Result<bool, CliError> {
     }
     err.flush()?;
     Ok(!created.is_empty())
+}
+
+/// Whether `path` lies in `root`, symlinks resolved (lexically when it cannot be).
+fn inside(root: &Path, path: &Path) -> bool {
+    match (root.canonicalize(), path.canonicalize()) {
+        (Ok(root), Ok(path)) => path.starts_with(root),
+        _ => absolute(path).starts_with(absolute(root)),
+    }
 }
 
 /// cargo's status line: a bold green verb right-aligned in 12 columns.

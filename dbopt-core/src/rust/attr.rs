@@ -56,6 +56,11 @@ impl Options {
     /// Parses the arguments of `#[db_checked(..)]` (the tokens inside the parentheses).
     /// Every misuse is reported, combined into one error.
     pub fn parse(attr: TokenStream) -> Result<Options, syn::Error> {
+        // syn builds its token buffer recursively: absurd nesting would overflow the stack.
+        use crate::rust::depth::{MAX_NESTING, message, too_deep};
+        if let Some(span) = too_deep(&attr, MAX_NESTING) {
+            return Err(syn::Error::new(span, message(MAX_NESTING)));
+        }
         let mut opts = Options::default();
         let mut errors: Vec<syn::Error> = Vec::new();
         let parser = syn::meta::parser(|meta| {

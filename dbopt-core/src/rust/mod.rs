@@ -6,6 +6,7 @@
 //! `#[db_checked(..)]` attributes it finds on items as refinements of the options it is given).
 //!
 //! * [`attr`]: `#[db_checked(..)]` options and `#[dbopt::allow(..)]`.
+//! * [`depth`]: the nesting guard run before syn parses (syn recurses without a limit).
 //! * [`walk`]: one fn body -> [`model::FnModel`], using [`handles`] (what is a connection or
 //!   pool), [`calls`] (executors, writes, I/O), [`loops`] (adapters vs `Option::map`) and
 //!   [`txn`] (transaction scopes).
@@ -15,6 +16,7 @@
 
 pub mod attr;
 pub mod calls;
+pub mod depth;
 pub mod emit;
 pub mod handles;
 pub mod items;
@@ -69,6 +71,17 @@ pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
             Options::default()
         }
     };
+    // syn would recurse into absurdly nested input until the compiler's stack overflows.
+    if let Some(span) = depth::too_deep(&item, depth::MAX_NESTING) {
+        errors.push(syn::Error::new(span, depth::message(depth::MAX_NESTING)));
+        return Expansion {
+            errors,
+            diagnostics: Vec::new(),
+            owners: Vec::new(),
+            item: strip::strip(item),
+            is_fn: false,
+        };
+    }
     let parsed = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(i) => i,
         Err(_) => match syn::parse2::<syn::ImplItemFn>(item.clone()) {
