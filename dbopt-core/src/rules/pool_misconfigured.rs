@@ -105,7 +105,9 @@ Only literals are judged: `max_size(config.pool_size)` or `connection_timeout(t)
 is a builder assembled over several statements (`let b = Pool::builder(); b.max_size(..)`)
 or a deadpool `Config` read from the environment. deadpool's `create` and `recycle` timeouts
 are not required (a hung connect is bounded by the driver's own timeouts). The number of app
-instances sharing the server is not known.
+instances sharing the server is not known. A pool of another service built with the same
+libraries (bb8-redis, deadpool-redis) is judged the same way, including against
+`max_connections`.
 "#,
     check: Check::Code(check),
 };

@@ -220,6 +220,20 @@ fn options_parse_and_refine() {
 }
 
 #[test]
+fn storing_a_connection_in_a_collection_is_not_a_query() {
+    let src = r#"fn f(names: &[&str], pool: &DbPool) {
+    let mut shards = Vec::new();
+    for name in names {
+        shards.push(SqliteConnection::establish(name)?);
+        let c = pool.get()?;
+        shards.push(c);
+        shards.last_mut().unwrap().push(c);
+    }
+}"#;
+    assert!(hits(src, "n_plus_one").is_empty(), "{:?}", run(src));
+}
+
+#[test]
 fn pool_and_wrapper_options_parse_refine_and_match() {
     let parse = |s: &str| Options::parse(s.parse().unwrap_or_default());
     let outer = parse("max_connections = 50, wrapper_macros(db_run)").unwrap_or_default();

@@ -32,6 +32,9 @@ const NEUTRAL: &[&str] = &[
     "is_err",
 ];
 
+/// Collection methods that store their argument (`shards.push(conn)`).
+const STORING: &[&str] = &["push", "push_back", "push_front"];
+
 /// Fns that wrap a handle without using it (`Arc::new(pool)`, `Some(conn)`).
 const WRAPPERS: &[&str] = &["new", "from", "Some", "Ok", "clone", "identity"];
 
@@ -141,6 +144,10 @@ impl Walker<'_> {
         }
 
         let on_handle = recv.handle.is_some() && !NEUTRAL.contains(&name.as_str());
+        // `conns.push(conn)`: a handle stored in a collection is not a query.
+        if recv.handle.is_none() && STORING.contains(&name.as_str()) {
+            passed = None;
+        }
         if passed.is_some() || on_handle {
             let executor = EXECUTORS.contains(&name.as_str());
             let (kind, call) = if passed.is_some() && executor {
