@@ -10,6 +10,8 @@
 //! * [`walk`]: one fn body -> [`model::FnModel`], using [`handles`] (what is a connection or
 //!   pool), [`calls`] (executors, writes, I/O), [`loops`] (adapters vs `Option::map`) and
 //!   [`txn`] (transaction scopes).
+//! * [`pools`]: pool builders and their literal settings; [`handler`]: fns that look like
+//!   request handlers.
 //! * [`items`]: which fns an item holds and the options for each; runs the code rules.
 //! * [`strip`]: removes dbopt's inert attributes from the caller's tokens.
 //! * [`emit`] and [`render`]: the tokens and text the proc macro emits.
@@ -18,11 +20,13 @@ pub mod attr;
 pub mod calls;
 pub mod depth;
 pub mod emit;
+pub mod handler;
 pub mod handles;
 pub mod items;
 pub mod loops;
 pub mod model;
 pub mod package;
+pub mod pools;
 pub mod render;
 pub mod strip;
 #[cfg(test)]
@@ -161,6 +165,27 @@ pub(crate) mod testing {
             .map(|d| {
                 let start = d.primary.span.start();
                 (start.line, start.column + 1)
+            })
+            .collect()
+    }
+
+    /// (line, 1-based column, source text) of the primary span of each finding of `rule`.
+    pub fn spans_with(src: &str, attr: &str, rule: &str) -> Vec<(usize, usize, String)> {
+        run_with(src, attr)
+            .iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| {
+                let (start, end) = (d.primary.span.start(), d.primary.span.end());
+                let line = src.lines().nth(start.line - 1).unwrap_or_default();
+                let text: String = if end.line == start.line {
+                    line.chars()
+                        .skip(start.column)
+                        .take(end.column - start.column)
+                        .collect()
+                } else {
+                    line.chars().skip(start.column).collect()
+                };
+                (start.line, start.column + 1, text)
             })
             .collect()
     }
