@@ -5,10 +5,10 @@
 //!
 //! Each row's workspace is generated in a temporary directory (removed afterwards), each
 //! command runs once to warm the page cache, then `N` times each, alternating (ABBA) so that
-//! a burst of load on the shared machine hits both. Wall time is measured around the
-//! process; CPU time (user + system, children included: `cargo metadata` for dbopt) and peak
-//! RSS come from `/usr/bin/time -f '%U %S %M'`. Medians are reported, with the ratio
-//! dbopt / squawk, and the growth between rows of a series as an exponent (`t ~ n^k`: 1 is
+//! a burst of load on the shared machine hits both. Wall and CPU time (user + system,
+//! children included: `cargo metadata` for dbopt) come from bash's `time` in milliseconds,
+//! peak RSS from `/usr/bin/time -f %M`. Medians are reported, with the ratio dbopt / squawk,
+//! and the growth between rows of a series as an exponent (`t ~ n^k`: 1 is
 //! linear); a `k` above [`SUPERLINEAR`] is flagged.
 //!
 //! The full run rewrites the block between [`START`] and [`END`] in docs/benchmarks.md.

@@ -3,7 +3,6 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use dbopt_core::rule::Check;
 use dbopt_core::rules::RULES;
@@ -88,18 +87,20 @@ enum Tool {
     Squawk,
 }
 
+/// Times one run: bash's `time` (getrusage of its children, in milliseconds) around
+/// `/usr/bin/time -f %M` (the peak RSS of the command and its children, in KiB).
+const TIMER: &str = r#"TIMEFORMAT="%3R %3U %3S"; time /usr/bin/time -f %M "$@""#;
+
 fn once(tool: Tool, bin: &Path, args: &[String]) -> Result<Sample, String> {
-    let start = Instant::now();
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%U %S %M"])
+    let out = Command::new("bash")
+        .args(["-c", TIMER, "bash"])
         .arg(bin)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
-    let wall = start.elapsed().as_secs_f64();
+        .map_err(|e| format!("cannot run bash: {e}"))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // 0: clean, 1: findings; /usr/bin/time reports both as the command's status.
+    // 0: clean, 1: findings; both timers pass the command's status on.
     if !matches!(out.status.code(), Some(0 | 1)) {
         return Err(format!(
             "{} {} failed ({}):\n{stderr}",
@@ -108,13 +109,16 @@ fn once(tool: Tool, bin: &Path, args: &[String]) -> Result<Sample, String> {
             out.status
         ));
     }
-    let last = stderr.lines().last().unwrap_or_default();
-    let nums: Vec<f64> = last
+    let mut lines = stderr.lines().rev();
+    let times: Vec<f64> = lines
+        .next()
+        .unwrap_or_default()
         .split_whitespace()
         .filter_map(|s| s.parse().ok())
         .collect();
-    let [user, sys, kib] = nums[..] else {
-        return Err(format!("unexpected output of /usr/bin/time: {stderr}"));
+    let kib = lines.next().and_then(|l| l.trim().parse::<u64>().ok());
+    let (&[wall, user, sys], Some(kib)) = (&times[..], kib) else {
+        return Err(format!("unexpected timer output: {stderr}"));
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let findings = match tool {
@@ -124,7 +128,7 @@ fn once(tool: Tool, bin: &Path, args: &[String]) -> Result<Sample, String> {
     Ok(Sample {
         wall,
         cpu: user + sys,
-        peak_kib: kib as u64,
+        peak_kib: kib,
         findings,
     })
 }
