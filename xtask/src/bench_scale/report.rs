@@ -199,7 +199,7 @@ pub fn block(env: &Environment, results: &[RowResult], runs: usize) -> String {
     let ws = "$WS";
     let _ = writeln!(
         out,
-        "```\ncargo-dbopt {}\nsquawk {}\n```\n",
+        "```\ntarget/release/cargo-dbopt {}\nsquawk {}\n```\n",
         dbopt_args(&format!("{ws}/Cargo.toml")).join(" "),
         squawk_args(&format!("'{ws}/crates/*/migrations/*/up.sql'")).join(" ")
     );
@@ -211,37 +211,34 @@ pub fn block(env: &Environment, results: &[RowResult], runs: usize) -> String {
     }
     out.push('\n');
     let mut notes = Vec::new();
-    let ratios = |series: Series| -> Vec<f64> {
+    // The worst (wall, CPU) ratios of a series.
+    let worst = |series: Series| -> Option<(f64, f64)> {
         results
             .iter()
-            .filter(|r| r.row.series == series && r.squawk.wall > 0.0)
-            .map(|r| r.dbopt.wall / r.squawk.wall)
-            .collect()
+            .filter(|r| r.row.series == series && r.squawk.wall > 0.0 && r.squawk.cpu > 0.0)
+            .map(|r| (r.dbopt.wall / r.squawk.wall, r.dbopt.cpu / r.squawk.cpu))
+            .reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)))
     };
-    let worst = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::max);
-    let m = ratios(Series::Migrations);
-    if !m.is_empty() {
+    let verdict = |(wall, cpu): (f64, f64), target: f64| {
+        let met = if wall <= target && cpu <= target {
+            "met"
+        } else {
+            "**not met**"
+        };
+        format!(
+            "at most {wall:.2}x squawk's wall time and {cpu:.2}x its CPU time (target ≤ {target}): {met}"
+        )
+    };
+    if let Some(w) = worst(Series::Migrations) {
         notes.push(format!(
-            "Migrations rows: dbopt takes at most {:.2}x squawk's wall time (target: no slower, \
-             ≤ 1): {}.",
-            worst(&m),
-            if worst(&m) <= 1.0 {
-                "met"
-            } else {
-                "**not met**"
-            }
+            "Migrations rows (target: no slower than squawk): dbopt takes {}.",
+            verdict(w, 1.0)
         ));
     }
-    let f = ratios(Series::Fns);
-    if !f.is_empty() {
+    if let Some(w) = worst(Series::Fns) {
         notes.push(format!(
-            "Fns rows (the whole check): at most {:.2}x squawk's wall time (target ≤ 3): {}.",
-            worst(&f),
-            if worst(&f) <= 3.0 {
-                "met"
-            } else {
-                "**not met**"
-            }
+            "Fns rows (the whole check, target: within 3x of squawk): dbopt takes {}.",
+            verdict(w, 3.0)
         ));
     }
     if results
@@ -295,6 +292,8 @@ fn with_block(text: &str, block: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench_scale::{Measured, Row};
+    use crate::gen_workspace::Spec;
 
     #[test]
     fn the_block_replaces_only_what_is_between_the_markers() {
@@ -309,6 +308,98 @@ mod tests {
             Some(fresh.as_str())
         );
         assert_eq!(with_block("no markers", "x"), None);
+    }
+
+    fn result(
+        name: &'static str,
+        series: Series,
+        m: usize,
+        f: usize,
+        dbopt: (f64, f64),
+        squawk: (f64, f64),
+    ) -> RowResult {
+        let measured = |(wall, cpu): (f64, f64), findings| Measured {
+            wall,
+            cpu,
+            peak_kib: 20 * 1024,
+            findings,
+        };
+        RowResult {
+            row: Row {
+                name,
+                series,
+                spec: Spec {
+                    packages: 4,
+                    migrations: m,
+                    fns: f,
+                    seed: 1,
+                },
+            },
+            runs: 5,
+            dbopt: measured(dbopt, (10, 0)),
+            squawk: measured(squawk, (99, 0)),
+        }
+    }
+
+    #[test]
+    fn the_block_has_the_table_the_growth_and_the_verdicts() {
+        let env = Environment {
+            date: "2026-01-01".into(),
+            cpu: "CPU".into(),
+            cores: 2,
+            memory_gib: 24.0,
+            rustc: "rustc 1.95.0".into(),
+            squawk: "squawk 2.70.0".into(),
+            load_start: "1.00".into(),
+            load_end: "2.00".into(),
+        };
+        let results = [
+            result(
+                "m1k",
+                Series::Migrations,
+                1_000,
+                100,
+                (0.2, 0.1),
+                (0.25, 0.1),
+            ),
+            result(
+                "m10k",
+                Series::Migrations,
+                10_000,
+                100,
+                (4.0, 2.0),
+                (2.0, 1.0),
+            ),
+            result("f10k", Series::Fns, 100, 10_000, (0.5, 0.4), (0.2, 0.1)),
+        ];
+        let text = block(&env, &results, 5);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(
+            &"target/release/cargo-dbopt dbopt check --manifest-path $WS/Cargo.toml --format json"
+        ));
+        assert!(lines.contains(
+            &"| m10k | 4 | 10000 | 100 | 5 | 4.000 | 2.000 | **2.00** | 2.000 | 1.000 | 2.00 | 20.0 \
+              | 20.0 | 10 + 0 | 99 |"
+        ));
+        assert!(lines.contains(
+            &"| migrations | m1k → m10k | 100.0 → 200.0 | **1.30 superlinear** | 100.0 → 100.0 | \
+              1.00 |"
+        ));
+        let notes: Vec<&str> = lines.into_iter().filter(|l| l.starts_with("* ")).collect();
+        assert_eq!(
+            notes,
+            [
+                "* Migrations rows (target: no slower than squawk): dbopt takes at most 2.00x \
+                 squawk's wall time and 2.00x its CPU time (target ≤ 1): **not met**.",
+                "* Fns rows (the whole check, target: within 3x of squawk): dbopt takes at most \
+                 2.50x squawk's wall time and 4.00x its CPU time (target ≤ 3): **not met**.",
+                "* The fns rows have no code findings although the generated code holds N+1 \
+                 loops, writes outside transactions and unbounded loads: this cargo-dbopt does \
+                 not scan `.rs` files yet, so those rows measure the schema work only. Rerun \
+                 `cargo xtask bench-scale` once the workspace scan is in.",
+                "* dbopt grows superlinearly from 1000 to 10000 migrations: CPU time ~ n^1.30",
+            ]
+        );
     }
 
     #[test]
