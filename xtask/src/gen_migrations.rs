@@ -34,7 +34,7 @@ pub fn write_package(dir: &Path, migrations: usize) -> io::Result<()> {
     fs::write(dir.join("src/schema.rs"), schema)?;
     let root = dir.join("migrations");
     for i in 0..migrations {
-        let folder = root.join(folder_name(i));
+        let folder = root.join(folder_name(i, &format!("step_{i}")));
         fs::create_dir_all(&folder)?;
         fs::write(folder.join("up.sql"), up_sql(i, tables))?;
         fs::write(folder.join("down.sql"), "SELECT 1;\n")?;
@@ -42,16 +42,17 @@ pub fn write_package(dir: &Path, migrations: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// Minute `i` after 2017-01-01 in one of diesel's three naming schemes, rotating.
-fn folder_name(i: usize) -> String {
+/// Minute `i` after 2017-01-01 in one of diesel's three naming schemes, rotating, then
+/// `_label`. Also names `gen-workspace`'s migrations.
+pub fn folder_name(i: usize, label: &str) -> String {
     let minutes = i as u64;
     let day = minutes / 1440;
     let (h, m) = ((minutes % 1440) / 60, minutes % 60);
     let (year, month, dom) = (2017 + day / 336, 1 + (day % 336) / 28, 1 + day % 28);
     match i % 3 {
-        0 => format!("{year:04}{month:02}{dom:02}{h:02}{m:02}00_step_{i}"),
-        1 => format!("{year:04}-{month:02}-{dom:02}-{h:02}{m:02}00_step_{i}"),
-        _ => format!("{year:04}-{month:02}-{dom:02}-{h:02}{m:02}00-0000_step_{i}"),
+        0 => format!("{year:04}{month:02}{dom:02}{h:02}{m:02}00_{label}"),
+        1 => format!("{year:04}-{month:02}-{dom:02}-{h:02}{m:02}00_{label}"),
+        _ => format!("{year:04}-{month:02}-{dom:02}-{h:02}{m:02}00-0000_{label}"),
     }
 }
 

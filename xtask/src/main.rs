@@ -7,6 +7,12 @@
 //! * `bench-migrations [N..]` generates packages (default 2000 and 10000 migrations) under
 //!   `target/bench/`, runs the release `cargo-dbopt` on each five times through
 //!   `/usr/bin/time`, and prints a Markdown table (median wall time, peak RSS).
+//! * `gen-workspace --out DIR --packages P --migrations M --fns F [--seed S]` writes a
+//!   synthetic Diesel workspace: migrations, a matching schema.rs, and Diesel code (see
+//!   [`gen_workspace`]).
+//! * `bench-scale [--runs N] [--only ROW,..] [--squawk PATH] [--no-docs]` times the whole
+//!   `cargo dbopt check` against squawk on generated workspaces of 1k-50k migrations and
+//!   10k-100k fns and rewrites its table in docs/benchmarks.md (see [`bench_scale`]).
 //! * `bench-macro [RUNS]` measures the debug build time of a generated Diesel crate with and
 //!   without `#[db_checked]` on its 501 fns, and the expansion time of its 200-line fn.
 //! * `scan-registry [--all | PREFIX..]` runs the `#[db_checked]` analysis over every fn of the
@@ -15,9 +21,11 @@
 
 mod bench;
 mod bench_macro;
+mod bench_scale;
 mod docs;
 mod gen_fns;
 mod gen_migrations;
+mod gen_workspace;
 mod scan_registry;
 
 use std::path::PathBuf;
@@ -31,6 +39,7 @@ fn main() -> ExitCode {
                 .map_err(|e| format!("cannot write {dir}: {e}")),
             _ => Err("usage: cargo xtask gen-migrations N DIR".to_owned()),
         },
+        Some("gen-workspace") => gen_workspace::run(&args[1..]),
         Some("docs") => docs::run(&args[1..]),
         Some("bench-migrations") => {
             let sizes: Result<Vec<usize>, _> = args[1..].iter().map(|s| s.parse()).collect();
@@ -40,6 +49,7 @@ fn main() -> ExitCode {
                 Err(e) => Err(format!("sizes must be numbers: {e}")),
             }
         }
+        Some("bench-scale") => bench_scale::run(&args[1..]),
         Some("bench-macro") => match args.get(1).map(|n| n.parse::<usize>()) {
             None => bench_macro::run(3),
             Some(Ok(n)) if n > 0 => bench_macro::run(n),
@@ -47,7 +57,7 @@ fn main() -> ExitCode {
         },
         Some("time-expansion") => bench_macro::time_expansion(),
         Some("scan-registry") => scan_registry::run(&args[1..]),
-        _ => Err("usage: cargo xtask (docs [--check] | gen-migrations N DIR | bench-migrations [N..] | bench-macro [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
+        _ => Err("usage: cargo xtask (docs [--check] | gen-migrations N DIR | bench-migrations [N..] | gen-workspace --out DIR --packages P --migrations M --fns F [--seed S] | bench-scale [--runs N] [--only ROW,..] [--squawk PATH] [--no-docs] | bench-macro [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
