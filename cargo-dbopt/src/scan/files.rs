@@ -50,7 +50,13 @@ pub fn discover(crate_roots: &[PathBuf]) -> Discovered {
     let root_files: HashSet<PathBuf> = crate_roots.iter().map(|f| canonical(f)).collect();
 
     let mut walk = Walk::default();
-    for root in &roots {
+    // A missing crate root file is the error, not its missing folder.
+    for file in crate_roots {
+        if let Err(e) = file.symlink_metadata() {
+            walk.errors.push((file.clone(), e));
+        }
+    }
+    for root in roots.iter().filter(|r| r.is_dir()) {
         walk.dir(root, true);
     }
     let mut files: Vec<RustFile> = walk
@@ -155,10 +161,11 @@ impl Walk {
                 if !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_str()) {
                     self.dir(&path, false);
                 }
-            } else if name.ends_with(".rs") && !name.starts_with('.') {
-                if self.seen_files.insert(canonical(&path)) {
-                    self.files.push(path);
-                }
+            } else if name.ends_with(".rs")
+                && !name.starts_with('.')
+                && self.seen_files.insert(canonical(&path))
+            {
+                self.files.push(path);
             }
         }
     }

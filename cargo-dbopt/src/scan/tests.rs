@@ -213,7 +213,12 @@ fn nothing_is_analysed_when_no_file_can_be_read() {
     let scan = run(tmp.path(), true);
     assert!(!scan.analysed);
     assert_eq!(scan.files.len(), 0);
-    assert_eq!(scan.errors.len(), 1, "the missing source root is reported");
+    let errors: Vec<&str> = scan.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("cannot read `src/lib.rs`: "),
+        "the missing crate root is reported, not its folder: {errors:?}"
+    );
 }
 
 #[test]
