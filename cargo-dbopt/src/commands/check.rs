@@ -188,10 +188,7 @@ fn scan_code(
     let jobs = args.jobs.map_or(0, std::num::NonZeroUsize::get);
     let pool = scan::thread_pool(jobs)
         .map_err(|e| CliError::Threads(format!("cannot start the scan's threads: {e}")))?;
-    let settings = scan::Settings {
-        display_root: ws.root.clone(),
-        precheck: true,
-    };
+    let settings = scan::Settings::new(ws.root.clone());
     Ok(pool.install(|| scan::scan(&inputs, &settings)))
 }
 

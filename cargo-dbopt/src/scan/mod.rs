@@ -17,6 +17,7 @@ pub mod prefilter;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use dbopt_core::diagnostic::{Diagnostic, Level};
@@ -81,6 +82,30 @@ pub struct Settings {
     /// Use the text pre-check (off: every file is parsed; the benchmark checks it loses
     /// nothing).
     pub precheck: bool,
+    /// Analyse the skipped files that mention a database fn of an analysed file (off only in
+    /// the benchmark, to measure what the pull-back costs; cross-function findings need it).
+    pub pull_back: bool,
+    /// The clock [`Stats`] times phases with: [`wall_clock`], or a thread CPU clock (the
+    /// benchmark's, so a busy machine does not inflate the split).
+    pub clock: fn() -> Duration,
+}
+
+impl Settings {
+    /// The pre-check on, phases timed by [`wall_clock`].
+    pub fn new(display_root: PathBuf) -> Self {
+        Settings {
+            display_root,
+            precheck: true,
+            pull_back: true,
+            clock: wall_clock,
+        }
+    }
+}
+
+/// Monotonic time since the first call.
+pub fn wall_clock() -> Duration {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
 }
 
 /// A file the scan read.
@@ -107,6 +132,8 @@ pub struct Stats {
     /// Files the pre-check skipped that mention a database fn, analysed after all.
     pub pulled_back: usize,
     pub parse_errors: usize,
+    /// Finding the files (walking the source roots).
+    pub discover: Duration,
     pub read: Duration,
     pub precheck: Duration,
     pub analyse: Duration,
@@ -121,6 +148,7 @@ impl Stats {
         self.skipped_bytes += o.skipped_bytes;
         self.pulled_back += o.pulled_back;
         self.parse_errors += o.parse_errors;
+        self.discover += o.discover;
         self.read += o.read;
         self.precheck += o.precheck;
         self.analyse += o.analyse;
@@ -161,7 +189,10 @@ struct Slot {
 }
 
 fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
+    let clock = settings.clock;
+    let start = clock();
     let discovered = files::discover(&package.crate_roots);
+    let discover = clock().saturating_sub(start);
     let shown = |p: &Path| shown_path(p, &settings.display_root);
     let mut errors: Vec<ProjectError> = discovered
         .errors
@@ -178,11 +209,20 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, f)| first_pass(i, f, &shown(&f.path), precheck, &package.options))
+        .map(|(i, f)| first_pass(i, f, &shown(&f.path), precheck, &package.options, clock))
         .collect();
 
-    let mut stats = Stats::default();
-    stats.precheck += pull_back(&mut slots, &package.options);
+    let mut stats = Stats {
+        discover,
+        ..Stats::default()
+    };
+    if settings.pull_back {
+        stats.precheck += pull_back(&mut slots, &package.options, clock);
+    }
+    for slot in slots.iter_mut().filter(|s| s.skipped) {
+        slot.stats.skipped = 1;
+        slot.stats.skipped_bytes = slot.stats.bytes;
+    }
 
     let mut analyses = Vec::new();
     let mut analysed = false;
@@ -223,9 +263,9 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
         }
     }
 
-    let start = Instant::now();
+    let start = clock();
     let diagnostics = link(analyses, &package.options.options());
-    stats.link += start.elapsed();
+    stats.link += clock().saturating_sub(start);
 
     // Keep the text of the files a finding points into; the rest is dropped now.
     let referenced: HashSet<FileId> = diagnostics
@@ -261,12 +301,13 @@ fn first_pass(
     shown: &Path,
     precheck: Option<&Prefilter>,
     options: &OptionsSpec,
+    clock: fn() -> Duration,
 ) -> Slot {
     let mut slot = Slot::default();
     slot.stats.files = 1;
-    let start = Instant::now();
+    let start = clock();
     let read = std::fs::read(&file.path);
-    slot.stats.read = start.elapsed();
+    slot.stats.read = clock().saturating_sub(start);
     let text = match read {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -296,31 +337,37 @@ fn first_pass(
     };
     slot.stats.bytes = text.len() as u64;
     if let Some(prefilter) = precheck {
-        let start = Instant::now();
+        let start = clock();
         slot.skipped = !prefilter.may_touch_db(&text);
-        slot.stats.precheck = start.elapsed();
+        slot.stats.precheck = clock().saturating_sub(start);
     }
     if !slot.skipped {
-        analyse_into(&mut slot, index, &text, options);
+        analyse_into(&mut slot, index, &text, options, clock);
     }
     slot.text = Some(text);
     slot
 }
 
-fn analyse_into(slot: &mut Slot, index: usize, text: &str, options: &OptionsSpec) {
-    let start = Instant::now();
+fn analyse_into(
+    slot: &mut Slot,
+    index: usize,
+    text: &str,
+    options: &OptionsSpec,
+    clock: fn() -> Duration,
+) {
+    let start = clock();
     let input = FileInput {
         id: file_id(index),
         text,
     };
     slot.analysis = Some(analyse_file(input, &options.options()));
-    slot.stats.analyse += start.elapsed();
+    slot.stats.analyse += clock().saturating_sub(start);
 }
 
 /// The fixpoint: a skipped file that mentions a fn an analysed file says may reach the
 /// database is analysed, and so on with the fns of the files it adds. Returns the time spent
 /// matching names (the analyses' time goes to their slots).
-fn pull_back(slots: &mut [Slot], options: &OptionsSpec) -> Duration {
+fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration) -> Duration {
     let mut seen: HashSet<String> = HashSet::new();
     let mut frontier: Vec<usize> = (0..slots.len())
         .filter(|&i| slots[i].analysis.is_some())
@@ -337,14 +384,14 @@ fn pull_back(slots: &mut [Slot], options: &OptionsSpec) -> Duration {
         let Some(matcher) = NameMatcher::new(&names) else {
             break;
         };
-        let start = Instant::now();
+        let start = clock();
         let pulled: Vec<usize> = slots
             .par_iter()
             .enumerate()
             .filter(|(_, s)| s.skipped && s.text.as_deref().is_some_and(|t| matcher.mentions(t)))
             .map(|(i, _)| i)
             .collect();
-        matching += start.elapsed();
+        matching += clock().saturating_sub(start);
         if pulled.is_empty() {
             break;
         }
@@ -354,17 +401,11 @@ fn pull_back(slots: &mut [Slot], options: &OptionsSpec) -> Duration {
             {
                 slot.skipped = false;
                 slot.stats.pulled_back = 1;
-                analyse_into(slot, i, &text, options);
+                analyse_into(slot, i, &text, options, clock);
                 slot.text = Some(text);
             }
         });
         frontier = pulled;
-    }
-    for slot in slots.iter_mut() {
-        if slot.skipped {
-            slot.stats.skipped = 1;
-            slot.stats.skipped_bytes = slot.stats.bytes;
-        }
     }
     matching
 }

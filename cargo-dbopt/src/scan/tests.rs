@@ -41,8 +41,8 @@ fn run(root: &Path, precheck: bool) -> PackageScan {
         extra_words: Vec::new(),
     };
     let settings = Settings {
-        display_root: root.to_path_buf(),
         precheck,
+        ..Settings::new(root.to_path_buf())
     };
     let pool = thread_pool(2).unwrap();
     let mut out = pool.install(|| scan(&[input], &settings));
@@ -238,10 +238,7 @@ fn levels_and_handle_types_come_from_the_package() {
         options: spec,
         extra_words: extra.iter().map(|s| (*s).to_owned()).collect(),
     };
-    let settings = Settings {
-        display_root: root.to_path_buf(),
-        precheck: true,
-    };
+    let settings = Settings::new(root.to_path_buf());
     let pool = thread_pool(1).unwrap();
     let warn = OptionsSpec {
         levels: vec![("n_plus_one", Level::Warn)],
