@@ -16,6 +16,7 @@ pub mod files;
 pub mod prefilter;
 
 use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -185,6 +186,8 @@ struct Slot {
     analysis: Option<FileAnalysis>,
     skipped: bool,
     error: Option<ProjectError>,
+    /// The message of a panic in the analysis (a bug).
+    panic: Option<String>,
     stats: Stats,
 }
 
@@ -230,6 +233,17 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
         stats.add(&slot.stats);
         errors.extend(slot.error.take());
         analysed |= slot.skipped;
+        if let Some(message) = slot.panic.take() {
+            let path = shown(&file.path);
+            errors.push(ProjectError {
+                message: format!(
+                    "internal error while checking `{}`: {message}; its fns were not checked \
+                     (please report this bug)",
+                    path.display()
+                ),
+                path,
+            });
+        }
         if let Some(a) = slot.analysis.take() {
             let path = shown(&file.path);
             let text = slot.text.as_deref().unwrap_or_default();
@@ -360,7 +374,21 @@ fn analyse_into(
         id: file_id(index),
         text,
     };
-    slot.analysis = Some(analyse_file(input, &options.options()));
+    // dbopt-core does not panic on any input (fuzzed, and `cargo xtask scan-registry`); if it
+    // ever does, that file is one error and the scan goes on.
+    let options = options.options();
+    match std::panic::catch_unwind(AssertUnwindSafe(|| analyse_file(input, &options))) {
+        Ok(analysis) => slot.analysis = Some(analysis),
+        Err(payload) => {
+            proc_macro2::extra::invalidate_current_thread_spans();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            slot.panic = Some(message);
+        }
+    }
     slot.stats.analyse += clock().saturating_sub(start);
 }
 

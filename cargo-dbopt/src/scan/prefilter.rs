@@ -51,7 +51,9 @@ pub const DB_WORDS: &[&str] = &[
 /// The database words of one package: [`DB_WORDS`] and configured names.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    words: AhoCorasick,
+    /// `None` if the automaton could not be built (a configuration of absurd size): then
+    /// every file passes.
+    words: Option<AhoCorasick>,
 }
 
 impl Prefilter {
@@ -59,13 +61,14 @@ impl Prefilter {
     pub fn new<S: AsRef<str>>(extra: &[S]) -> Self {
         let mut words: Vec<&str> = DB_WORDS.to_vec();
         words.extend(extra.iter().map(AsRef::as_ref).filter(|w| !w.is_empty()));
-        let words = AhoCorasick::new(words).expect("a few short literal words always build");
-        Prefilter { words }
+        Prefilter {
+            words: AhoCorasick::new(words).ok(),
+        }
     }
 
     /// Whether `text` contains a database word: it may touch a database.
     pub fn may_touch_db(&self, text: &str) -> bool {
-        self.words.is_match(text)
+        self.words.as_ref().is_none_or(|w| w.is_match(text))
     }
 }
 
