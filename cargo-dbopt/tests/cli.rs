@@ -193,8 +193,33 @@ fn unknown_config_key_is_an_error_listing_the_keys() {
     assert!(
         err.contains(
             "unknown key `migration`; expected one of: accessors, backend, handle_types, \
-             migrations, rules, schema"
+             max_connections, migrations, rules, schema, wrapper_macros"
         ),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrongly_typed_pool_keys_are_errors_naming_the_manifest() {
+    let dir = project(&[
+        (
+            "Cargo.toml",
+            &package_manifest(
+                "\n[package.metadata.dbopt]\nmax_connections = \"lots\"\nwrapper_macros = [\"db_run\"]\n",
+            ),
+        ),
+        LIB,
+    ]);
+    let out = dbopt(&dir, &[]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    let manifest = dir.join("Cargo.toml");
+    assert!(
+        err.contains(&format!(
+            "`[package.metadata.dbopt]` in {}: `max_connections` must be a positive integer, \
+             found a string",
+            manifest.display()
+        )),
         "{err}"
     );
 }

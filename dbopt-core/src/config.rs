@@ -8,6 +8,8 @@
 //! schema = "src/schema.rs"
 //! handle_types = ["DbConn"]             # extra connection/pool type names
 //! accessors = ["db_pool"]               # extra methods that yield a handle
+//! max_connections = 200                 # the server's limit, for pool_misconfigured
+//! wrapper_macros = ["db_run"]           # project macros whose body runs with a connection
 //! rules = { fk_without_index = "warn" }
 //! ```
 //!
@@ -28,13 +30,15 @@ use crate::rule::Rule;
 use crate::rules::{self, RULES};
 
 /// The keys of a `dbopt` metadata table, sorted.
-pub const KEYS: [&str; 6] = [
+pub const KEYS: [&str; 8] = [
     "accessors",
     "backend",
     "handle_types",
+    "max_connections",
     "migrations",
     "rules",
     "schema",
+    "wrapper_macros",
 ];
 
 /// A configuration problem: one sentence saying where and what, listing the valid choices.
@@ -80,6 +84,11 @@ pub struct Config {
     pub schema: Option<PathBuf>,
     pub handle_types: Option<Vec<String>>,
     pub accessors: Option<Vec<String>>,
+    /// The database server's `max_connections`, for `pool_misconfigured`.
+    pub max_connections: Option<u64>,
+    /// Project macros whose body runs with a connection, as paths (`db_run`,
+    /// `my_crate::with_conn`).
+    pub wrapper_macros: Option<Vec<String>>,
     /// Rule levels in the order they were written.
     pub rules: Vec<(&'static str, Level)>,
 }
@@ -124,6 +133,18 @@ impl Config {
                 "accessors" => {
                     config.accessors = Some(expect_str_list(value, key).map_err(err)?);
                 }
+                "max_connections" => {
+                    config.max_connections = Some(expect_positive(value, key).map_err(err)?);
+                }
+                "wrapper_macros" => {
+                    let names = expect_str_list(value, key).map_err(err)?;
+                    let paths = names
+                        .iter()
+                        .map(|n| macro_path(n, key))
+                        .collect::<Result<_, _>>()
+                        .map_err(err)?;
+                    config.wrapper_macros = Some(paths);
+                }
                 "rules" => config.rules = parse_rules(value).map_err(err)?,
                 other => {
                     return Err(err(format!(
@@ -163,6 +184,36 @@ fn expect_str_list(value: &Value, key: &str) -> Result<Vec<String>, String> {
         .iter()
         .map(|v| v.as_str().map(str::to_owned).ok_or_else(wrong))
         .collect()
+}
+
+fn expect_positive(value: &Value, key: &str) -> Result<u64, String> {
+    value
+        .as_u64()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| match value {
+            Value::Number(n) => format!("`{key}` must be a positive integer, found {n}"),
+            other => format!("`{key}` must be a positive integer, found {}", kind(other)),
+        })
+}
+
+/// A macro path as written in `wrapper_macros` (`db_run`, `my_crate::with_conn`, also with a
+/// trailing `!`), checked and normalised to `a::b`.
+fn macro_path(name: &str, key: &str) -> Result<String, String> {
+    let bare = name.trim().trim_end_matches('!');
+    let segments: Vec<&str> = bare.split("::").map(str::trim).collect();
+    let ok = segments.iter().all(|s| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || c == '_')
+    });
+    if ok {
+        Ok(segments.join("::"))
+    } else {
+        Err(format!(
+            "`{key}` entries must be macro paths like \"db_run\" or \"my_crate::with_conn\", \
+             found \"{name}\""
+        ))
+    }
 }
 
 fn parse_rules(value: &Value) -> Result<Vec<(&'static str, Level)>, String> {
@@ -296,7 +347,39 @@ pub struct Resolved {
     pub schema: Option<PathBuf>,
     pub handle_types: Vec<String>,
     pub accessors: Vec<String>,
+    /// The server's `max_connections` (`None`: `pool_misconfigured` assumes PostgreSQL's
+    /// default, 100).
+    pub max_connections: Option<u64>,
+    pub wrapper_macros: Vec<String>,
     pub levels: RuleLevels,
+}
+
+impl Resolved {
+    /// The options the code rules run with in `cargo dbopt`'s scan: the configured levels of
+    /// code rules (those not left at their default), `handle_types` as extra handle names,
+    /// `max_connections` and `wrapper_macros`. `#[db_checked(..)]` attributes in the code
+    /// refine them ([`crate::rust::Options::refined_by`]).
+    pub fn code_options(&self) -> crate::rust::Options {
+        let levels = self
+            .levels
+            .iter()
+            .filter(|(rule, _, source)| {
+                matches!(rule.check, crate::rule::Check::Code(_)) && *source != LevelSource::Default
+            })
+            .map(|(rule, level, _)| (rule.name, level))
+            .collect();
+        crate::rust::Options {
+            levels,
+            conn: self.handle_types.clone(),
+            max_connections: self.max_connections,
+            wrapper_macros: self
+                .wrapper_macros
+                .iter()
+                .map(|w| w.split("::").map(str::to_owned).collect())
+                .collect(),
+            ..crate::rust::Options::default()
+        }
+    }
 }
 
 /// Merges the layers: the command line over the package over the workspace over defaults.
@@ -330,6 +413,11 @@ pub fn resolve(
         accessors: layers
             .iter()
             .find_map(|c| c.accessors.clone())
+            .unwrap_or_default(),
+        max_connections: layers.iter().find_map(|c| c.max_connections),
+        wrapper_macros: layers
+            .iter()
+            .find_map(|c| c.wrapper_macros.clone())
             .unwrap_or_default(),
         levels,
     }
@@ -382,7 +470,8 @@ mod tests {
         assert_eq!(
             e.message,
             "`[package.metadata.dbopt]`: unknown key `migration`; expected one of: \
-             accessors, backend, handle_types, migrations, rules, schema"
+             accessors, backend, handle_types, max_connections, migrations, rules, schema, \
+             wrapper_macros"
         );
         let e = parse(json!({"dbopt": {"rules": {"fk_no_index": "deny"}}})).unwrap_err();
         let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
@@ -414,6 +503,85 @@ mod tests {
             "warnings".parse::<LevelTarget>().unwrap(),
             LevelTarget::Warnings
         );
+    }
+
+    #[test]
+    fn max_connections_and_wrapper_macros_read_resolve_and_reach_the_code_options() {
+        let c = parse(json!({"dbopt": {
+            "max_connections": 300, "wrapper_macros": ["db_run", "my_crate::with_conn!"],
+            "handle_types": ["DbConn"], "rules": {"n_plus_one": "warn", "fk_without_index": "allow"}
+        }}))
+        .unwrap();
+        assert_eq!(c.max_connections, Some(300));
+        assert_eq!(
+            c.wrapper_macros,
+            Some(vec!["db_run".to_owned(), "my_crate::with_conn".to_owned()])
+        );
+        let workspace = Config {
+            max_connections: Some(80),
+            wrapper_macros: Some(vec!["ws_run".into()]),
+            ..Config::default()
+        };
+        let r = resolve(&workspace, Some(&c), &Config::default(), &[]);
+        assert_eq!(r.max_connections, Some(300));
+        let o = r.code_options();
+        assert_eq!(o.max_connections(), 300);
+        assert_eq!(
+            o.wrapper_macros,
+            vec![
+                vec!["db_run".to_owned()],
+                vec!["my_crate".to_owned(), "with_conn".to_owned()]
+            ]
+        );
+        assert_eq!(o.conn, vec!["DbConn".to_owned()]);
+        // Code rules only, and only those configured.
+        assert_eq!(o.levels, vec![("n_plus_one", Level::Warn)]);
+        let r = resolve(&workspace, None, &Config::default(), &[]);
+        assert_eq!(r.code_options().max_connections(), 80);
+        assert!(r.code_options().is_wrapper_macro(&["ws_run".to_owned()]));
+        let r = resolve(&Config::default(), None, &Config::default(), &[]);
+        assert_eq!(r.code_options().max_connections(), 100);
+    }
+
+    #[test]
+    fn wrong_types_for_the_pool_keys_are_errors_naming_the_table() {
+        let origin = "`[package.metadata.dbopt]` in /ws/blog/Cargo.toml";
+        let parse = |v: Value| Config::from_metadata(&v, Path::new("/ws/blog"), origin);
+        let cases = [
+            (
+                json!({"max_connections": "lots"}),
+                "`max_connections` must be a positive integer, found a string",
+            ),
+            (
+                json!({"max_connections": 0}),
+                "`max_connections` must be a positive integer, found 0",
+            ),
+            (
+                json!({"max_connections": -5}),
+                "`max_connections` must be a positive integer, found -5",
+            ),
+            (
+                json!({"max_connections": 1.5}),
+                "`max_connections` must be a positive integer, found 1.5",
+            ),
+            (
+                json!({"wrapper_macros": "db_run"}),
+                "`wrapper_macros` must be an array of strings, found a string",
+            ),
+            (
+                json!({"wrapper_macros": [1]}),
+                "`wrapper_macros` must be an array of strings, found an array",
+            ),
+            (
+                json!({"wrapper_macros": ["db run"]}),
+                "`wrapper_macros` entries must be macro paths like \"db_run\" or \
+                 \"my_crate::with_conn\", found \"db run\"",
+            ),
+        ];
+        for (table, message) in cases {
+            let e = parse(json!({ "dbopt": table })).unwrap_err();
+            assert_eq!(e.message, format!("{origin}: {message}"));
+        }
     }
 
     #[test]

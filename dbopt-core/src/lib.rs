@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod files;
 pub mod model;
 pub mod project;
 pub mod rule;

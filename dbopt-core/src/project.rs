@@ -334,7 +334,7 @@ impl Run<'_> {
     /// A UTF-8 file's text, or an error naming it.
     fn read_text(&mut self, path: &Path) -> Option<String> {
         let shown = self.shown(path);
-        match std::fs::read(path) {
+        match crate::files::read_regular(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Some(text),
                 Err(e) => {
@@ -348,7 +348,15 @@ impl Run<'_> {
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.error(path, format!("`{}` does not exist", shown.display()));
+                let message = match std::fs::read_link(path) {
+                    Ok(target) => format!(
+                        "`{}` is a symlink to `{}`, which does not exist",
+                        shown.display(),
+                        target.display()
+                    ),
+                    Err(_) => format!("`{}` does not exist", shown.display()),
+                };
+                self.error(path, message);
                 None
             }
             Err(e) => {

@@ -107,6 +107,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// The file, or `None` for an id of another map.
+    pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
     pub fn path(&self, id: FileId) -> &Path {
         &self.get(id).path
     }

@@ -10,7 +10,6 @@ use dbopt_core::config::{self, Config, LevelOverride, Resolved, RuleLevels};
 use dbopt_core::diagnostic::Level;
 use dbopt_core::model::Backend;
 use dbopt_core::project::{self, ProjectError, ProjectInput, ProjectReport};
-use dbopt_core::rule::Check;
 use dbopt_core::source::{FileId, Span};
 
 use super::Status;
@@ -124,6 +123,18 @@ fn apply_fixes(root: &Path, outcomes: &[Outcome]) -> Result<bool, CliError> {
             }
         }
     }
+    // A diesel.toml may name migrations anywhere; --fix writes only inside the workspace.
+    for m in &planned {
+        let folder = m.dir.parent().unwrap_or(&m.dir);
+        if !inside(root, folder) {
+            return Err(CliError::Fix(format!(
+                "--fix writes only inside the workspace, and the migrations folder {} lies \
+                 outside {}; nothing was written (each finding's help shows the index to add)",
+                folder.display(),
+                root.display()
+            )));
+        }
+    }
     let created = fix::write(&planned).map_err(|e| CliError::Fix(e.0))?;
     let mut err = anstream::stderr().lock();
     for m in &planned {
@@ -139,6 +150,14 @@ fn apply_fixes(root: &Path, outcomes: &[Outcome]) -> Result<bool, CliError> {
     }
     err.flush()?;
     Ok(!created.is_empty())
+}
+
+/// Whether `path` lies in `root`, symlinks resolved (lexically when it cannot be).
+fn inside(root: &Path, path: &Path) -> bool {
+    match (root.canonicalize(), path.canonicalize()) {
+        (Ok(root), Ok(path)) => path.starts_with(root),
+        _ => absolute(path).starts_with(absolute(root)),
+    }
 }
 
 /// cargo's status line: a bold green verb right-aligned in 12 columns.
@@ -192,25 +211,23 @@ fn scan_code(
     Ok(pool.install(|| scan::scan(&inputs, &settings)))
 }
 
-/// What the scan of `package` starts from: the code rules' levels from the config and the
-/// command line, the configured handle types as handle names, and the configured names as
+/// What the scan of `package` starts from: the code settings of the config and the command
+/// line (levels, handle types, `max_connections`, wrapper macros), and the configured names as
 /// words of the text pre-check.
 fn scan_input(package: &SelectedPackage, resolved: &Resolved) -> PackageInput {
-    let levels = resolved
-        .levels
-        .iter()
-        .filter(|(rule, _, _)| matches!(rule.check, Check::Code(_)))
-        .map(|(rule, level, _)| (rule.name, level))
-        .collect();
     let mut extra_words = resolved.handle_types.clone();
     extra_words.extend(resolved.accessors.iter().cloned());
+    // `db_run!(..)`: the macro's own name, without its path.
+    extra_words.extend(
+        resolved
+            .wrapper_macros
+            .iter()
+            .filter_map(|m| m.rsplit("::").next().map(str::to_owned)),
+    );
     PackageInput {
         name: package.name.clone(),
         crate_roots: package.crate_roots.clone(),
-        options: OptionsSpec {
-            levels,
-            conn: resolved.handle_types.clone(),
-        },
+        options: OptionsSpec::from(&resolved.code_options()),
         extra_words,
     }
 }
@@ -233,7 +250,14 @@ fn merge(report: &mut ProjectReport, code: &PackageScan) {
         });
         report.diagnostics.push(d);
     }
-    report.errors.extend(code.errors.iter().cloned());
+    // A file both sides read (a schema.rs that does not parse) gets one message.
+    let schema_errors: Vec<PathBuf> = report.errors.iter().map(|e| e.path.clone()).collect();
+    report.errors.extend(
+        code.errors
+            .iter()
+            .filter(|e| !schema_errors.contains(&e.path))
+            .cloned(),
+    );
     report.analysed |= code.analysed;
     let sources = &report.sources;
     report.diagnostics.sort_by(|a, b| {

@@ -24,7 +24,7 @@ pub struct PackageFindings<'a> {
 
 /// The file of `id`, or `None` when the map does not hold it.
 pub fn file(sources: &SourceMap, id: FileId) -> Option<&SourceFile> {
-    sources.iter().find(|(i, _)| *i == id).map(|(_, f)| f)
+    sources.try_get(id)
 }
 
 /// Where a span is, as machine formats give it: the path relative to `root` (empty when the

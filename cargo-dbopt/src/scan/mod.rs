@@ -63,6 +63,10 @@ pub struct OptionsSpec {
     pub levels: Vec<(&'static str, Level)>,
     /// Extra handle names (configured `handle_types`).
     pub conn: Vec<String>,
+    /// The server's `max_connections`.
+    pub max_connections: Option<u64>,
+    /// Project macros whose body runs with a connection, as paths.
+    pub wrapper_macros: Vec<Vec<String>>,
 }
 
 impl OptionsSpec {
@@ -70,7 +74,21 @@ impl OptionsSpec {
         Options {
             levels: self.levels.clone(),
             conn: self.conn.clone(),
+            max_connections: self.max_connections,
+            wrapper_macros: self.wrapper_macros.clone(),
             ..Options::default()
+        }
+    }
+}
+
+impl From<&Options> for OptionsSpec {
+    /// The package-wide parts of `options` (`config::Resolved::code_options`).
+    fn from(options: &Options) -> Self {
+        OptionsSpec {
+            levels: options.levels.clone(),
+            conn: options.conn.clone(),
+            max_connections: options.max_connections,
+            wrapper_macros: options.wrapper_macros.clone(),
         }
     }
 }

@@ -243,6 +243,7 @@ fn levels_and_handle_types_come_from_the_package() {
     let warn = OptionsSpec {
         levels: vec![("n_plus_one", Level::Warn)],
         conn: vec!["Handle".to_owned()],
+        ..OptionsSpec::default()
     };
     let out = pool.install(|| scan(&[input(warn, &["Handle"])], &settings));
     let got: Vec<(String, Level)> = out[0]
@@ -267,7 +268,7 @@ fn levels_and_handle_types_come_from_the_package() {
     );
     let allow = OptionsSpec {
         levels: vec![("n_plus_one", Level::Allow)],
-        conn: Vec::new(),
+        ..OptionsSpec::default()
     };
     let out = pool.install(|| scan(&[input(allow, &[])], &settings));
     assert!(out[0].diagnostics.is_empty());

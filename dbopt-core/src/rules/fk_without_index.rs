@@ -1,5 +1,7 @@
 //! `fk_without_index`: a foreign key whose referencing columns no index covers.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::json;
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Level, Reporter};
@@ -75,46 +77,41 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
 /// name is free only when no relation of the schema and no earlier suggestion has it.
 /// Foreign keys on the same columns of one table share a suggestion.
 struct IndexNames {
-    /// Relation names per schema: tables and their indexes.
-    taken: Vec<(String, String)>,
-    chosen: Vec<(QualName, Vec<String>, String)>,
+    /// Relation names per schema: tables and their indexes, and the names chosen so far.
+    taken: HashSet<(String, String)>,
+    /// (table, sorted columns) -> the name suggested for them.
+    chosen: HashMap<(QualName, Vec<String>), String>,
 }
 
 impl IndexNames {
     fn new(schema: &crate::model::Schema) -> Self {
-        let mut taken = Vec::new();
+        let mut taken = HashSet::new();
         for table in schema.tables.values() {
-            taken.push((table.name.schema.clone(), table.name.name.clone()));
+            taken.insert((table.name.schema.clone(), table.name.name.clone()));
             for index in &table.indexes {
-                taken.push((table.name.schema.clone(), index.name.clone()));
+                taken.insert((table.name.schema.clone(), index.name.clone()));
             }
         }
         IndexNames {
             taken,
-            chosen: Vec::new(),
+            chosen: HashMap::new(),
         }
     }
 
     fn choose(&mut self, table: &Table, columns: &[String]) -> String {
-        let mut key = columns.to_vec();
-        key.sort();
-        if let Some((_, _, name)) = self
-            .chosen
-            .iter()
-            .find(|(t, c, _)| *t == table.name && *c == key)
-        {
+        let mut sorted = columns.to_vec();
+        sorted.sort();
+        let key = (table.name.clone(), sorted);
+        if let Some(name) = self.chosen.get(&key) {
             return name.clone();
         }
         let schema = &table.name.schema;
-        let in_schema: Vec<&str> = self
-            .taken
-            .iter()
-            .filter(|(s, _)| s == schema)
-            .map(|(_, n)| n.as_str())
-            .collect();
-        let name = index_name(&table.name.name, columns, "idx", &in_schema);
-        self.taken.push((schema.clone(), name.clone()));
-        self.chosen.push((table.name.clone(), key, name.clone()));
+        let taken = &self.taken;
+        let name = index_name(&table.name.name, columns, "idx", |n| {
+            taken.contains(&(schema.clone(), n.to_owned()))
+        });
+        self.taken.insert((schema.clone(), name.clone()));
+        self.chosen.insert(key, name.clone());
         name
     }
 }

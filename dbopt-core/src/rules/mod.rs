@@ -3,6 +3,7 @@
 use crate::rule::Rule;
 
 mod concurrently_in_transaction;
+mod connection_in_loop;
 mod destructive_change;
 mod fk_not_valid_missing;
 mod fk_without_index;
@@ -13,6 +14,7 @@ mod lock_order;
 mod locking_column_change;
 mod migration;
 mod n_plus_one;
+mod pool_misconfigured;
 mod query_budget;
 mod redundant_index;
 mod schema_drift;
@@ -27,6 +29,7 @@ mod write_outside_transaction;
 /// Every rule, sorted by name (a test keeps it so).
 pub static RULES: &[&Rule] = &[
     &concurrently_in_transaction::RULE,
+    &connection_in_loop::RULE,
     &destructive_change::RULE,
     &fk_not_valid_missing::RULE,
     &fk_without_index::RULE,
@@ -36,6 +39,7 @@ pub static RULES: &[&Rule] = &[
     &lock_order::RULE,
     &locking_column_change::RULE,
     &n_plus_one::RULE,
+    &pool_misconfigured::RULE,
     &query_budget::RULE,
     &redundant_index::RULE,
     &schema_drift::RULE,

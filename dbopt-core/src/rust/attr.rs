@@ -8,7 +8,7 @@ use crate::rule::{Check, Rule};
 use crate::rules::RULES;
 
 /// The option keys `#[db_checked(..)]` accepts, in the order the error message lists them.
-pub const OPTION_KEYS: [&str; 8] = [
+pub const OPTION_KEYS: [&str; 10] = [
     "allow",
     "warn",
     "deny",
@@ -17,6 +17,8 @@ pub const OPTION_KEYS: [&str; 8] = [
     "max_queries",
     "lock_order",
     "conn",
+    "max_connections",
+    "wrapper_macros",
 ];
 
 /// `max_queries = N` with the span of `N`.
@@ -50,12 +52,27 @@ pub struct Options {
     /// `conn(name, ..)`: extra handle names, matched against parameter and variable names and
     /// against the last segment of parameter types.
     pub conn: Vec<String>,
+    /// `max_connections = N`: the database server's connection limit that
+    /// `pool_misconfigured` compares a pool's literal `max_size` with (config key
+    /// `max_connections`; unset: PostgreSQL's default, [`DEFAULT_MAX_CONNECTIONS`]).
+    pub max_connections: Option<u64>,
+    /// `wrapper_macros(db_run, my_crate::with_conn)`: project macros whose body runs with a
+    /// connection (config key `wrapper_macros`), as paths (`["my_crate", "with_conn"]`).
+    pub wrapper_macros: Vec<Vec<String>>,
 }
+
+/// PostgreSQL's default `max_connections`, used when none is configured.
+pub const DEFAULT_MAX_CONNECTIONS: u64 = 100;
 
 impl Options {
     /// Parses the arguments of `#[db_checked(..)]` (the tokens inside the parentheses).
     /// Every misuse is reported, combined into one error.
     pub fn parse(attr: TokenStream) -> Result<Options, syn::Error> {
+        // syn builds its token buffer recursively: absurd nesting would overflow the stack.
+        use crate::rust::depth::{MAX_NESTING, message, too_deep};
+        if let Some(span) = too_deep(&attr, MAX_NESTING) {
+            return Err(syn::Error::new(span, message(MAX_NESTING)));
+        }
         let mut opts = Options::default();
         let mut errors: Vec<syn::Error> = Vec::new();
         let parser = syn::meta::parser(|meta| {
@@ -116,6 +133,27 @@ impl Options {
                     }
                     Ok(())
                 }),
+                "max_connections" => {
+                    let lit: syn::LitInt = meta.value()?.parse()?;
+                    match lit.base10_parse::<u64>()? {
+                        0 => errors.push(syn::Error::new(
+                            lit.span(),
+                            "`max_connections` must be a positive integer",
+                        )),
+                        n => opts.max_connections = Some(n),
+                    }
+                    Ok(())
+                }
+                "wrapper_macros" => meta.parse_nested_meta(|m| {
+                    opts.wrapper_macros.push(
+                        m.path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect(),
+                    );
+                    Ok(())
+                }),
                 _ => {
                     errors.push(meta.error(format!(
                         "unknown option `{}`; expected one of: {}",
@@ -155,7 +193,39 @@ impl Options {
             out.lock_order = inner.lock_order.clone();
         }
         out.conn.extend(inner.conn.iter().cloned());
+        if inner.max_connections.is_some() {
+            out.max_connections = inner.max_connections;
+        }
+        out.wrapper_macros
+            .extend(inner.wrapper_macros.iter().cloned());
         out
+    }
+
+    /// The connection limit `pool_misconfigured` judges a pool's size against.
+    pub fn max_connections(&self) -> u64 {
+        self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)
+    }
+
+    /// Is a macro invoked with this path one of the configured wrapper macros? The last
+    /// segments must be equal; when both paths have several segments, the shorter must be a
+    /// suffix of the longer or the invocation must start with `crate`: `my_crate::with_conn`
+    /// matches `with_conn!`, `my_crate::with_conn!` and `crate::with_conn!`, not
+    /// `other::with_conn!`.
+    pub fn is_wrapper_macro(&self, path: &[String]) -> bool {
+        self.wrapper_macros.iter().any(|w| {
+            let (short, long) = if w.len() <= path.len() {
+                (w.as_slice(), path)
+            } else {
+                (path, w.as_slice())
+            };
+            let Some(last) = short.last() else {
+                return false;
+            };
+            if long.last() != Some(last) {
+                return false;
+            }
+            short.len() == 1 || long.ends_with(short) || path.first().is_some_and(|f| f == "crate")
+        })
     }
 
     /// The effective level of `rule`: its default, refined by the overrides in order.

@@ -281,8 +281,8 @@ mod tests {
             item.parse::<TokenStream>().unwrap_or_default().to_string()
         );
         let out = expand_str("allow(n_plus_two), colour = 3", item);
-        assert!(out.contains("unknown rule `n_plus_two`; expected one of: io_in_transaction, lock_order, n_plus_one, query_budget, unbounded_load, write_in_read_only, write_outside_transaction"), "{out}");
-        assert!(out.contains("unknown option `colour`; expected one of: allow, warn, deny, read_only, in_transaction, max_queries, lock_order, conn"), "{out}");
+        assert!(out.contains("unknown rule `n_plus_two`; expected one of: connection_in_loop, io_in_transaction, lock_order, n_plus_one, pool_misconfigured, query_budget, unbounded_load, write_in_read_only, write_outside_transaction"), "{out}");
+        assert!(out.contains("unknown option `colour`; expected one of: allow, warn, deny, read_only, in_transaction, max_queries, lock_order, conn, max_connections, wrapper_macros"), "{out}");
     }
 
     #[test]

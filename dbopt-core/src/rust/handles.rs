@@ -53,6 +53,11 @@ const CONN_TYPES: &[&str] = &[
 /// Type names (last path segment) that are pools.
 const POOL_TYPES: &[&str] = &["Pool", "PgPool", "DbPool", "ConnectionPool", "DatabasePool"];
 
+/// A type name (last path segment) that is a database pool: `Pool`, `DbPool`, `SqlitePool`.
+pub fn is_pool_type_name(name: &str) -> bool {
+    POOL_TYPES.contains(&name) || is_db_pool_name(name)
+}
+
 /// `SqlitePool`, `MyDbPool`, `PgConnPool`: a name ending in `Pool` that says database.
 fn is_db_pool_name(name: &str) -> bool {
     name.ends_with("Pool")
@@ -244,6 +249,16 @@ impl Env {
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert(name, binding);
         }
+    }
+
+    /// How many scopes are open.
+    pub fn depth(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// The index of the innermost scope that binds `name`.
+    pub fn scope_of(&self, name: &str) -> Option<usize> {
+        self.scopes.iter().rposition(|s| s.contains_key(name))
     }
 
     pub fn get(&self, name: &str) -> Option<Binding> {

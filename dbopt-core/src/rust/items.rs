@@ -9,6 +9,7 @@ use crate::rule::Check;
 use crate::rules::RULES;
 use crate::rust::CodeContext;
 use crate::rust::attr::{Options, is_db_checked, nested_options, stmt_allows};
+use crate::rust::handler::request_handler;
 use crate::rust::handles::{HandleKind, conn_generics, type_handle};
 use crate::rust::walk::walk_fn;
 
@@ -95,7 +96,8 @@ fn item_body(
     match item {
         syn::Item::Fn(f) => {
             let opts = fn_options(outer, &f.attrs, out);
-            fn_rec(&f.sig, &f.block, generics, &opts, Vec::new(), out, depth);
+            let f_ = FnParts::new(&f.attrs, &f.sig, &f.block);
+            fn_rec(f_, generics, &opts, Vec::new(), out, depth);
         }
         syn::Item::Impl(i) => {
             let opts = fn_options(outer, &i.attrs, out);
@@ -119,7 +121,8 @@ fn item_body(
                 if let syn::ImplItem::Fn(f) = it {
                     guarded(&f.attrs, out, |out| {
                         let fo = fn_options(&opts, &f.attrs, out);
-                        fn_rec(&f.sig, &f.block, &g, &fo, Vec::new(), out, depth);
+                        let f_ = FnParts::new(&f.attrs, &f.sig, &f.block);
+                        fn_rec(f_, &g, &fo, Vec::new(), out, depth);
                     });
                 }
             }
@@ -134,7 +137,14 @@ fn item_body(
                 {
                     guarded(&f.attrs, out, |out| {
                         let fo = fn_options(&opts, &f.attrs, out);
-                        fn_rec(&f.sig, block, &g, &fo, Vec::new(), out, depth);
+                        fn_rec(
+                            FnParts::new(&f.attrs, &f.sig, block),
+                            &g,
+                            &fo,
+                            Vec::new(),
+                            out,
+                            depth,
+                        );
                     });
                 }
             }
@@ -161,16 +171,30 @@ fn fn_options(outer: &Options, attrs: &[syn::Attribute], out: &mut Analysis) -> 
     opts
 }
 
+/// The parts of a fn the analysis reads.
+#[derive(Clone, Copy)]
+struct FnParts<'a> {
+    attrs: &'a [syn::Attribute],
+    sig: &'a syn::Signature,
+    block: &'a syn::Block,
+}
+
+impl<'a> FnParts<'a> {
+    fn new(attrs: &'a [syn::Attribute], sig: &'a syn::Signature, block: &'a syn::Block) -> Self {
+        FnParts { attrs, sig, block }
+    }
+}
+
 fn fn_rec(
-    sig: &syn::Signature,
-    block: &syn::Block,
+    f: FnParts<'_>,
     generics: &[String],
     opts: &Options,
     allows: Vec<&'static str>,
     out: &mut Analysis,
     depth: usize,
 ) {
-    let walked = walk_fn(sig, block, generics, opts, allows);
+    let mut walked = walk_fn(f.sig, f.block, generics, opts, allows);
+    walked.model.handler = request_handler(f.attrs, f.sig);
     out.errors.extend(walked.errors);
     run_rules(
         &CodeContext {
@@ -188,9 +212,9 @@ fn fn_rec(
         for rule in &nested.allows {
             fo.levels.push((rule, Level::Allow));
         }
+        let item = &nested.item;
         fn_rec(
-            &nested.item.sig,
-            &nested.item.block,
+            FnParts::new(&item.attrs, &item.sig, &item.block),
             generics,
             &fo,
             Vec::new(),

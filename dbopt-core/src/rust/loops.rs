@@ -1,5 +1,7 @@
 //! Loop contexts from iterator and stream adapters, told apart from `Option::map`.
 
+use syn::visit::Visit;
+
 use crate::rust::handles::Shape;
 
 /// Adapters that exist only on iterators and streams: their closure always runs per item.
@@ -177,4 +179,66 @@ pub fn call_shape(path: &[String]) -> Shape {
         }
         _ => Shape::Unknown,
     }
+}
+
+/// Can the body of a loop labelled `label` leave it early: an unlabelled `break` outside a
+/// nested loop, a `break 'label`, or a `return` outside a nested closure, async block or
+/// item? (`?` is not counted: it leaves on an error, not when the work is done.)
+pub fn body_exits(body: &syn::Block, label: Option<&syn::Label>) -> bool {
+    struct Exits<'a> {
+        label: Option<&'a syn::Lifetime>,
+        nested_loops: usize,
+        depth: usize,
+        found: bool,
+    }
+    impl Exits<'_> {
+        fn nested(&mut self, f: impl FnOnce(&mut Self)) {
+            self.nested_loops += 1;
+            f(self);
+            self.nested_loops -= 1;
+        }
+    }
+    impl<'ast> Visit<'ast> for Exits<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            // As deep as the walk goes, no deeper (no stack overflow on hostile input).
+            if self.found || self.depth >= crate::rust::walk::MAX_DEPTH {
+                return;
+            }
+            self.depth += 1;
+            syn::visit::visit_expr(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            let ours = match (&b.label, self.label) {
+                (None, _) => self.nested_loops == 0,
+                (Some(l), Some(own)) => l.ident == own.ident,
+                (Some(_), None) => false,
+            };
+            self.found |= ours;
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.found = true;
+        }
+        fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+            self.nested(|v| syn::visit::visit_expr_for_loop(v, e));
+        }
+        fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+            self.nested(|v| syn::visit::visit_expr_while(v, e));
+        }
+        fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
+            self.nested(|v| syn::visit::visit_expr_loop(v, e));
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = Exits {
+        label: label.map(|l| &l.name),
+        nested_loops: 0,
+        depth: 0,
+        found: false,
+    };
+    v.visit_block(body);
+    v.found
 }

@@ -6,21 +6,27 @@
 //! `#[db_checked(..)]` attributes it finds on items as refinements of the options it is given).
 //!
 //! * [`attr`]: `#[db_checked(..)]` options and `#[dbopt::allow(..)]`.
+//! * [`depth`]: the nesting guard run before syn parses (syn recurses without a limit).
 //! * [`walk`]: one fn body -> [`model::FnModel`], using [`handles`] (what is a connection or
 //!   pool), [`calls`] (executors, writes, I/O), [`loops`] (adapters vs `Option::map`) and
 //!   [`txn`] (transaction scopes).
+//! * [`pools`]: pool builders and their literal settings; [`handler`]: fns that look like
+//!   request handlers.
 //! * [`items`]: which fns an item holds and the options for each; runs the code rules.
 //! * [`strip`]: removes dbopt's inert attributes from the caller's tokens.
 //! * [`emit`] and [`render`]: the tokens and text the proc macro emits.
 
 pub mod attr;
 pub mod calls;
+pub mod depth;
 pub mod emit;
+pub mod handler;
 pub mod handles;
 pub mod items;
 pub mod loops;
 pub mod model;
 pub mod package;
+pub mod pools;
 pub mod render;
 pub mod strip;
 #[cfg(test)]
@@ -69,6 +75,17 @@ pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
             Options::default()
         }
     };
+    // syn would recurse into absurdly nested input until the compiler's stack overflows.
+    if let Some(span) = depth::too_deep(&item, depth::MAX_NESTING) {
+        errors.push(syn::Error::new(span, depth::message(depth::MAX_NESTING)));
+        return Expansion {
+            errors,
+            diagnostics: Vec::new(),
+            owners: Vec::new(),
+            item: strip::strip(item),
+            is_fn: false,
+        };
+    }
     let parsed = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(i) => i,
         Err(_) => match syn::parse2::<syn::ImplItemFn>(item.clone()) {
@@ -148,6 +165,27 @@ pub(crate) mod testing {
             .map(|d| {
                 let start = d.primary.span.start();
                 (start.line, start.column + 1)
+            })
+            .collect()
+    }
+
+    /// (line, 1-based column, source text) of the primary span of each finding of `rule`.
+    pub fn spans_with(src: &str, attr: &str, rule: &str) -> Vec<(usize, usize, String)> {
+        run_with(src, attr)
+            .iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| {
+                let (start, end) = (d.primary.span.start(), d.primary.span.end());
+                let line = src.lines().nth(start.line - 1).unwrap_or_default();
+                let text: String = if end.line == start.line {
+                    line.chars()
+                        .skip(start.column)
+                        .take(end.column - start.column)
+                        .collect()
+                } else {
+                    line.chars().skip(start.column).collect()
+                };
+                (start.line, start.column + 1, text)
             })
             .collect()
     }

@@ -19,6 +19,9 @@ pub struct LoopCtx {
     pub kind: LoopKind,
     /// The `for`/`while`/`loop` keyword or the adapter's method name.
     pub span: Span,
+    /// The body can leave the loop early (`break`, or `return` outside a nested closure):
+    /// a retry loop such as `loop { match establish(url) { Ok(c) => break c, .. } }`.
+    pub exits: bool,
 }
 
 impl LoopCtx {
@@ -142,6 +145,38 @@ pub struct IoCall {
     pub ctx: Ctx,
 }
 
+/// What a [`Connect`] creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectKind {
+    /// A new connection: `PgConnection::establish(url)`, `establish_connection()`.
+    Establish,
+    /// A new pool: `Pool::builder()`, `Pool::new(manager)`, `r2d2::Pool::builder()`.
+    PoolBuild,
+}
+
+/// A call that opens a new connection or builds a new pool.
+#[derive(Debug, Clone)]
+pub struct Connect {
+    /// The call's last path segment (`establish`, `builder`, `new`).
+    pub span: Span,
+    /// How messages show the call: `PgConnection::establish(..)`, `Pool::builder(..)`.
+    pub call: String,
+    pub kind: ConnectKind,
+    pub ctx: Ctx,
+    /// Its arguments use a value bound inside the innermost loop (the loop's variable or a
+    /// `let` in its body): one connection per item, e.g. one per tenant database.
+    pub per_item: bool,
+}
+
+/// Why a fn looks like a request handler.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// The route attribute or the extractor parameter's type.
+    pub span: Span,
+    /// How messages show it: "route attribute `#[get]`", "extractor parameter `Json<..>`".
+    pub sign: String,
+}
+
 /// The branch structure of round trips, for `query_budget`: a sequence adds, alternatives
 /// (`if`/`match` arms) take the maximum.
 #[derive(Debug, Clone)]
@@ -162,6 +197,12 @@ pub struct FnModel {
     pub io: Vec<IoCall>,
     /// The fn body's cost sequence.
     pub cost: Vec<Cost>,
+    /// New connections and pools created in the body.
+    pub connects: Vec<Connect>,
+    /// Pool builder chains (`Pool::builder().max_size(..).build(..)`) and their settings.
+    pub pools: Vec<crate::rust::pools::PoolBuild>,
+    /// Set when the fn looks like a request handler (see [`crate::rust::handler`]).
+    pub handler: Option<Handler>,
 }
 
 /// `None` means unbounded (a round trip in a loop).

@@ -63,7 +63,7 @@ pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
         ..FileAnalysis::default()
     };
     let to_span = |s: proc_macro2::Span| Span::new(input.id, clamp(s.byte_range(), &text));
-    match syn::parse_str::<syn::File>(&text) {
+    match crate::rust::depth::parse_file(&text) {
         Err(e) => {
             out.parse_error = Some(FileError {
                 span: to_span(e.span()),

@@ -175,7 +175,11 @@ fn attribute_misuse_is_reported_with_the_valid_names() {
         "fn f() {}",
     );
     assert_eq!(errs.len(), 3, "{errs:?}");
-    assert!(errs[0].starts_with("unknown rule `n_plus_two`; expected one of: io_in_transaction"));
+    assert!(
+        errs[0].starts_with("unknown rule `n_plus_two`; expected one of: connection_in_loop"),
+        "{}",
+        errs[0]
+    );
     assert!(errs[1].starts_with("unknown option `frobnicate`; expected one of: allow, warn"));
     assert_eq!(errs[2], "expected integer literal");
     let errs = expansion_errors("", "fn f() { #[dbopt::allow(everything)] let x = 1; }");
@@ -216,6 +220,45 @@ fn options_parse_and_refine() {
 }
 
 #[test]
+fn storing_a_connection_in_a_collection_is_not_a_query() {
+    let src = r#"fn f(names: &[&str], pool: &DbPool) {
+    let mut shards = Vec::new();
+    for name in names {
+        shards.push(SqliteConnection::establish(name)?);
+        let c = pool.get()?;
+        shards.push(c);
+        shards.last_mut().unwrap().push(c);
+    }
+}"#;
+    assert!(hits(src, "n_plus_one").is_empty(), "{:?}", run(src));
+}
+
+#[test]
+fn pool_and_wrapper_options_parse_refine_and_match() {
+    let parse = |s: &str| Options::parse(s.parse().unwrap_or_default());
+    let outer = parse("max_connections = 50, wrapper_macros(db_run)").unwrap_or_default();
+    let inner = parse("wrapper_macros(my_crate::with_conn)").unwrap_or_default();
+    let merged = outer.refined_by(&inner);
+    assert_eq!(merged.max_connections(), 50);
+    assert_eq!(Options::default().max_connections(), 100);
+    let inner = parse("max_connections = 20").unwrap_or_default();
+    assert_eq!(merged.refined_by(&inner).max_connections(), 20);
+    let is =
+        |p: &str| merged.is_wrapper_macro(&p.split("::").map(str::to_owned).collect::<Vec<_>>());
+    assert!(is("db_run") && is("crate::db_run") && is("dbx::db_run"));
+    assert!(is("with_conn") && is("my_crate::with_conn") && is("crate::with_conn"));
+    assert!(!is("other::with_conn") && !is("run") && !is("db_run_all"));
+    let errs = expansion_errors("max_connections = 0, max_connections = \"9\"", "fn f() {}");
+    assert_eq!(
+        errs,
+        [
+            "`max_connections` must be a positive integer",
+            "expected integer literal"
+        ]
+    );
+}
+
+#[test]
 fn deep_nesting_is_a_spanned_error_not_an_overflow() {
     let mut body = String::from("conn");
     for _ in 0..300 {
@@ -251,8 +294,12 @@ fn unparsable_or_odd_input_never_panics() {
 
 #[test]
 fn messages_follow_the_convention() {
-    let src = r#"fn f(conn: &mut PgConnection, pool: &DbPool, ids: Vec<i32>) {
+    let src = r#"fn f(conn: &mut PgConnection, pool: &DbPool, ids: Vec<i32>, body: Json<X>) {
     for id in &ids { diesel::insert_into(t::table).values(id).execute(conn)?; }
+    for id in &ids { let c = PgConnection::establish(url)?; }
+    let e = establish_connection();
+    let p = Pool::builder().max_size(500).min_idle(Some(600)).connection_timeout(Duration::ZERO).build(m)?;
+    let q = Pool::builder(m).max_size(0).create_timeout(Some(d)).build()?;
     users::table.load::<U>(conn)?;
     conn.transaction(|c| {
         pool.get()?;
@@ -267,15 +314,19 @@ fn messages_follow_the_convention() {
     assert_eq!(
         rules,
         vec![
+            "connection_in_loop",
             "io_in_transaction",
             "lock_order",
             "n_plus_one",
+            "pool_misconfigured",
             "query_budget",
             "unbounded_load",
             "write_in_read_only",
             "write_outside_transaction"
         ]
     );
+    let pool_findings = all.iter().filter(|d| d.rule == "pool_misconfigured");
+    assert_eq!(pool_findings.count(), 6);
     for d in &all {
         let first = d.message.chars().next().unwrap_or('X');
         assert!(

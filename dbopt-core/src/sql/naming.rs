@@ -81,10 +81,10 @@ pub fn index_name<S: AsRef<str>>(
     table: &str,
     columns: &[S],
     label: &str,
-    existing: &[&str],
+    taken: impl FnMut(&str) -> bool,
 ) -> String {
     let addition = column_addition(columns);
-    choose_name(table, Some(&addition), label, |n| existing.contains(&n))
+    choose_name(table, Some(&addition), label, taken)
 }
 
 fn clip(s: &str, mut len: usize) -> &str {
@@ -210,17 +210,17 @@ mod tests {
     #[test]
     fn generated_names_match_postgres() {
         assert_eq!(
-            index_name("posts", &["user_id"], "idx", &[]),
+            index_name("posts", &["user_id"], "idx", |_| false),
             "posts_user_id_idx"
         );
         assert_eq!(
-            index_name("posts", &["user_id"], "idx", &["posts_user_id_idx"]),
+            index_name("posts", &["user_id"], "idx", |n| n == "posts_user_id_idx"),
             "posts_user_id_idx1"
         );
         assert_eq!(make_object_name("users", None, "pkey"), "users_pkey");
         // 63 bytes: the longer part is shortened first.
         let long = "a".repeat(70);
-        let name = index_name(&long, &["b"], "fkey", &[]);
+        let name = index_name(&long, &["b"], "fkey", |_| false);
         assert_eq!(name.len(), 63);
         assert!(name.ends_with("_b_fkey"));
     }

@@ -8,7 +8,8 @@ use crate::rust::calls::{
 };
 use crate::rust::handles::{ACCESSORS, HandleKind, Shape};
 use crate::rust::loops::{call_shape, is_loop_adapter, method_shape};
-use crate::rust::model::{IoKind, LoopCtx, LoopKind, TripKind};
+use crate::rust::model::{ConnectKind, IoKind, LoopCtx, LoopKind, TripKind};
+use crate::rust::pools;
 use crate::rust::txn::{as_closure, is_transaction_fn, is_transaction_method};
 
 use super::{Val, Walker};
@@ -30,6 +31,9 @@ const NEUTRAL: &[&str] = &[
     "is_ok",
     "is_err",
 ];
+
+/// Collection methods that store their argument (`shards.push(conn)`).
+const STORING: &[&str] = &["push", "push_back", "push_front"];
 
 /// Fns that wrap a handle without using it (`Arc::new(pool)`, `Some(conn)`).
 const WRAPPERS: &[&str] = &["new", "from", "Some", "Ok", "clone", "identity"];
@@ -53,6 +57,21 @@ impl Walker<'_> {
         let span = m.method.span();
         let recv = self.expr(&m.receiver);
         self.last_span = span;
+
+        // `Pool::builder()..build(manager)`: a new pool, with the settings in its chain.
+        if (name == "build" || name == "build_unchecked")
+            && let Some((build, builder)) = pools::read_build(m, self.ctx())
+        {
+            self.args(&m.args);
+            let mut args: Vec<&syn::Expr> = builder.args.iter().collect();
+            args.extend(m.args.iter());
+            self.connect(span, build.call.clone(), ConnectKind::PoolBuild, &args);
+            self.pools.push(build);
+            return Val {
+                handle: Some(HandleKind::Pool),
+                shape: Shape::Unknown,
+            };
+        }
 
         if recv.handle.is_some() && PASSTHROUGH.contains(&name.as_str()) {
             self.args(&m.args);
@@ -104,15 +123,19 @@ impl Walker<'_> {
         for arg in &m.args {
             match as_closure(arg) {
                 Some(c) if is_loop => {
-                    self.loops.push(LoopCtx {
+                    self.push_loop(LoopCtx {
                         kind: LoopKind::Adapter(name.clone()),
                         span,
+                        exits: false,
                     });
                     self.closure(c, None);
-                    self.loops.pop();
+                    self.pop_loop();
                 }
                 _ => {
-                    let v = self.expr(arg);
+                    let mut v = self.expr(arg);
+                    if v.handle.is_none() && self.implicit_conn(&name, arg) {
+                        v.handle = Some(HandleKind::Conn);
+                    }
                     if v.handle.is_some() && passed != Some(HandleKind::Pool) {
                         passed = v.handle;
                     }
@@ -121,6 +144,10 @@ impl Walker<'_> {
         }
 
         let on_handle = recv.handle.is_some() && !NEUTRAL.contains(&name.as_str());
+        // `conns.push(conn)`: a handle stored in a collection is not a query.
+        if recv.handle.is_none() && STORING.contains(&name.as_str()) {
+            passed = None;
+        }
         if passed.is_some() || on_handle {
             let executor = EXECUTORS.contains(&name.as_str());
             let (kind, call) = if passed.is_some() && executor {
@@ -221,6 +248,10 @@ impl Walker<'_> {
         {
             self.args(&c.args);
             self.io_call(span, format!("{last}(..)"), IoKind::Checkout);
+            if last.starts_with("establish") {
+                let args: Vec<&syn::Expr> = c.args.iter().collect();
+                self.connect(span, call_text(&path, c), ConnectKind::Establish, &args);
+            }
             return Val {
                 handle: Some(HandleKind::Conn),
                 shape: Shape::Unknown,
@@ -236,6 +267,17 @@ impl Walker<'_> {
                 }
             }
             return Val::default();
+        }
+        // `Pool::new(manager)`: a pool with the library's defaults (builders are read at
+        // their `build`).
+        if let Some(None) = pools::pool_constructor(&path, c.args.len()) {
+            self.args(&c.args);
+            let args: Vec<&syn::Expr> = c.args.iter().collect();
+            self.connect(span, call_text(&path, c), ConnectKind::PoolBuild, &args);
+            return Val {
+                handle: Some(HandleKind::Pool),
+                shape: Shape::Unknown,
+            };
         }
         let passed = self.args(&c.args);
         // A call that receives a handle is a database call, even on a model named `File`.
@@ -279,4 +321,10 @@ impl Walker<'_> {
             shape: call_shape(&path),
         }
     }
+}
+
+/// `PgConnection::establish(..)`, `Pool::builder()`: how messages show a call.
+fn call_text(path: &[String], c: &syn::ExprCall) -> String {
+    let args = if c.args.is_empty() { "" } else { ".." };
+    format!("{}({args})", path.join("::"))
 }

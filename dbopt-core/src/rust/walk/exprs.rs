@@ -2,6 +2,7 @@
 //! opens loop contexts, branch alternatives and scopes.
 
 use crate::rust::handles::{ACCESSORS, Binding, HandleKind, Shape};
+use crate::rust::loops::body_exits;
 use crate::rust::model::{Cost, LoopCtx, LoopKind};
 
 use super::{Val, Walker};
@@ -77,36 +78,39 @@ impl Walker<'_> {
             E::Macro(m) => self.mac(&m.mac),
             E::ForLoop(f) => {
                 self.expr(&f.expr);
-                self.env.push();
-                self.bind_pat(&f.pat, Val::default());
-                self.loops.push(LoopCtx {
+                self.push_loop(LoopCtx {
                     kind: LoopKind::For,
                     span: f.for_token.span,
+                    exits: body_exits(&f.body, f.label.as_ref()),
                 });
+                self.env.push();
+                self.bind_pat(&f.pat, Val::default());
                 self.block(&f.body);
-                self.loops.pop();
                 self.env.pop();
+                self.pop_loop();
                 Val::default()
             }
             E::While(wl) => {
-                self.loops.push(LoopCtx {
+                self.push_loop(LoopCtx {
                     kind: LoopKind::While,
                     span: wl.while_token.span,
+                    exits: body_exits(&wl.body, wl.label.as_ref()),
                 });
                 self.env.push();
                 self.expr(&wl.cond);
                 self.block(&wl.body);
                 self.env.pop();
-                self.loops.pop();
+                self.pop_loop();
                 Val::default()
             }
             E::Loop(l) => {
-                self.loops.push(LoopCtx {
+                self.push_loop(LoopCtx {
                     kind: LoopKind::Loop,
                     span: l.loop_token.span,
+                    exits: body_exits(&l.body, l.label.as_ref()),
                 });
                 self.block(&l.body);
-                self.loops.pop();
+                self.pop_loop();
                 Val::default()
             }
             E::If(i) => {

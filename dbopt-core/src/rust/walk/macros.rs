@@ -69,6 +69,9 @@ impl Walker<'_> {
             .last()
             .map_or_else(|| mac.bang_token.span, |s| s.ident.span());
         self.last_span = span;
+        if self.is_wrapper(mac) {
+            return self.wrapper(mac, &name, span);
+        }
         let known = KNOWN_MACROS.contains(&name.as_str());
         let shape = if name == "vec" {
             Shape::Many

@@ -5,6 +5,7 @@
 mod call_sites;
 mod exprs;
 mod macros;
+mod wrappers;
 
 use proc_macro2::Span;
 
@@ -13,8 +14,10 @@ use crate::rust::handles::{
     Binding, Env, HandleKind, Shape, pat_idents, pat_main_ident, type_handle, type_shape,
 };
 use crate::rust::model::{
-    Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, RoundTrip, TripKind, TxnCtx, Write,
+    Connect, ConnectKind, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, RoundTrip, TripKind, TxnCtx,
+    Write,
 };
+use crate::rust::pools::PoolBuild;
 
 /// Deeper expressions are not analysed; the walk reports one error instead of overflowing.
 pub const MAX_DEPTH: usize = 120;
@@ -56,11 +59,15 @@ pub fn walk_fn(
         generics,
         env: Env::new(),
         loops: Vec::new(),
+        loop_scopes: Vec::new(),
         txn: Vec::new(),
         allows,
         cost: vec![Vec::new()],
         round_trips: Vec::new(),
         io: Vec::new(),
+        connects: Vec::new(),
+        pools: Vec::new(),
+        implicit: 0,
         depth: 0,
         too_deep: false,
         next_txn: 1,
@@ -104,6 +111,9 @@ pub fn walk_fn(
             round_trips: w.round_trips,
             io: w.io,
             cost,
+            connects: w.connects,
+            pools: w.pools,
+            handler: None,
         },
         errors: w.errors,
         nested: w.nested,
@@ -115,11 +125,17 @@ struct Walker<'o> {
     generics: Vec<String>,
     env: Env,
     loops: Vec<LoopCtx>,
+    /// For each open loop, the first env scope index that belongs to one iteration.
+    loop_scopes: Vec<usize>,
     txn: Vec<TxnCtx>,
     allows: Vec<&'static str>,
     cost: Vec<Vec<Cost>>,
     round_trips: Vec<RoundTrip>,
     io: Vec<IoCall>,
+    connects: Vec<Connect>,
+    pools: Vec<PoolBuild>,
+    /// Inside a configured wrapper macro: its code runs with an implicit connection.
+    implicit: usize,
     depth: usize,
     too_deep: bool,
     next_txn: usize,
@@ -325,6 +341,37 @@ impl Walker<'_> {
         });
     }
 
+    fn push_loop(&mut self, lp: LoopCtx) {
+        self.loops.push(lp);
+        self.loop_scopes.push(self.env.depth());
+    }
+
+    fn pop_loop(&mut self) {
+        self.loops.pop();
+        self.loop_scopes.pop();
+    }
+
+    /// Records a new connection or pool; `args` are the values it is made from.
+    fn connect(&mut self, span: Span, call: String, kind: ConnectKind, args: &[&syn::Expr]) {
+        let ctx = self.ctx();
+        let per_item = self.loop_scopes.last().is_some_and(|&first| {
+            let mut names = Vec::new();
+            for a in args {
+                expr_idents(a, &mut names);
+            }
+            names
+                .iter()
+                .any(|n| self.env.scope_of(n).is_some_and(|s| s >= first))
+        });
+        self.connects.push(Connect {
+            span,
+            call,
+            kind,
+            ctx,
+            per_item,
+        });
+    }
+
     fn io_call(&mut self, span: Span, call: String, kind: IoKind) {
         let ctx = self.ctx();
         self.io.push(IoCall {
@@ -334,6 +381,42 @@ impl Walker<'_> {
             ctx,
         });
     }
+}
+
+/// Every identifier an expression mentions, macro tokens included.
+fn expr_idents(e: &syn::Expr, out: &mut Vec<String>) {
+    use syn::visit::Visit;
+    struct V<'a> {
+        out: &'a mut Vec<String>,
+        depth: usize,
+    }
+    fn tokens(ts: proc_macro2::TokenStream, out: &mut Vec<String>, depth: usize) {
+        for tt in ts {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                proc_macro2::TokenTree::Group(g) if depth < MAX_DEPTH => {
+                    tokens(g.stream(), out, depth + 1)
+                }
+                _ => {}
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            if self.depth < MAX_DEPTH {
+                self.depth += 1;
+                syn::visit::visit_expr(self, e);
+                self.depth -= 1;
+            }
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.out.push(i.to_string());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            tokens(m.tokens.clone(), self.out, 0);
+        }
+    }
+    V { out, depth: 0 }.visit_expr(e);
 }
 
 /// The outer attributes of an expression statement (`#[dbopt::allow(..)] for x in ..`).

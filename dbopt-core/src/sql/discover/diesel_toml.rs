@@ -115,7 +115,7 @@ pub enum ColumnSorting {
 
 /// Reads and parses a diesel.toml.
 pub fn read_diesel_toml(path: &Path) -> Result<DieselToml, DiscoverError> {
-    let bytes = std::fs::read(path).map_err(|e| DiscoverError::Read {
+    let bytes = crate::files::read_regular(path).map_err(|e| DiscoverError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;

@@ -158,7 +158,7 @@ fn read_metadata(path: &Path) -> (bool, Option<DiscoverProblem>) {
             message,
         })
     };
-    let bytes = match fs::read(path) {
+    let bytes = match crate::files::read_regular(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => return (true, None),
         Err(e) => return (true, bad(e.to_string())),

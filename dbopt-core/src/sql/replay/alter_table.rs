@@ -216,6 +216,7 @@ impl State {
         } else {
             index.kind = IndexKind::UniqueConstraint;
         }
+        self.note_table(table);
     }
 
     fn change_column(
@@ -269,9 +270,15 @@ impl State {
         }
         t.foreign_keys
             .retain(|f| !f.columns.iter().any(|c| c == column));
-        self.others
-            .retain(|o| o.owner.as_ref() != Some(&(table.clone(), column.to_owned())));
-        for other in self.schema.tables.values_mut() {
+        for other in self.owned_by(table) {
+            if matches!(self.others.get(&other), Some(Some((t, c))) if t == table && c == column) {
+                self.others.remove(&other);
+            }
+        }
+        for q in self.referencing(table) {
+            let Some(other) = self.schema.tables.get_mut(&q) else {
+                continue;
+            };
             other.foreign_keys.retain(|f| {
                 !(f.referenced_table == *table && f.referenced_columns.iter().any(|c| c == column))
             });
@@ -295,7 +302,10 @@ impl State {
             // FKs that reference the key depend on its index (PostgreSQL needs CASCADE).
             let mut key: Vec<&str> = index.leading_columns().collect();
             key.sort_unstable();
-            for other in self.schema.tables.values_mut() {
+            for q in self.referencing(table) {
+                let Some(other) = self.schema.tables.get_mut(&q) else {
+                    continue;
+                };
                 other.foreign_keys.retain(|f| {
                     let mut referenced: Vec<&str> =
                         f.referenced_columns.iter().map(String::as_str).collect();
@@ -341,15 +351,18 @@ impl State {
         for f in &mut t.foreign_keys {
             f.columns.iter_mut().for_each(rename);
         }
-        for other in self.schema.tables.values_mut() {
+        for q in self.referencing(table) {
+            let Some(other) = self.schema.tables.get_mut(&q) else {
+                continue;
+            };
             for f in &mut other.foreign_keys {
                 if f.referenced_table == *table {
                     f.referenced_columns.iter_mut().for_each(rename);
                 }
             }
         }
-        for o in &mut self.others {
-            if let Some((owner, column)) = &mut o.owner
+        for other in self.owned_by(table) {
+            if let Some(Some((owner, column))) = self.others.get_mut(&other)
                 && owner == table
                 && column == old
             {
@@ -375,6 +388,7 @@ impl State {
                 *c = new.to_owned();
             }
         }
+        self.note_table(table);
     }
 
     /// Moves the table to its new name; FKs pointing at it follow. `false` when the old
@@ -397,23 +411,29 @@ impl State {
             }
         }
         self.schema.tables.insert(new.clone(), t);
-        for other in self.schema.tables.values_mut() {
+        for q in self.referencing(old) {
+            let Some(other) = self.schema.tables.get_mut(&q) else {
+                continue;
+            };
             for f in &mut other.foreign_keys {
                 if f.referenced_table == *old {
                     f.referenced_table = new.clone();
                 }
             }
+            self.note_table(&q);
         }
-        for o in &mut self.others {
-            if let Some((owner, _)) = &mut o.owner
+        for other in self.owned_by(old) {
+            if let Some(Some((owner, _))) = self.others.get_mut(&other)
                 && owner == old
             {
                 *owner = new.clone();
+                self.note_other(&other, Some(&new));
             }
         }
         if let Some(checks) = self.checks.remove(old) {
-            self.checks.insert(new, checks);
+            self.checks.insert(new.clone(), checks);
         }
+        self.note_table(&new);
         true
     }
 }

@@ -116,6 +116,7 @@ impl State {
             self.add_sequence(&name, &column);
         }
         self.schema.tables.insert(name.clone(), table);
+        self.note_table(&name);
         self.apply_pending(&name, pending);
     }
 
@@ -303,6 +304,7 @@ impl State {
                 .entry(table.clone())
                 .or_default()
                 .extend(pending.checks);
+            self.note_table(table);
         }
         let mut specs: Vec<IndexSpec> = Vec::new();
         let mut ordered = pending.indexes;
@@ -451,6 +453,7 @@ impl State {
             valid: true,
             origin,
         });
+        self.note_table(table);
     }
 
     fn add_foreign_key(&mut self, table: &QualName, fk: FkSpec) {
@@ -533,6 +536,7 @@ impl State {
             validated: fk.validated,
             origin,
         });
+        self.note_table(table);
     }
 }
 

@@ -39,7 +39,7 @@ impl State {
                             self.drop_index(&name, table.as_ref());
                         }
                         ObjectType::View | ObjectType::MaterializedView | ObjectType::Sequence => {
-                            self.others.retain(|o| o.name != name)
+                            self.others.remove(&name);
                         }
                         _ => {}
                     }
@@ -57,11 +57,16 @@ impl State {
             return;
         }
         self.checks.remove(name);
-        self.others
-            .retain(|o| o.owner.as_ref().is_none_or(|(t, _)| t != name));
+        for other in self.owned_by(name) {
+            if matches!(self.others.get(&other), Some(Some((t, _))) if t == name) {
+                self.others.remove(&other);
+            }
+        }
         if self.backend == crate::model::Backend::Postgres {
-            for t in self.schema.tables.values_mut() {
-                t.foreign_keys.retain(|f| f.referenced_table != *name);
+            for q in self.referencing(name) {
+                if let Some(t) = self.schema.tables.get_mut(&q) {
+                    t.foreign_keys.retain(|f| f.referenced_table != *name);
+                }
             }
         }
     }
@@ -77,7 +82,7 @@ impl State {
         for t in &tables {
             self.drop_table(t);
         }
-        self.others.retain(|o| o.name.schema != schema);
+        self.others.retain(|name, _| name.schema != schema);
         self.schema.schemas.retain(|s| s != schema);
     }
 }

@@ -63,6 +63,7 @@ impl State {
         };
         if let Some(t) = self.schema.tables.get_mut(&table) {
             t.indexes.push(index);
+            self.note_table(&table);
         }
         self.drop_replaced_fk_indexes(&table);
     }
@@ -94,14 +95,15 @@ impl State {
     /// Drops an index by name (in `name.schema`, or on `table` for MySQL's `DROP INDEX i ON
     /// t`). An index that backs a PK or UNIQUE constraint stays: the database refuses.
     pub(super) fn drop_index(&mut self, name: &QualName, table: Option<&QualName>) {
-        for t in self.schema.tables.values_mut() {
-            let here = match table {
-                Some(table) => t.name == *table,
-                None => t.name.schema == name.schema,
-            };
-            if !here {
+        let mut tables = match table {
+            Some(table) => vec![table.clone()],
+            None => self.holders_of(&name.schema, &name.name),
+        };
+        tables.sort();
+        for table in tables {
+            let Some(t) = self.schema.tables.get_mut(&table) else {
                 continue;
-            }
+            };
             if let Some(pos) = t.indexes.iter().position(|i| i.name == name.name) {
                 if matches!(
                     t.indexes[pos].kind,
@@ -119,21 +121,23 @@ impl State {
         if self.relation_taken(&name.schema, new_name) {
             return;
         }
-        for t in self.schema.tables.values_mut() {
-            if t.name.schema != name.schema {
+        let mut tables = self.holders_of(&name.schema, &name.name);
+        tables.sort();
+        for table in tables {
+            let Some(t) = self.schema.tables.get_mut(&table) else {
                 continue;
-            }
+            };
             if let Some(i) = t.indexes.iter_mut().find(|i| i.name == name.name) {
                 i.name = new_name.to_owned();
+                self.note_table(&table);
                 return;
             }
         }
         // ALTER INDEX also renames other relations (a sequence, a view): keep the namespace.
-        for o in &mut self.others {
-            if o.name == *name {
-                o.name.name = new_name.to_owned();
-                return;
-            }
+        if let Some(owner) = self.others.remove(name) {
+            let renamed = QualName::new(name.schema.clone(), new_name.to_owned());
+            self.note_other(&renamed, owner.as_ref().map(|(t, _)| t));
+            self.others.insert(renamed, owner);
         }
     }
 }

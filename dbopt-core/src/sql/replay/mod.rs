@@ -108,6 +108,8 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
             }
             let targets = state.targets(&statement.kind);
             state.apply_statement(&statement.kind);
+            #[cfg(test)]
+            state.assert_names_indexed();
             statements.push(StatementRecord {
                 migration: i,
                 span,
@@ -123,26 +125,22 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
     }
 }
 
-/// A relation outside the model that still takes a name: a sequence (owned by a column for
-/// `serial` and identity columns) or a view.
-#[derive(Debug, Clone)]
-struct OtherRelation {
-    name: QualName,
-    owner: Option<(QualName, String)>,
-}
-
 /// The model being built plus what PostgreSQL's naming needs beyond it.
 #[derive(Debug)]
 struct State {
     backend: Backend,
     schema: Schema,
-    others: Vec<OtherRelation>,
+    /// Relations outside the model that still take a name: sequences (owned by a column for
+    /// `serial` and identity columns) and views, with their owning column.
+    others: BTreeMap<QualName, Option<(QualName, String)>>,
     /// Named CHECK constraints per table (they take constraint names).
     checks: BTreeMap<QualName, Vec<String>>,
     /// The statement being applied.
     origin: Origin,
     /// The text of the file the statement is in.
     text: String,
+    /// Where each name of the namespaces above lives.
+    names: names::NameIndex,
 }
 
 impl State {
@@ -150,13 +148,14 @@ impl State {
         State {
             backend,
             schema: Schema::default(),
-            others: Vec::new(),
+            others: BTreeMap::new(),
             checks: BTreeMap::new(),
             origin: Origin {
                 span: Span::new(crate::source::FileId(0), 0..0),
                 migration: None,
             },
             text: String::new(),
+            names: names::NameIndex::default(),
         }
     }
 
@@ -236,7 +235,8 @@ impl State {
 
     fn add_other(&mut self, name: QualName, owner: Option<(QualName, String)>) {
         if !self.relation_taken(&name.schema, &name.name) {
-            self.others.push(OtherRelation { name, owner });
+            self.note_other(&name, owner.as_ref().map(|(t, _)| t));
+            self.others.insert(name, owner);
         }
     }
 }

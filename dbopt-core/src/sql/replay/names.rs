@@ -1,6 +1,8 @@
 //! Identifier folding, name resolution and the namespaces PostgreSQL chooses generated names
 //! in (relations and constraints share one namespace per schema each).
 
+use std::collections::HashMap;
+
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
 use crate::model::{Backend, IndexKind, QualName};
@@ -66,41 +68,192 @@ pub(super) fn index_column_names(names: &[String]) -> Vec<String> {
     out
 }
 
+/// Which tables (or other relations) have held a name, per schema: the replay's name lookups
+/// go through it instead of scanning every table, which made replay quadratic in the number
+/// of migrations. Entries are added wherever a name enters the model (a table, index, FK,
+/// CHECK or other relation is created or renamed) and never removed: a lookup verifies each
+/// candidate against the live model, so a stale entry (dropped, renamed away) costs one
+/// check and answers nothing. Under `cfg(test)` every statement of every replay test checks
+/// that each live name is indexed ([`State::assert_names_indexed`]).
+///
+/// Two more lookups work the same way (added to, verified on use): the tables whose FKs
+/// reference a table, and the sequences a table's columns own.
+#[derive(Debug, Default)]
+pub(super) struct NameIndex {
+    owners: HashMap<(String, String), Vec<Owner>>,
+    referencers: HashMap<QualName, Vec<QualName>>,
+    owned: HashMap<QualName, Vec<QualName>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owner {
+    /// The table itself, or one of its indexes, FKs or CHECKs.
+    Table(QualName),
+    /// A sequence or view.
+    Other,
+}
+
+impl NameIndex {
+    fn add(&mut self, schema: &str, name: &str, owner: Owner) {
+        let owners = self
+            .owners
+            .entry((schema.to_owned(), name.to_owned()))
+            .or_default();
+        if !owners.contains(&owner) {
+            owners.push(owner);
+        }
+    }
+
+    fn push(map: &mut HashMap<QualName, Vec<QualName>>, key: &QualName, value: &QualName) {
+        let values = map.entry(key.clone()).or_default();
+        if !values.contains(value) {
+            values.push(value.clone());
+        }
+    }
+
+    fn sorted(map: &HashMap<QualName, Vec<QualName>>, key: &QualName) -> Vec<QualName> {
+        let mut v = map.get(key).cloned().unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    fn candidates(&self, schema: &str, name: &str) -> &[Owner] {
+        // A borrowed-tuple lookup would need a custom key type; the clone is two short strings.
+        self.owners
+            .get(&(schema.to_owned(), name.to_owned()))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 impl State {
+    /// Records every name `table` holds (its own, its indexes', FKs' and CHECKs') after a
+    /// change that may have added or renamed one.
+    pub(super) fn note_table(&mut self, table: &QualName) {
+        let Some(t) = self.schema.tables.get(table) else {
+            return;
+        };
+        let owner = || Owner::Table(table.clone());
+        let s = &table.schema;
+        self.names.add(s, &t.name.name, owner());
+        for i in &t.indexes {
+            self.names.add(s, &i.name, owner());
+        }
+        for f in &t.foreign_keys {
+            self.names.add(s, &f.name, owner());
+            NameIndex::push(&mut self.names.referencers, &f.referenced_table, table);
+        }
+        for c in self.checks.get(table).into_iter().flatten() {
+            self.names.add(s, c, owner());
+        }
+    }
+
+    /// Records a sequence's or view's name (and the table owning it).
+    pub(super) fn note_other(&mut self, name: &QualName, owner: Option<&QualName>) {
+        self.names.add(&name.schema, &name.name, Owner::Other);
+        if let Some(table) = owner {
+            NameIndex::push(&mut self.names.owned, table, name);
+        }
+    }
+
+    /// The tables that may have an FK referencing `table`, sorted (check each FK).
+    pub(super) fn referencing(&self, table: &QualName) -> Vec<QualName> {
+        NameIndex::sorted(&self.names.referencers, table)
+    }
+
+    /// The other relations `table` may own, sorted (check each owner).
+    pub(super) fn owned_by(&self, table: &QualName) -> Vec<QualName> {
+        NameIndex::sorted(&self.names.owned, table)
+    }
+
+    /// The tables of `schema` that may hold `name` (verify before use).
+    pub(super) fn holders_of(&self, schema: &str, name: &str) -> Vec<QualName> {
+        self.names
+            .candidates(schema, name)
+            .iter()
+            .filter_map(|o| match o {
+                Owner::Table(t) if t.schema == schema => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// A relation (table, index, sequence, view) named `name` exists in `schema`. MySQL
     /// index names are per table, so there only tables and views count.
     pub(super) fn relation_taken(&self, schema: &str, name: &str) -> bool {
         let indexes_count = self.backend != Backend::Mysql;
-        self.schema
-            .tables
-            .values()
-            .filter(|t| t.name.schema == schema)
-            .any(|t| {
-                t.name.name == name || (indexes_count && t.indexes.iter().any(|i| i.name == name))
+        self.names
+            .candidates(schema, name)
+            .iter()
+            .any(|owner| match owner {
+                Owner::Table(q) => self.schema.tables.get(q).is_some_and(|t| {
+                    (t.name.schema == schema && t.name.name == name)
+                        || (indexes_count
+                            && t.name.schema == schema
+                            && t.indexes.iter().any(|i| i.name == name))
+                }),
+                Owner::Other => self
+                    .others
+                    .contains_key(&QualName::new(schema.to_owned(), name.to_owned())),
             })
-            || self
-                .others
-                .iter()
-                .any(|o| o.name.schema == schema && o.name.name == name)
     }
 
     /// A constraint (PK, UNIQUE, FK, named CHECK) named `name` exists in `schema`.
     pub(super) fn constraint_taken(&self, schema: &str, name: &str) -> bool {
-        self.schema
-            .tables
-            .values()
-            .filter(|t| t.name.schema == schema)
-            .any(|t| {
+        self.holders_of(schema, name).iter().any(|q| {
+            self.schema.tables.get(q).is_some_and(|t| {
                 t.foreign_keys.iter().any(|f| f.name == name)
                     || t.indexes.iter().any(|i| {
                         matches!(i.kind, IndexKind::PrimaryKey | IndexKind::UniqueConstraint)
                             && i.name == name
                     })
-            })
-            || self
+            }) || self
                 .checks
-                .iter()
-                .any(|(t, names)| t.schema == schema && names.iter().any(|n| n == name))
+                .get(q)
+                .is_some_and(|names| names.iter().any(|n| n == name))
+        })
+    }
+
+    /// Every name in the model is in the index (what a missing [`State::note_table`] call
+    /// would break).
+    #[cfg(test)]
+    pub(super) fn assert_names_indexed(&self) {
+        for t in self.schema.tables.values() {
+            let s = &t.name.schema;
+            let names = std::iter::once(&t.name.name)
+                .chain(t.indexes.iter().map(|i| &i.name))
+                .chain(t.foreign_keys.iter().map(|f| &f.name))
+                .chain(self.checks.get(&t.name).into_iter().flatten());
+            for n in names {
+                assert!(
+                    self.names
+                        .candidates(s, n)
+                        .contains(&Owner::Table(t.name.clone())),
+                    "name {s}.{n} of table {:?} is not in the name index",
+                    t.name
+                );
+            }
+        }
+        for (name, owner) in &self.others {
+            assert!(
+                self.names
+                    .candidates(&name.schema, &name.name)
+                    .contains(&Owner::Other),
+                "relation {name:?} is not in the name index"
+            );
+            if let Some((table, _)) = owner {
+                assert!(self.owned_by(table).contains(name), "{name:?} of {table:?}");
+            }
+        }
+        for t in self.schema.tables.values() {
+            for f in &t.foreign_keys {
+                assert!(
+                    self.referencing(&f.referenced_table).contains(&t.name),
+                    "FK {} of {:?}",
+                    f.name,
+                    t.name
+                );
+            }
+        }
     }
 
     /// `ChooseRelationName`; with `constraint` the name must also be free as a constraint

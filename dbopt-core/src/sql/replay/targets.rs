@@ -97,20 +97,19 @@ impl State {
 
     /// The table holding the index `name` (looked up as `drop_index` does).
     fn index_target(&self, name: &QualName, table: Option<&QualName>) -> Option<TargetTable> {
-        self.schema
-            .tables
-            .values()
-            .filter(|t| match table {
-                Some(table) => t.name == *table,
-                None => t.name.schema == name.schema,
+        let mut tables = match table {
+            Some(table) => vec![table.clone()],
+            None => self.holders_of(&name.schema, &name.name),
+        };
+        tables.sort();
+        tables.iter().find_map(|q| {
+            let t = self.schema.tables.get(q)?;
+            let index = t.indexes.iter().find(|i| i.name == name.name)?;
+            Some(TargetTable {
+                index: Some(index.origin.clone()),
+                ..target(t)
             })
-            .find_map(|t| {
-                let index = t.indexes.iter().find(|i| i.name == name.name)?;
-                Some(TargetTable {
-                    index: Some(index.origin.clone()),
-                    ..target(t)
-                })
-            })
+        })
     }
 }
 

@@ -1,0 +1,438 @@
+//! Hostile input end to end (issue 7 §2), beside `bad_input.rs`: deep SQL, unterminated
+//! strings, symlink loops in and as the migrations folder, an `up.sql` that is a folder, a
+//! dangling symlink or a FIFO (which must not hang), non-UTF-8 diesel.toml and schema.rs, a
+//! schema.rs that does not parse or nests absurdly, diesel.toml pointing outside the
+//! workspace, and a 50 MB migration. Each problem is one message naming its file, every
+//! other package is still analysed, and exit 2 only when nothing could be. Unix only
+//! (symlinks, FIFOs, permissions).
+#![cfg(unix)]
+
+#[path = "support/workspace.rs"]
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+const CREATE: &str = "migrations/2024-01-01-000000_create/up.sql";
+
+fn up_sql(root: &Path, name: &str, sql: &[u8]) {
+    package(root, name, &[DIESEL_TOML, (CREATE, sql)]);
+}
+
+/// One member per hostile input, beside `good`; returns the member names.
+fn hostile_workspace(root: &Path) -> Vec<&'static str> {
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+
+    // 100,000 nested parentheses: sqlparser's recursion limit, then replay goes on.
+    let nested = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let deep = format!(
+        "CREATE TABLE a (id INT PRIMARY KEY);\nSELECT {nested};\n\
+         CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));\n"
+    );
+    up_sql(root, "deep_sql", deep.as_bytes());
+    up_sql(
+        root,
+        "unterminated_string",
+        b"CREATE TABLE t (id INT PRIMARY KEY);\nINSERT INTO t VALUES ('open);\n",
+    );
+
+    // A migrations folder holding symlinks to itself and to its parent, beside a migration.
+    up_sql(root, "loop_inside", GOOD_SQL.as_bytes());
+    let migrations = root.join("loop_inside/migrations");
+    std::os::unix::fs::symlink("..", migrations.join("parent")).expect("symlink");
+    std::os::unix::fs::symlink(".", migrations.join("self")).expect("symlink");
+    // The migrations folder itself a symlink to itself.
+    package(root, "loop_as_dir", &[DIESEL_TOML]);
+    std::os::unix::fs::symlink("migrations", root.join("loop_as_dir/migrations")).expect("symlink");
+
+    // up.sql a folder, a dangling symlink, a FIFO.
+    package(root, "up_sql_folder", &[DIESEL_TOML]);
+    std::fs::create_dir_all(root.join("up_sql_folder").join(CREATE)).expect("mkdir");
+    package(root, "up_sql_dangling", &[DIESEL_TOML]);
+    let dangling = root.join("up_sql_dangling").join(CREATE);
+    std::fs::create_dir_all(dangling.parent().expect("parent")).expect("mkdir");
+    std::os::unix::fs::symlink("gone.sql", &dangling).expect("symlink");
+    package(root, "up_sql_fifo", &[DIESEL_TOML]);
+    let fifo = root.join("up_sql_fifo").join(CREATE);
+    std::fs::create_dir_all(fifo.parent().expect("parent")).expect("mkdir");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+
+    // Not UTF-8: diesel.toml; schema.rs (the migrations are still analysed).
+    package(
+        root,
+        "toml_not_utf8",
+        &[
+            (
+                "diesel.toml",
+                b"[migrations_directory]\ndir = \"migr\xe9\"\n",
+            ),
+            (CREATE, GOOD_SQL.as_bytes()),
+        ],
+    );
+    const WITH_SCHEMA: (&str, &[u8]) = (
+        "diesel.toml",
+        b"[print_schema]\nfile = \"src/schema.rs\"\n\n[migrations_directory]\ndir = \"migrations\"\n",
+    );
+    package(
+        root,
+        "schema_not_utf8",
+        &[
+            WITH_SCHEMA,
+            (CREATE, GOOD_SQL.as_bytes()),
+            (
+                "src/schema.rs",
+                b"// \xff\ndiesel::table! { users (id) { id -> Int4, } }\n",
+            ),
+        ],
+    );
+    package(
+        root,
+        "schema_unparsable",
+        &[
+            WITH_SCHEMA,
+            (CREATE, GOOD_SQL.as_bytes()),
+            (
+                "src/schema.rs",
+                b"diesel::table! {\n    users (id) {\n        id -> ,\n    }\n}\n",
+            ),
+        ],
+    );
+    let deep_type = format!(
+        "diesel::table! {{\n    users (id) {{\n        id -> {}Int4{},\n    }}\n}}\n",
+        "Nullable<".repeat(100_000),
+        ">".repeat(100_000)
+    );
+    package(
+        root,
+        "schema_deep",
+        &[
+            WITH_SCHEMA,
+            (CREATE, GOOD_SQL.as_bytes()),
+            ("src/schema.rs", deep_type.as_bytes()),
+        ],
+    );
+
+    let members = vec![
+        "deep_sql",
+        "good",
+        "loop_as_dir",
+        "loop_inside",
+        "schema_deep",
+        "schema_not_utf8",
+        "schema_unparsable",
+        "toml_not_utf8",
+        "unterminated_string",
+        "up_sql_dangling",
+        "up_sql_fifo",
+        "up_sql_folder",
+    ];
+    workspace(root, &members);
+    members
+}
+
+fn finding(package: &str, rule: &str, line: u64) -> (String, String, String, u64) {
+    (
+        package.to_owned(),
+        rule.to_owned(),
+        format!("{package}/{CREATE}"),
+        line,
+    )
+}
+
+#[test]
+fn each_hostile_input_gets_one_message_and_the_rest_is_analysed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    hostile_workspace(root);
+
+    let out = dbopt(root, &["--workspace", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "deny findings, no tool failure");
+    let doc = json(&out);
+    let no_up_sql = |dir: &str| {
+        pair(
+            dir,
+            &format!(
+                "`{dir}` holds no up.sql, so it is not a migration (diesel stops with \
+                 \"unknown migration format\" on it)"
+            ),
+        )
+    };
+    let up = |package: &str| format!("{package}/{CREATE}");
+    assert_eq!(
+        errors(&doc, root),
+        vec![
+            pair(
+                "loop_as_dir/migrations",
+                "cannot read `loop_as_dir/migrations`: Too many levels of symbolic links \
+                 (os error N)",
+            ),
+            no_up_sql("loop_inside/migrations/parent"),
+            no_up_sql("loop_inside/migrations/self"),
+            pair(
+                "schema_deep/src/schema.rs",
+                "cannot parse `schema_deep/src/schema.rs` at line 3, column 158: nesting deeper \
+                 than 64 levels is not read",
+            ),
+            pair(
+                "schema_not_utf8/src/schema.rs",
+                "`schema_not_utf8/src/schema.rs` is not valid UTF-8 (line 1, column 4)",
+            ),
+            pair(
+                "schema_unparsable/src/schema.rs",
+                "cannot parse `schema_unparsable/src/schema.rs` at line 3, column 15: expected \
+                 identifier",
+            ),
+            pair(
+                "toml_not_utf8/diesel.toml",
+                "`toml_not_utf8/diesel.toml` is not valid UTF-8",
+            ),
+            pair(
+                &up("up_sql_dangling"),
+                &format!(
+                    "`{}` is a symlink to `gone.sql`, which does not exist",
+                    up("up_sql_dangling")
+                ),
+            ),
+            pair(
+                &up("up_sql_fifo"),
+                &format!(
+                    "cannot read `{}`: not a regular file (a FIFO, socket or device); not read",
+                    up("up_sql_fifo")
+                ),
+            ),
+            pair(
+                &up("up_sql_folder"),
+                &format!(
+                    "cannot read `{}`: it is a folder, not a file",
+                    up("up_sql_folder")
+                ),
+            ),
+        ]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("deep_sql", "unparsed_statement", 2),
+            // Replay went on after the statement sqlparser gave up on.
+            finding("deep_sql", "fk_without_index", 3),
+            finding("good", "fk_without_index", 4),
+            finding("loop_inside", "fk_without_index", 4),
+            finding("schema_deep", "fk_without_index", 4),
+            finding("schema_not_utf8", "fk_without_index", 4),
+            finding("schema_unparsable", "fk_without_index", 4),
+            finding("unterminated_string", "unparsed_statement", 2),
+        ]
+    );
+
+    let out = dbopt(root, &["--workspace", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = normalised(&out.stderr, root);
+    assert!(!text.contains("[ROOT]"), "paths are relative:\n{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+/// Only broken packages: exit 2, each problem an error, and the closing line names them.
+#[test]
+fn a_workspace_of_hostile_packages_only_exits_2() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    hostile_workspace(root);
+    workspace(
+        root,
+        &[
+            "loop_as_dir",
+            "toml_not_utf8",
+            "up_sql_fifo",
+            "up_sql_folder",
+        ],
+    );
+    // The source scan analyses a package's code even when its schema side is broken: for
+    // nothing at all to be analysed, the code must be broken too.
+    for package in [
+        "loop_as_dir",
+        "toml_not_utf8",
+        "up_sql_fifo",
+        "up_sql_folder",
+    ] {
+        std::fs::write(
+            root.join(package).join("src/lib.rs"),
+            "pub fn f(conn: &mut PgConnection {}\n",
+        )
+        .expect("write");
+    }
+    let out = dbopt(root, &["--workspace", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(normalised(&out.stderr, root));
+}
+
+/// A diesel.toml may name a migrations folder outside the workspace, relatively or by an
+/// absolute path: it is read (diesel would run it) and its files are shown by their full
+/// path, so nobody takes them for the workspace's. `--fix` refuses to write there.
+#[test]
+fn migrations_outside_the_workspace_are_read_shown_in_full_and_never_written() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path().join("ws");
+    let elsewhere = tmp.path().join("elsewhere");
+    write(
+        &elsewhere.join("2024-01-01-000000_create/up.sql"),
+        GOOD_SQL.as_bytes(),
+    );
+    package(
+        &root,
+        "relative",
+        &[(
+            "diesel.toml",
+            b"[migrations_directory]\ndir = \"../../elsewhere\"\n",
+        )],
+    );
+    let absolute = format!(
+        "[migrations_directory]\ndir = \"{}\"\n",
+        elsewhere.display()
+    );
+    package(&root, "absolute", &[("diesel.toml", absolute.as_bytes())]);
+    workspace(&root, &["absolute", "relative"]);
+    let dirs = [(root.as_path(), "[ROOT]"), (tmp.path(), "[TMP]")];
+
+    let out = dbopt(&root, &["--workspace", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(errors(&doc, &root), vec![]);
+    let files: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().expect("file");
+            (
+                f["package"].as_str().expect("package").to_owned(),
+                normalised_with(file.as_bytes(), &dirs),
+            )
+        })
+        .collect();
+    let up = "[TMP]/elsewhere/2024-01-01-000000_create/up.sql".to_owned();
+    assert_eq!(
+        files,
+        vec![
+            ("absolute".to_owned(), up.clone()),
+            ("relative".to_owned(), up)
+        ]
+    );
+
+    let before = std::fs::read_dir(&elsewhere).expect("read_dir").count();
+    let out = dbopt(&root, &["--workspace", "--fix", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised_with(&out.stderr, &dirs),
+        "error: --fix writes only inside the workspace, and the migrations folder \
+         [TMP]/elsewhere lies outside [ROOT]; nothing was written (each finding's help shows \
+         the index to add)\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).expect("read_dir").count(),
+        before
+    );
+}
+
+/// cargo itself cannot load a workspace whose member manifest is not UTF-8: nothing can
+/// be analysed, exit 2, and cargo's message names the file.
+#[test]
+fn a_member_manifest_that_is_not_utf8_is_exit_2_naming_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    package(root, "latin1", &[]);
+    write(
+        &root.join("latin1/Cargo.toml"),
+        b"[package]\nname = \"latin1\"\nversion = \"0.1.0\"\ndescription = \"caf\xe9\"\n",
+    );
+    workspace(root, &["good", "latin1"]);
+    let out = dbopt(root, &["--workspace", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = normalised(&out.stderr, root);
+    assert!(text.starts_with("error: "), "{text}");
+    assert!(text.contains("[ROOT]/latin1/Cargo.toml"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+/// A file the user may not read. Root reads through `chmod 000`, so the case only runs
+/// where the permission holds (the test checks rather than asks who it runs as).
+#[test]
+fn an_unreadable_up_sql_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    up_sql(root, "locked", GOOD_SQL.as_bytes());
+    workspace(root, &["good", "locked"]);
+    let locked = root.join("locked").join(CREATE);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read(&locked).is_ok() {
+        return; // root (or CAP_DAC_OVERRIDE) reads it anyway: nothing to test here
+    }
+    let out = dbopt(root, &["--workspace", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let shown = format!("locked/{CREATE}");
+    assert_eq!(
+        errors(&doc, root),
+        vec![pair(
+            &shown,
+            &format!("cannot read `{shown}`: Permission denied (os error N)")
+        )]
+    );
+    assert_eq!(findings(&doc), vec![finding("good", "fk_without_index", 4)]);
+}
+
+/// A 50 MB migration of ordinary statements: 300,000 lines of inserts between tables, every
+/// tenth table's foreign key left without an index. It completes (no time is asserted:
+/// speed lives in the benchmarks) with exactly the findings the generator planted.
+#[test]
+fn a_50_mb_migration_is_analysed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let mut sql = String::from("CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL);\n");
+    let mut expected = Vec::new();
+    let mut line = 1;
+    for i in 0..300_000u64 {
+        if i % 3_000 == 0 {
+            let t = i / 3_000;
+            sql.push_str(&format!(
+                "CREATE TABLE t{t} (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES \
+                 users (id), payload TEXT);\n"
+            ));
+            line += 1;
+            if t % 10 == 0 {
+                expected.push(finding("big", "fk_without_index", line));
+            } else {
+                sql.push_str(&format!("CREATE INDEX t{t}_user_id ON t{t} (user_id);\n"));
+                line += 1;
+            }
+        }
+        sql.push_str(&format!(
+            "INSERT INTO users (id, name) VALUES ({i}, 'user number {i} with a name long \
+             enough to look like real seed data, padded: {:0>60}');\n",
+            i * 7919
+        ));
+        line += 1;
+    }
+    assert!(sql.len() > 50_000_000, "{}", sql.len());
+    up_sql(root, "big", sql.as_bytes());
+    drop(sql);
+    workspace(root, &["big"]);
+    let out = dbopt_within(
+        root,
+        &["--format", "json"],
+        std::time::Duration::from_secs(900),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(errors(&doc, root), vec![]);
+    assert_eq!(expected.len(), 10);
+    assert_eq!(findings(&doc), expected);
+}

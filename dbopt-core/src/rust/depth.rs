@@ -1,0 +1,284 @@
+//! A nesting guard run before syn parses Rust code. syn parses recursively with no limit, and
+//! so do the drop and the visit of the tree it builds, so absurdly nested input (generated
+//! code, a hostile file) would overflow the stack and abort the process. proc-macro2's
+//! lexer keeps its own stack (and so does the walk here), so lexing and checking cannot
+//! overflow: the guard measures the token trees and rejects what is too deep before syn
+//! sees it.
+//!
+//! Depth is counted in *units*, each roughly the stack one `()`, `[]` or `{}` level costs
+//! syn. Recursion without a group costs more or less than a group:
+//!
+//! * a group is 1 unit;
+//! * a recursing token is [`RECURSION_UNITS`]: a `<` until its `>` (generic arguments), a
+//!   prefix operator (`&`, `*`, `-`, `!`, `|`, `..`), an assignment `=`, `@`, and the
+//!   keywords that start a nested type or expression (`fn`, `impl`, `dyn`, `if`,
+//!   `return`, ...). They count until the next `,` or `;` (a `<` until its `>` or a `;`),
+//!   or until a `{}` group that ends a statement or an item (one not followed by `else`,
+//!   `.`, `?` or an operator). In a match arm's pattern nothing counts: syn reads
+//!   `A | B | C` as a flat list;
+//! * a chain link costs 1/[`LINKS_PER_UNIT`] unit: a binary operator, `.`, `?`, `as` or
+//!   `else`. syn parses `a + b + c`, `x.f().g()` and `if .. else if ..` in a loop, but the
+//!   tree is as deep as the chain is long, and dropping or visiting it recurses.
+//!
+//! Measured in a debug build (the slowest frames): 146 nested `(`, 92 nested `{`, 39
+//! nested `Vec<`, 63 `& `, 478 `!`, about 16,000 `+ 1` and 11,800 `else if` overflow a
+//! 2 MiB thread; four times as many fit in 8 MiB. [`MAX_NESTING`] keeps every form within
+//! 8 MiB of stack in a debug build (the `deep_*` tests below run at the limit on such a
+//! thread).
+
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+
+/// Deepest nesting of Rust code analysed, in units. Of the 9,860 files of 287 crates'
+/// sources (this workspace's dependencies), three measure more: typenum's generated
+/// `UInt<UInt<..>>` constants (260) and syn's own stress test of prefix ranges (259, twice);
+/// the deepest ordinary code measures 166.
+pub const MAX_NESTING: usize = 256;
+
+/// Units of one recursing token (a `<` until its `>`, a prefix operator, `fn`, ...).
+pub const RECURSION_UNITS: usize = 4;
+
+/// Chain links (binary operators, `.`, `?`, `as`, `else`) that cost one unit.
+pub const LINKS_PER_UNIT: usize = 32;
+
+/// The message for code nested deeper than `limit` units.
+pub fn message(limit: usize) -> String {
+    format!("nesting deeper than {limit} levels; not analysed")
+}
+
+/// `text` as a Rust file, or the error syn gives, or [`message`] at the token where the
+/// nesting first exceeds [`MAX_NESTING`]. Lexes once: the same work as
+/// `syn::parse_str::<syn::File>`.
+pub fn parse_file(text: &str) -> syn::Result<syn::File> {
+    let tokens: TokenStream = text.parse()?;
+    if let Some(span) = too_deep(&tokens, MAX_NESTING) {
+        return Err(syn::Error::new(span, message(MAX_NESTING)));
+    }
+    syn::parse2(tokens)
+}
+
+/// The span of the first token at which `tokens` nest deeper than `limit` units.
+pub fn too_deep(tokens: &TokenStream, limit: usize) -> Option<Span> {
+    measure(tokens, limit).err()
+}
+
+/// The deepest nesting of `tokens` in units, or the span where it first exceeds `limit`.
+pub fn measure(tokens: &TokenStream, limit: usize) -> Result<usize, Span> {
+    let mut deepest = 0;
+    let mut stack = vec![Level::new(tokens.clone(), 0, false)];
+    while let Some(level) = stack.last_mut() {
+        let Some(token) = level.tokens.get(level.next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        level.next += 1;
+        let index = level.next - 1;
+        match token {
+            TokenTree::Group(group) => {
+                let depth = level.depth() + 1;
+                if depth > limit {
+                    return Err(group.span_open());
+                }
+                deepest = deepest.max(depth);
+                let match_body = level.group(group.delimiter(), index);
+                stack.push(Level::new(group.stream(), depth, match_body));
+            }
+            other => {
+                level.token(&other, index);
+                let depth = level.depth();
+                if depth > limit {
+                    return Err(other.span());
+                }
+                deepest = deepest.max(depth);
+            }
+        }
+    }
+    Ok(deepest)
+}
+
+/// One token sequence (a group's content) being measured.
+struct Level {
+    tokens: Vec<TokenTree>,
+    next: usize,
+    /// Units of the groups and tokens around this sequence.
+    outer: usize,
+    /// `<` not yet closed by `>` (only `;`, `=>` and the end of a statement close them all).
+    angles: usize,
+    /// Recursing tokens since the last `,`, `;` or statement.
+    prefixes: usize,
+    /// Chain links since the last `,`, `;` or statement.
+    links: usize,
+    /// The previous token ends an operand, so `&`, `*`, `-`, `!`, `|` are binary (or a macro
+    /// bang), which syn parses in a loop.
+    after_operand: bool,
+    /// The previous token is `else`: an `if` after it continues a chain.
+    after_else: bool,
+    /// A `match` was seen and its `{}` body not yet.
+    pending_match: bool,
+    /// This sequence is the body of a `match`.
+    match_body: bool,
+    /// In a match body, before the `=>` of an arm: patterns (`A | B`, `-1 | 1..=9`) are
+    /// flat lists to syn, so nothing counts there.
+    in_pattern: bool,
+}
+
+impl Level {
+    fn new(stream: TokenStream, outer: usize, match_body: bool) -> Self {
+        Level {
+            tokens: stream.into_iter().collect(),
+            next: 0,
+            outer,
+            angles: 0,
+            prefixes: 0,
+            links: 0,
+            after_operand: false,
+            after_else: false,
+            pending_match: false,
+            match_body,
+            in_pattern: match_body,
+        }
+    }
+
+    fn depth(&self) -> usize {
+        self.outer + (self.angles + self.prefixes) * RECURSION_UNITS + self.links / LINKS_PER_UNIT
+    }
+
+    /// A new statement, item, list element or match arm starts.
+    fn reset(&mut self) {
+        self.angles = 0;
+        self.prefixes = 0;
+        self.links = 0;
+        self.in_pattern = self.match_body;
+    }
+
+    /// Counts a group (before its content is measured); returns whether it is the body of
+    /// a `match`. A `{}` that is not continued ends a statement, an item or a match arm
+    /// (`fn f() {}`, `if a < b {}`, `impl X {}`, `A => {}`), so what was counted before it
+    /// no longer nests what follows.
+    fn group(&mut self, delimiter: Delimiter, index: usize) -> bool {
+        self.after_operand = true;
+        self.after_else = false;
+        if delimiter != Delimiter::Brace {
+            return false;
+        }
+        let match_body = std::mem::take(&mut self.pending_match);
+        let continued = match self.tokens.get(index + 1) {
+            Some(TokenTree::Ident(i)) => i == "else" || i == "as",
+            Some(TokenTree::Punct(p)) => p.as_char() != '#',
+            _ => false,
+        };
+        if !continued && !self.in_pattern {
+            self.reset();
+        }
+        match_body
+    }
+
+    /// Counts a token other than a group.
+    fn token(&mut self, token: &TokenTree, index: usize) {
+        // The previous token when it is glued to this one (`-` of `->`, `<` of `<<`).
+        let joined_to = match index.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+            Some(TokenTree::Punct(p)) if p.spacing() == Spacing::Joint => Some(p.as_char()),
+            _ => None,
+        };
+        let joint_before = joined_to.is_some();
+        let next_char = match self.tokens.get(index + 1) {
+            Some(TokenTree::Punct(p)) => Some(p.as_char()),
+            _ => None,
+        };
+        let after_else = std::mem::take(&mut self.after_else);
+        if self.in_pattern {
+            match token {
+                TokenTree::Punct(p) if p.as_char() == '=' && next_char == Some('>') => {
+                    self.reset();
+                    self.in_pattern = false;
+                }
+                TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => self.reset(),
+                _ => {}
+            }
+            self.after_operand = false;
+            return;
+        }
+        let after_hash = matches!(
+            index.checked_sub(1).and_then(|i| self.tokens.get(i)),
+            Some(TokenTree::Punct(p)) if p.as_char() == '#'
+        );
+        match token {
+            // `#` and the `!` of `#![attr]` (and of `//!` docs) start an attribute.
+            TokenTree::Punct(p) if p.as_char() == '#' || after_hash => {
+                self.after_operand = false;
+            }
+            TokenTree::Punct(p) => {
+                let c = p.as_char();
+                let joint = p.spacing() == Spacing::Joint;
+                let prefix = !self.after_operand;
+                self.after_operand = false;
+                match c {
+                    ';' => self.reset(),
+                    // Generic arguments hold commas: `<` stays open.
+                    ',' => {
+                        let angles = self.angles;
+                        self.reset();
+                        self.angles = angles;
+                    }
+                    // Not `<<` nor `<=`.
+                    '<' if !(joint_before || joint && matches!(next_char, Some('=' | '<'))) => {
+                        self.angles += 1;
+                    }
+                    '>' if !matches!(joined_to, Some('-' | '=')) => {
+                        self.angles = self.angles.saturating_sub(1);
+                        self.after_operand = true;
+                    }
+                    // `=>` ends a match arm's pattern, whose `A | B | C` is a flat list.
+                    '=' if joint && next_char == Some('>') => self.reset(),
+                    // `->`: parsed in a loop.
+                    '-' if joint && next_char == Some('>') => {}
+                    // `=` alone (not `==`, `<=`, `+=`, ...) is an assignment or an
+                    // initialiser, which syn parses right to left.
+                    '=' if !joint_before && next_char != Some('=') => self.prefixes += 1,
+                    '&' | '*' | '-' | '!' | '|' | '.' if prefix => self.prefixes += 1,
+                    '@' => self.prefixes += 1,
+                    '?' => {
+                        self.links += 1;
+                        self.after_operand = true;
+                    }
+                    // The second character of a glued operator was counted with the first.
+                    _ if joint_before => {}
+                    '+' | '-' | '*' | '/' | '%' | '^' | '&' | '|' | '!' | '.' => self.links += 1,
+                    _ => {}
+                }
+            }
+            TokenTree::Ident(ident) => {
+                const RECURSING: &[&str] = &[
+                    "fn", "impl", "dyn", "if", "return", "break", "yield", "become", "box",
+                    "async", "unsafe", "move", "static", "while", "for", "match", "let",
+                ];
+                const KEYWORDS: &[&str] = &[
+                    "in", "mut", "ref", "where", "const", "type", "pub", "use", "struct", "enum",
+                    "trait", "mod", "loop", "continue", "extern",
+                ];
+                // Compared in place: `Ident::to_string` would allocate for every name.
+                let is = |words: &[&str]| words.iter().any(|w| ident == w);
+                if ident == "else" {
+                    self.links += 1;
+                    self.after_else = true;
+                    self.after_operand = false;
+                } else if ident == "as" {
+                    self.links += 1;
+                    self.after_operand = false;
+                } else if ident == "if" && after_else {
+                    self.after_operand = false;
+                } else if is(RECURSING) {
+                    self.prefixes += 1;
+                    self.pending_match = ident == "match";
+                    self.after_operand = false;
+                } else {
+                    self.after_operand = !is(KEYWORDS);
+                }
+            }
+            TokenTree::Literal(_) => self.after_operand = true,
+            TokenTree::Group(_) => self.after_operand = true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
