@@ -1,5 +1,6 @@
 //! The command line, as cargo invokes it: `cargo-dbopt dbopt [COMMAND] [OPTIONS]`.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
@@ -15,8 +16,13 @@ pub enum Cargo {
 }
 
 const CHECK_LONG_ABOUT: &str = "\
-Replay each selected package's Diesel migrations, cross-check them with schema.rs and report \
+Check every fn of each selected package with the code rules (the engine of #[db_checked], \
+annotated or not), replay its Diesel migrations, cross-check them with schema.rs, and report \
 database performance and safety bugs.
+
+Code: every .rs file under the folders of the package's lib, bin and proc-macro targets, \
+except folders named tests, benches or target; files that mention no database word (and call \
+no database fn of the package) are not parsed. --jobs sets the number of threads.
 
 Packages: in a package's directory that package, at a virtual workspace root its default \
 members; -p and --workspace choose others. Settings come from [workspace.metadata.dbopt] and \
@@ -57,7 +63,7 @@ pub struct Dbopt {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check migrations and schema.rs of the selected packages (the default)
+    /// Check the code, migrations and schema.rs of the selected packages (the default)
     #[command(long_about = CHECK_LONG_ABOUT)]
     Check(CheckArgs),
     /// List every rule with its group, effective level and where that level was set
@@ -106,6 +112,9 @@ pub struct CheckArgs {
     /// finding (never changes an existing file)
     #[arg(long)]
     pub fix: bool,
+    /// Threads for the source scan (default: one per core)
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
     #[command(flatten)]
     pub levels: LevelArgs,
 }

@@ -15,6 +15,9 @@ pub enum CliError {
     /// `--fix` refused or could not write a migration.
     #[error("{0}")]
     Fix(String),
+    /// The scan's thread pool could not be started.
+    #[error("{0}")]
+    Threads(String),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(String),

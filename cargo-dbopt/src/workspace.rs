@@ -39,6 +39,9 @@ pub struct SelectedPackage {
     /// Named by `-p` or the current package (as opposed to swept in by `--workspace` or the
     /// default members).
     pub explicit: bool,
+    /// The crate root files of the lib, bin and proc-macro targets (not tests, benches,
+    /// examples or build scripts), sorted: the source scan reads the folders they are in.
+    pub crate_roots: Vec<PathBuf>,
 }
 
 /// Runs `cargo metadata --no-deps` and selects packages the way cargo does.
@@ -173,7 +176,29 @@ fn selected(package: &Package, explicit: bool) -> Result<SelectedPackage, CliErr
         diesel_backend,
         uses_diesel: diesel(false).next().is_some(),
         explicit,
+        crate_roots: crate_roots(package),
     })
+}
+
+/// The `src_path` of every target that is built into the package's own code.
+fn crate_roots(package: &Package) -> Vec<PathBuf> {
+    use cargo_metadata::TargetKind as K;
+    let mut roots: Vec<PathBuf> = package
+        .targets
+        .iter()
+        .filter(|t| {
+            t.kind.iter().any(|k| {
+                matches!(
+                    k,
+                    K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib | K::ProcMacro | K::Bin
+                )
+            })
+        })
+        .map(|t| t.src_path.clone().into_std_path_buf())
+        .collect();
+    roots.sort();
+    roots.dedup();
+    roots
 }
 
 /// The backend a diesel dependency's features enable; PostgreSQL first when several are on.

@@ -355,6 +355,21 @@ fn a_workspace_where_every_package_is_broken_exits_2() {
     // Opted in, but neither a diesel.toml nor a migrations folder is anywhere.
     package(root, "no_diesel_toml", OptIn::Backend, &[]);
     workspace(root, &["bad_toml", "no_diesel_toml", "not_utf8"]);
+    // The source scan analyses a package's code even when its schema side is broken: for
+    // nothing at all to be analysed, the code must be broken too (a file that names a
+    // connection and does not parse, or is not UTF-8).
+    write(
+        &root.join("bad_toml/src/lib.rs"),
+        b"pub fn f(conn: &mut PgConnection {}\n",
+    );
+    write(
+        &root.join("no_diesel_toml/src/lib.rs"),
+        b"// caf\xe9\npub fn f(conn: &mut PgConnection) {}\n",
+    );
+    write(
+        &root.join("not_utf8/src/lib.rs"),
+        b"pub fn f(pool: &Pool) { let s = \"unterminated; }\n",
+    );
 
     let out = dbopt(root, &["--workspace", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
@@ -368,15 +383,24 @@ fn a_workspace_where_every_package_is_broken_exits_2() {
                 "invalid `bad_toml/diesel.toml` at line 1, column 14: unclosed table, expected `]`",
             ),
             pair(
-                "no_diesel_toml/diesel.toml",
-                "nothing to analyse in package `no_diesel_toml`: `no_diesel_toml/diesel.toml` \
-                 does not exist and no migrations or schema are named in \
-                 `[package.metadata.dbopt]` or on the command line",
+                "bad_toml/src/lib.rs",
+                "cannot parse `bad_toml/src/lib.rs` (line 1, column 9): unbalanced delimiters, \
+                 or an unterminated string or comment; its fns were not checked",
+            ),
+            pair(
+                "no_diesel_toml/src/lib.rs",
+                "`no_diesel_toml/src/lib.rs` is not valid UTF-8 (line 1, column 7); its fns were \
+                 not checked",
             ),
             pair(
                 "not_utf8/migrations/2024-01-01-000000_create/up.sql",
                 "`not_utf8/migrations/2024-01-01-000000_create/up.sql` is not valid UTF-8 \
                  (line 2, column 17)",
+            ),
+            pair(
+                "not_utf8/src/lib.rs",
+                "cannot parse `not_utf8/src/lib.rs` (line 1, column 33): unbalanced delimiters, \
+                 or an unterminated string or comment; its fns were not checked",
             ),
         ]
     );

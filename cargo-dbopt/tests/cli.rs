@@ -250,15 +250,57 @@ fn unknown_package_lists_the_members() {
     );
 }
 
+/// An N+1 in a fn no attribute marks: the source scan reports it.
+const N_PLUS_ONE: &str = "pub fn titles(conn: &mut PgConnection, ids: &[i32]) {
+    for id in ids {
+        posts::table.find(id).first::<Post>(conn);
+    }
+}
+";
+
 #[test]
-fn nothing_to_analyse_is_exit_2_in_both_formats() {
+fn a_package_without_diesel_toml_is_still_scanned() {
+    // Before the source scan such a package was "nothing to analyse" (exit 2); its code is
+    // now checked, so it is clean or has findings like any other.
     let dir = project(&[("Cargo.toml", &package_manifest("")), LIB]);
     let out = dbopt(&dir, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let dir = project(&[
+        ("Cargo.toml", &package_manifest("")),
+        ("src/lib.rs", N_PLUS_ONE),
+    ]);
+    let out = dbopt(&dir, &["--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let finding = &doc["findings"][0];
+    assert_eq!(
+        (&finding["rule"], &finding["file"], &finding["line"]),
+        (
+            &serde_json::json!("n_plus_one"),
+            &serde_json::json!("src/lib.rs"),
+            &serde_json::json!(3)
+        )
+    );
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn nothing_analysed_is_exit_2_in_both_formats() {
+    // No diesel.toml, and the only Rust file (it names a connection, so it is parsed) does
+    // not parse.
+    let broken = "pub fn f(conn: &mut PgConnection {}\n";
+    let dir = project(&[
+        ("Cargo.toml", &package_manifest("")),
+        ("src/lib.rs", broken),
+    ]);
+    let out = dbopt(&dir, &[]);
     assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).ends_with("error: could not analyse any selected package (shop)\n"),
-        "{}",
-        stderr(&out)
+    assert_eq!(
+        stderr(&out),
+        "error: cannot parse `src/lib.rs` (line 1, column 9): unbalanced delimiters, or an \
+         unterminated string or comment; its fns were not checked\n\
+         error: could not analyse any selected package (shop)\n",
     );
     let out = dbopt(&dir, &["check", "--format", "json"]);
     assert_eq!(code(&out), 2);
@@ -269,10 +311,9 @@ fn nothing_to_analyse_is_exit_2_in_both_formats() {
     assert_eq!(
         doc["errors"],
         serde_json::json!([{
-            "path": "diesel.toml",
-            "message": "nothing to analyse in package `shop`: `diesel.toml` does not exist and no \
-                        migrations or schema are named in `[package.metadata.dbopt]` or on the \
-                        command line"
+            "path": "src/lib.rs",
+            "message": "cannot parse `src/lib.rs` (line 1, column 9): unbalanced delimiters, or \
+                        an unterminated string or comment; its fns were not checked"
         }])
     );
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
@@ -341,41 +382,46 @@ fn virtual_workspace() -> PathBuf {
             "[workspace]\nresolver = \"2\"\nmembers = [\"a\", \"b\", \"c\"]\ndefault-members = [\"a\"]\n",
         ),
         ("a/Cargo.toml", &member("a", true)),
-        ("a/src/lib.rs", ""),
+        ("a/src/lib.rs", N_PLUS_ONE),
         ("b/Cargo.toml", &member("b", true)),
-        ("b/src/lib.rs", ""),
+        ("b/src/lib.rs", N_PLUS_ONE),
         ("c/Cargo.toml", &member("c", false)),
-        ("c/src/lib.rs", ""),
+        ("c/src/lib.rs", N_PLUS_ONE),
     ])
 }
 
-fn last_line(out: &Output) -> String {
-    stderr(out).lines().last().unwrap_or_default().to_owned()
+/// The packages checked, from their summary lines (each has one finding).
+fn checked(out: &Output) -> String {
+    let names: Vec<String> = stderr(out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: 1 problem (1 denied) in package "))
+        .map(str::to_owned)
+        .collect();
+    names.join(", ")
 }
 
 #[test]
 fn packages_are_selected_as_cargo_selects_them() {
     let ws = virtual_workspace();
-    let none = |list: &str| format!("error: could not analyse any selected package ({list})");
     // At a virtual root: its default members.
-    assert_eq!(last_line(&dbopt(&ws, &[])), none("a"));
+    assert_eq!(checked(&dbopt(&ws, &[])), "a");
     // In a package's directory (or below): that package, even without diesel.
-    assert_eq!(last_line(&dbopt(&ws.join("b/src"), &[])), none("b"));
-    assert_eq!(last_line(&dbopt(&ws.join("c"), &[])), none("c"));
+    assert_eq!(checked(&dbopt(&ws.join("b/src"), &[])), "b");
+    assert_eq!(checked(&dbopt(&ws.join("c"), &[])), "c");
     // --manifest-path of a member: that member.
     let b = ws.join("b/Cargo.toml");
     assert_eq!(
-        last_line(&dbopt(
+        checked(&dbopt(
             Path::new("."),
             &["--manifest-path", b.to_str().unwrap()]
         )),
-        none("b")
+        "b"
     );
     // --workspace: every member that uses diesel.
-    assert_eq!(last_line(&dbopt(&ws, &["--workspace"])), none("a, b"));
+    assert_eq!(checked(&dbopt(&ws, &["--workspace"])), "a, b");
     assert_eq!(
-        last_line(&dbopt(&ws, &["--workspace", "--exclude", "a"])),
-        none("b")
+        checked(&dbopt(&ws, &["--workspace", "--exclude", "a"])),
+        "b"
     );
     assert_eq!(
         code(&dbopt(&ws, &["--exclude", "a"])),
@@ -383,12 +429,9 @@ fn packages_are_selected_as_cargo_selects_them() {
         "--exclude needs --workspace"
     );
     // -p, several times and as a glob; a named package is analysed without diesel.
-    assert_eq!(
-        last_line(&dbopt(&ws, &["-p", "b", "-p", "c"])),
-        none("b, c")
-    );
-    assert_eq!(last_line(&dbopt(&ws, &["-p", "?"])), none("a, b, c"));
-    assert_eq!(last_line(&dbopt(&ws, &["-p", "b@0.1"])), none("b"));
+    assert_eq!(checked(&dbopt(&ws, &["-p", "b", "-p", "c"])), "b, c");
+    assert_eq!(checked(&dbopt(&ws, &["-p", "?"])), "a, b, c");
+    assert_eq!(checked(&dbopt(&ws, &["-p", "b@0.1"])), "b");
 }
 
 #[test]

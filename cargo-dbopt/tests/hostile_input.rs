@@ -252,6 +252,20 @@ fn a_workspace_of_hostile_packages_only_exits_2() {
             "up_sql_folder",
         ],
     );
+    // The source scan analyses a package's code even when its schema side is broken: for
+    // nothing at all to be analysed, the code must be broken too.
+    for package in [
+        "loop_as_dir",
+        "toml_not_utf8",
+        "up_sql_fifo",
+        "up_sql_folder",
+    ] {
+        std::fs::write(
+            root.join(package).join("src/lib.rs"),
+            "pub fn f(conn: &mut PgConnection {}\n",
+        )
+        .expect("write");
+    }
     let out = dbopt(root, &["--workspace", "--color", "never"]);
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!(normalised(&out.stderr, root));

@@ -2,6 +2,8 @@
 //!
 //! * `gen-migrations N DIR` writes a synthetic Diesel package with N migrations
 //!   (N/4 tables, about two foreign keys per table, every other one indexed).
+//! * `gen-scan PACKAGES DIR` writes the generated workspace of `bench-scan` (about 11k lines
+//!   of Diesel application code per package).
 //! * `docs [--check]` writes `docs/rules/` from the rule registry, or checks it is current
 //!   (see [`docs`]).
 //! * `bench-migrations [N..]` generates packages (default 2000 and 10000 migrations) under
@@ -15,6 +17,9 @@
 //!   10k-100k fns and rewrites its table in docs/benchmarks.md (see [`bench_scale`]).
 //! * `bench-macro [RUNS]` measures the debug build time of a generated Diesel crate with and
 //!   without `#[db_checked]` on its 501 fns, and the expansion time of its 200-line fn.
+//! * `bench-scan [RUNS]` measures `cargo dbopt check`'s source scan on a generated 200k-line
+//!   workspace and on every crate in `~/.cargo/registry/src/` (release build; see
+//!   [`bench_scan`]).
 //! * `scan-registry [--all | PREFIX..]` runs the `#[db_checked]` analysis over every fn of the
 //!   crates in `~/.cargo/registry/src/` and counts fns, panics and findings (run in release).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line chore tool prints
@@ -22,9 +27,11 @@
 mod bench;
 mod bench_macro;
 mod bench_scale;
+mod bench_scan;
 mod docs;
 mod gen_fns;
 mod gen_migrations;
+mod gen_scan;
 mod gen_workspace;
 mod scan_registry;
 
@@ -40,6 +47,14 @@ fn main() -> ExitCode {
             _ => Err("usage: cargo xtask gen-migrations N DIR".to_owned()),
         },
         Some("gen-workspace") => gen_workspace::run(&args[1..]),
+        Some("gen-scan") => match (args.get(1).and_then(|n| n.parse().ok()), args.get(2)) {
+            (Some(n), Some(dir)) => gen_scan::write_workspace(&PathBuf::from(dir), n)
+                .map(|(files, lines, bytes)| {
+                    println!("{files} files, {lines} lines, {bytes} bytes");
+                })
+                .map_err(|e| format!("cannot write {dir}: {e}")),
+            _ => Err("usage: cargo xtask gen-scan PACKAGES DIR".to_owned()),
+        },
         Some("docs") => docs::run(&args[1..]),
         Some("bench-migrations") => {
             let sizes: Result<Vec<usize>, _> = args[1..].iter().map(|s| s.parse()).collect();
@@ -57,7 +72,9 @@ fn main() -> ExitCode {
         },
         Some("time-expansion") => bench_macro::time_expansion(),
         Some("scan-registry") => scan_registry::run(&args[1..]),
-        _ => Err("usage: cargo xtask (docs [--check] | gen-migrations N DIR | bench-migrations [N..] | gen-workspace --out DIR --packages P --migrations M --fns F [--seed S] | bench-scale [--runs N] [--only ROW,..] [--squawk PATH] [--no-docs] | bench-macro [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
+        Some("bench-scan") => bench_scan::run(&args[1..]),
+        Some("bench-scan-child") => bench_scan::child_main(&args[1..]),
+        _ => Err("usage: cargo xtask (docs [--check] | gen-migrations N DIR | gen-scan PACKAGES DIR | bench-migrations [N..] | gen-workspace --out DIR --packages P --migrations M --fns F [--seed S] | bench-scale [--runs N] [--only ROW,..] [--squawk PATH] [--no-docs] | bench-macro [RUNS] | bench-scan [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

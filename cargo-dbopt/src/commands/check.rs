@@ -1,13 +1,16 @@
 //! `cargo dbopt check` (the default): analyse each selected package, render, decide the
 //! status.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use dbopt_core::config::{self, Config, LevelOverride, RuleLevels};
+use cargo_dbopt::scan::{self, OptionsSpec, PackageInput, PackageScan};
+use dbopt_core::config::{self, Config, LevelOverride, Resolved, RuleLevels};
 use dbopt_core::diagnostic::Level;
 use dbopt_core::model::Backend;
 use dbopt_core::project::{self, ProjectError, ProjectInput, ProjectReport};
+use dbopt_core::source::{FileId, Span};
 
 use super::Status;
 use crate::cli::{CheckArgs, Format};
@@ -48,10 +51,12 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
             ws.root.display()
         )));
     }
+    let scans = scan_code(&ws, &selected, &command_line, args, overrides)?;
     let analyse_all = || -> Vec<Outcome> {
         selected
             .iter()
-            .map(|p| analyse(&ws, p, &command_line, args, overrides))
+            .zip(&scans)
+            .map(|(p, code)| analyse(&ws, p, code, &command_line, args, overrides))
             .collect()
     };
     let mut outcomes = analyse_all();
@@ -183,9 +188,94 @@ fn wanted(package: &SelectedPackage, paths_given: bool) -> bool {
     package.explicit || package.uses_diesel || package.opted_in || paths_given
 }
 
+/// The source scan of every selected package, on a pool of `--jobs` threads. Done once: with
+/// `--fix` only the schema side is analysed again.
+fn scan_code(
+    ws: &Workspace,
+    selected: &[&SelectedPackage],
+    command_line: &Config,
+    args: &CheckArgs,
+    overrides: &[LevelOverride],
+) -> Result<Vec<PackageScan>, CliError> {
+    let inputs: Vec<PackageInput> = selected
+        .iter()
+        .map(|p| {
+            let resolved = config::resolve(&ws.config, Some(&p.config), command_line, overrides);
+            scan_input(p, &resolved)
+        })
+        .collect();
+    let jobs = args.jobs.map_or(0, std::num::NonZeroUsize::get);
+    let pool = scan::thread_pool(jobs)
+        .map_err(|e| CliError::Threads(format!("cannot start the scan's threads: {e}")))?;
+    let settings = scan::Settings::new(ws.root.clone());
+    Ok(pool.install(|| scan::scan(&inputs, &settings)))
+}
+
+/// What the scan of `package` starts from: the code settings of the config and the command
+/// line (levels, handle types, `max_connections`, wrapper macros), and the configured names as
+/// words of the text pre-check.
+fn scan_input(package: &SelectedPackage, resolved: &Resolved) -> PackageInput {
+    let mut extra_words = resolved.handle_types.clone();
+    extra_words.extend(resolved.accessors.iter().cloned());
+    // `db_run!(..)`: the macro's own name, without its path.
+    extra_words.extend(
+        resolved
+            .wrapper_macros
+            .iter()
+            .filter_map(|m| m.rsplit("::").next().map(str::to_owned)),
+    );
+    PackageInput {
+        name: package.name.clone(),
+        crate_roots: package.crate_roots.clone(),
+        options: OptionsSpec::from(&resolved.code_options()),
+        extra_words,
+    }
+}
+
+/// Adds a package's code findings and scan errors to its report, findings sorted as the
+/// schema side sorts them (file, position, rule).
+fn merge(report: &mut ProjectReport, code: &PackageScan) {
+    let mut ids: HashMap<FileId, FileId> = HashMap::new();
+    for d in &code.diagnostics {
+        let sources = &mut report.sources;
+        let d = d.clone().map_span(|s| {
+            let id = *ids.entry(s.file).or_insert_with(|| {
+                let file = code.files.get(s.file.0 as usize);
+                sources.add(
+                    file.map(|f| f.shown.clone()).unwrap_or_default(),
+                    file.and_then(|f| f.text.clone()).unwrap_or_default(),
+                )
+            });
+            Span::new(id, s.range)
+        });
+        report.diagnostics.push(d);
+    }
+    // A file both sides read (a schema.rs that does not parse) gets one message.
+    let schema_errors: Vec<PathBuf> = report.errors.iter().map(|e| e.path.clone()).collect();
+    report.errors.extend(
+        code.errors
+            .iter()
+            .filter(|e| !schema_errors.contains(&e.path))
+            .cloned(),
+    );
+    report.analysed |= code.analysed;
+    let sources = &report.sources;
+    report.diagnostics.sort_by(|a, b| {
+        let key = |d: &dbopt_core::diagnostic::Diagnostic| {
+            (
+                sources.path(d.primary.span.file),
+                d.primary.span.range.start,
+                d.rule,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
 fn analyse(
     ws: &Workspace,
     package: &SelectedPackage,
+    code: &PackageScan,
     command_line: &Config,
     args: &CheckArgs,
     overrides: &[LevelOverride],
@@ -202,14 +292,16 @@ fn analyse(
     };
     let levels = resolved.levels;
     let mut report = project::analyze(&input, &|rule| levels.level(rule));
+    merge(&mut report, code);
     if !report.analysed && report.errors.is_empty() {
         let diesel_toml = package.dir.join("diesel.toml");
         let shown = diesel_toml.strip_prefix(&ws.root).unwrap_or(&diesel_toml);
         report.errors.push(ProjectError {
             path: shown.to_path_buf(),
             message: format!(
-                "nothing to analyse in package `{}`: `{}` does not exist and no migrations or \
-                 schema are named in `[package.metadata.dbopt]` or on the command line",
+                "nothing to analyse in package `{}`: no Rust file under its targets' folders, \
+                 `{}` does not exist and no migrations or schema are named in \
+                 `[package.metadata.dbopt]` or on the command line",
                 package.name,
                 shown.display()
             ),

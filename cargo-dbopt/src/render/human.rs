@@ -176,7 +176,16 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 /// Which rule fired, where its level was set and how to silence it.
 fn silence_note(d: &Diagnostic, levels: &RuleLevels) -> String {
     let rule = d.rule;
-    let source = dbopt_core::rules::find(rule).map_or(LevelSource::Default, |r| levels.source(r));
+    let found = dbopt_core::rules::find(rule);
+    // A code finding whose level is not the configured one got it from the fn's attribute.
+    if found.is_some_and(|r| levels.level(r) != d.level) {
+        return format!(
+            "`{rule}` is set to {} by a `#[db_checked(..)]` attribute; silence it there with \
+             `allow({rule})`",
+            d.level
+        );
+    }
+    let source = found.map_or(LevelSource::Default, |r| levels.source(r));
     let set = match source {
         LevelSource::Default => format!("`{rule}` is {} by default", d.level),
         LevelSource::Workspace => {

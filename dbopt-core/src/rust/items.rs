@@ -8,7 +8,7 @@ use crate::diagnostic::{Diagnostic, Level, Reporter};
 use crate::rule::Check;
 use crate::rules::RULES;
 use crate::rust::CodeContext;
-use crate::rust::attr::{Options, nested_options, stmt_allows};
+use crate::rust::attr::{Options, is_db_checked, nested_options, stmt_allows};
 use crate::rust::handler::request_handler;
 use crate::rust::handles::{HandleKind, conn_generics, type_handle};
 use crate::rust::walk::walk_fn;
@@ -56,6 +56,43 @@ fn item_rec(
     if depth > 64 {
         return;
     }
+    let attrs: &[syn::Attribute] = match item {
+        syn::Item::Fn(f) => &f.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Trait(t) => &t.attrs,
+        syn::Item::Mod(m) => &m.attrs,
+        _ => &[],
+    };
+    guarded(attrs, out, |out| {
+        item_body(item, outer, generics, out, depth)
+    });
+}
+
+/// Runs `check` for an item with `attrs`. As `check_attribute` does for the item it expands,
+/// an item carrying `#[db_checked]` whose dbopt attributes (its own or nested ones) are
+/// misused reports only the misuse: the attribute may have been meant to silence a finding.
+/// The scan ([`check_file`]) sees the same findings as the macro this way.
+fn guarded(attrs: &[syn::Attribute], out: &mut Analysis, check: impl FnOnce(&mut Analysis)) {
+    let mark = attrs
+        .iter()
+        .any(is_db_checked)
+        .then_some((out.diagnostics.len(), out.errors.len()));
+    check(out);
+    if let Some((diagnostics, errors)) = mark
+        && out.errors.len() > errors
+    {
+        out.diagnostics.truncate(diagnostics);
+        out.owners.truncate(diagnostics);
+    }
+}
+
+fn item_body(
+    item: &syn::Item,
+    outer: &Options,
+    generics: &[String],
+    out: &mut Analysis,
+    depth: usize,
+) {
     match item {
         syn::Item::Fn(f) => {
             let opts = fn_options(outer, &f.attrs, out);
@@ -82,9 +119,11 @@ fn item_rec(
             }
             for it in &i.items {
                 if let syn::ImplItem::Fn(f) = it {
-                    let fo = fn_options(&opts, &f.attrs, out);
-                    let f_ = FnParts::new(&f.attrs, &f.sig, &f.block);
-                    fn_rec(f_, &g, &fo, Vec::new(), out, depth);
+                    guarded(&f.attrs, out, |out| {
+                        let fo = fn_options(&opts, &f.attrs, out);
+                        let f_ = FnParts::new(&f.attrs, &f.sig, &f.block);
+                        fn_rec(f_, &g, &fo, Vec::new(), out, depth);
+                    });
                 }
             }
         }
@@ -96,15 +135,17 @@ fn item_rec(
                 if let syn::TraitItem::Fn(f) = it
                     && let Some(block) = &f.default
                 {
-                    let fo = fn_options(&opts, &f.attrs, out);
-                    fn_rec(
-                        FnParts::new(&f.attrs, &f.sig, block),
-                        &g,
-                        &fo,
-                        Vec::new(),
-                        out,
-                        depth,
-                    );
+                    guarded(&f.attrs, out, |out| {
+                        let fo = fn_options(&opts, &f.attrs, out);
+                        fn_rec(
+                            FnParts::new(&f.attrs, &f.sig, block),
+                            &g,
+                            &fo,
+                            Vec::new(),
+                            out,
+                            depth,
+                        );
+                    });
                 }
             }
         }
@@ -199,5 +240,40 @@ pub fn run_rules(ctx: &CodeContext<'_>, out: &mut Vec<Diagnostic<Span>>) {
             d.level = level;
             out.push(d);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_annotated_item_with_a_misused_attribute_reports_only_the_misuse() {
+        let src = "
+            #[db_checked(allow(n_plus_1))]
+            fn a(conn: &mut PgConnection, ids: &[i32]) {
+                for id in ids { users::table.find(id).first::<User>(conn); }
+            }
+            impl Repo {
+                #[db_checked]
+                fn b(conn: &mut PgConnection, ids: &[i32]) {
+                    #[dbopt::allow(n_plus_ones)]
+                    for id in ids { users::table.find(id).first::<User>(conn); }
+                }
+                fn c(conn: &mut PgConnection, ids: &[i32]) {
+                    for id in ids { users::table.find(id).first::<User>(conn); }
+                }
+            }
+        ";
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let analysis = check_file(&file, &Options::default());
+        assert_eq!(analysis.errors.len(), 2);
+        let owners: Vec<String> = analysis
+            .owners
+            .iter()
+            .map(|s| src[s.byte_range()].to_owned())
+            .collect();
+        assert_eq!(owners, ["c"], "only the fn without a misused attribute");
+        assert_eq!(analysis.diagnostics.len(), 1);
     }
 }

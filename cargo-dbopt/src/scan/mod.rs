@@ -1,0 +1,493 @@
+//! `cargo dbopt check`'s source scan: the code rules over every fn of the selected packages,
+//! annotated or not, with the engine `#[db_checked]` uses.
+//!
+//! Per package: find the files ([`files`]), then, spread over the thread pool the caller
+//! installs, read each one, skip it when the text pre-check says it cannot touch a database
+//! ([`prefilter`]), else analyse it (`dbopt_core::rust::package::analyse_file`: parse once,
+//! check every fn, byte spans out). Skipped files that mention a fn of an analysed file that
+//! may reach the database are analysed too, until no new one is found. Last, the package's
+//! analyses are linked (`link`) into its findings. Packages run in parallel as well.
+//!
+//! Problems never stop the scan: an unreadable or non-UTF-8 file, or one that does not
+//! parse, is one error naming the file (and, for a syntax error, its line), and every other
+//! file is still analysed.
+
+pub mod files;
+pub mod prefilter;
+
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use dbopt_core::diagnostic::{Diagnostic, Level};
+use dbopt_core::project::ProjectError;
+use dbopt_core::rust::Options;
+use dbopt_core::rust::package::{FileAnalysis, FileInput, analyse_file, link};
+use dbopt_core::source::{FileId, Span};
+use rayon::prelude::*;
+
+use self::files::RustFile;
+use self::prefilter::{NameMatcher, Prefilter};
+
+/// Stack size of the scan's threads: syn recurses on deeply nested code.
+pub const STACK_SIZE: usize = 64 << 20;
+
+/// A thread pool for [`scan`] with `jobs` threads (0: one per core) and a large stack.
+pub fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(STACK_SIZE)
+        .thread_name(|i| format!("dbopt-scan-{i}"))
+        .build()
+}
+
+/// One package to scan.
+#[derive(Debug, Clone, Default)]
+pub struct PackageInput {
+    pub name: String,
+    /// The crate root files (absolute) of the package's lib, bin and proc-macro targets.
+    pub crate_roots: Vec<PathBuf>,
+    /// The options every fn starts from (`#[db_checked(..)]` on items refines them).
+    pub options: OptionsSpec,
+    /// Words the pre-check adds to its own (configured handle types, accessors, macros).
+    pub extra_words: Vec<String>,
+}
+
+/// The thread-safe parts of [`Options`] a package sets (`Options` holds spans, which stay on
+/// their thread): built into an `Options` on each thread.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionsSpec {
+    /// The level of every code rule (from the config and the command line).
+    pub levels: Vec<(&'static str, Level)>,
+    /// Extra handle names (configured `handle_types`).
+    pub conn: Vec<String>,
+    /// The server's `max_connections`.
+    pub max_connections: Option<u64>,
+    /// Project macros whose body runs with a connection, as paths.
+    pub wrapper_macros: Vec<Vec<String>>,
+}
+
+impl OptionsSpec {
+    pub fn options(&self) -> Options {
+        Options {
+            levels: self.levels.clone(),
+            conn: self.conn.clone(),
+            max_connections: self.max_connections,
+            wrapper_macros: self.wrapper_macros.clone(),
+            ..Options::default()
+        }
+    }
+}
+
+impl From<&Options> for OptionsSpec {
+    /// The package-wide parts of `options` (`config::Resolved::code_options`).
+    fn from(options: &Options) -> Self {
+        OptionsSpec {
+            levels: options.levels.clone(),
+            conn: options.conn.clone(),
+            max_connections: options.max_connections,
+            wrapper_macros: options.wrapper_macros.clone(),
+        }
+    }
+}
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Paths in messages are shown relative to this (the workspace root).
+    pub display_root: PathBuf,
+    /// Use the text pre-check (off: every file is parsed; the benchmark checks it loses
+    /// nothing).
+    pub precheck: bool,
+    /// Analyse the skipped files that mention a database fn of an analysed file (off only in
+    /// the benchmark, to measure what the pull-back costs; cross-function findings need it).
+    pub pull_back: bool,
+    /// The clock [`Stats`] times phases with: [`wall_clock`], or a thread CPU clock (the
+    /// benchmark's, so a busy machine does not inflate the split).
+    pub clock: fn() -> Duration,
+}
+
+impl Settings {
+    /// The pre-check on, phases timed by [`wall_clock`].
+    pub fn new(display_root: PathBuf) -> Self {
+        Settings {
+            display_root,
+            precheck: true,
+            pull_back: true,
+            clock: wall_clock,
+        }
+    }
+}
+
+/// Monotonic time since the first call.
+pub fn wall_clock() -> Duration {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// A file the scan read.
+#[derive(Debug, Clone)]
+pub struct ScannedFile {
+    /// As walked (absolute).
+    pub path: PathBuf,
+    /// Relative to [`Settings::display_root`] where it lies below it.
+    pub shown: PathBuf,
+    /// The file's module path in its crate (`["repo", "users"]`).
+    pub module_path: Vec<String>,
+    /// Kept only for the files a finding points into.
+    pub text: Option<String>,
+}
+
+/// Counts and time per phase, summed over threads (so CPU time, not wall time).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    /// Files the pre-check skipped and nothing pulled back.
+    pub skipped: usize,
+    pub skipped_bytes: u64,
+    /// Files the pre-check skipped that mention a database fn, analysed after all.
+    pub pulled_back: usize,
+    pub parse_errors: usize,
+    /// Finding the files (walking the source roots).
+    pub discover: Duration,
+    pub read: Duration,
+    pub precheck: Duration,
+    pub analyse: Duration,
+    pub link: Duration,
+}
+
+impl Stats {
+    pub fn add(&mut self, o: &Stats) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.skipped += o.skipped;
+        self.skipped_bytes += o.skipped_bytes;
+        self.pulled_back += o.pulled_back;
+        self.parse_errors += o.parse_errors;
+        self.discover += o.discover;
+        self.read += o.read;
+        self.precheck += o.precheck;
+        self.analyse += o.analyse;
+        self.link += o.link;
+    }
+}
+
+/// The scan of one package.
+#[derive(Debug, Default)]
+pub struct PackageScan {
+    /// Every file found, in path order; a [`FileId`] in `diagnostics` is an index here.
+    pub files: Vec<ScannedFile>,
+    /// The package's code findings, levels decided, in file order then source order.
+    pub diagnostics: Vec<Diagnostic<Span>>,
+    /// Files that could not be read or parsed, misused dbopt attributes.
+    pub errors: Vec<ProjectError>,
+    /// Whether at least one file was read and judged (parsed, or cleared by the pre-check).
+    pub analysed: bool,
+    pub stats: Stats,
+}
+
+/// Scans every package, in parallel, on the current rayon pool (see [`thread_pool`]).
+pub fn scan(packages: &[PackageInput], settings: &Settings) -> Vec<PackageScan> {
+    packages
+        .par_iter()
+        .map(|p| scan_package(p, settings))
+        .collect()
+}
+
+/// One file in progress.
+#[derive(Default)]
+struct Slot {
+    text: Option<String>,
+    analysis: Option<FileAnalysis>,
+    skipped: bool,
+    error: Option<ProjectError>,
+    /// The message of a panic in the analysis (a bug).
+    panic: Option<String>,
+    stats: Stats,
+}
+
+fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
+    let clock = settings.clock;
+    let start = clock();
+    let discovered = files::discover(&package.crate_roots);
+    let discover = clock().saturating_sub(start);
+    let shown = |p: &Path| shown_path(p, &settings.display_root);
+    let mut errors: Vec<ProjectError> = discovered
+        .errors
+        .iter()
+        .map(|(path, e)| ProjectError {
+            path: shown(path),
+            message: format!("cannot read `{}`: {e}", shown(path).display()),
+        })
+        .collect();
+    let prefilter = Prefilter::new(&package.extra_words);
+    let precheck = settings.precheck.then_some(&prefilter);
+
+    let mut slots: Vec<Slot> = discovered
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| first_pass(i, f, &shown(&f.path), precheck, &package.options, clock))
+        .collect();
+
+    let mut stats = Stats {
+        discover,
+        ..Stats::default()
+    };
+    if settings.pull_back {
+        stats.precheck += pull_back(&mut slots, &package.options, clock);
+    }
+    for slot in slots.iter_mut().filter(|s| s.skipped) {
+        slot.stats.skipped = 1;
+        slot.stats.skipped_bytes = slot.stats.bytes;
+    }
+
+    let mut analyses = Vec::new();
+    let mut analysed = false;
+    for (slot, file) in slots.iter_mut().zip(&discovered.files) {
+        stats.add(&slot.stats);
+        errors.extend(slot.error.take());
+        analysed |= slot.skipped;
+        if let Some(message) = slot.panic.take() {
+            let path = shown(&file.path);
+            errors.push(ProjectError {
+                message: format!(
+                    "internal error while checking `{}`: {message}; its fns were not checked \
+                     (please report this bug)",
+                    path.display()
+                ),
+                path,
+            });
+        }
+        if let Some(a) = slot.analysis.take() {
+            let path = shown(&file.path);
+            let text = slot.text.as_deref().unwrap_or_default();
+            if let Some(e) = &a.parse_error {
+                stats.parse_errors += 1;
+                let (line, column) = line_column(text, e.span.range.start);
+                errors.push(ProjectError {
+                    message: format!(
+                        "cannot parse `{}` (line {line}, column {column}): {}; its fns were not \
+                         checked",
+                        path.display(),
+                        parse_message(&e.message)
+                    ),
+                    path: path.clone(),
+                });
+            } else {
+                analysed = true;
+            }
+            for e in &a.errors {
+                let (line, column) = line_column(text, e.span.range.start);
+                errors.push(ProjectError {
+                    message: format!(
+                        "invalid dbopt attribute in `{}` (line {line}, column {column}): {}",
+                        path.display(),
+                        e.message
+                    ),
+                    path: path.clone(),
+                });
+            }
+            analyses.push(a);
+        }
+    }
+
+    let start = clock();
+    let diagnostics = link(analyses, &package.options.options());
+    stats.link += clock().saturating_sub(start);
+
+    // Keep the text of the files a finding points into; the rest is dropped now.
+    let referenced: HashSet<FileId> = diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary))
+        .map(|l| l.span.file)
+        .collect();
+    let files = discovered
+        .files
+        .into_iter()
+        .zip(slots)
+        .enumerate()
+        .map(|(i, (f, slot))| ScannedFile {
+            shown: shown(&f.path),
+            path: f.path,
+            module_path: f.module_path,
+            text: slot.text.filter(|_| referenced.contains(&file_id(i))),
+        })
+        .collect();
+    PackageScan {
+        files,
+        diagnostics,
+        errors,
+        analysed,
+        stats,
+    }
+}
+
+/// Read, pre-check, and analyse unless skipped.
+fn first_pass(
+    index: usize,
+    file: &RustFile,
+    shown: &Path,
+    precheck: Option<&Prefilter>,
+    options: &OptionsSpec,
+    clock: fn() -> Duration,
+) -> Slot {
+    let mut slot = Slot::default();
+    slot.stats.files = 1;
+    let start = clock();
+    let read = std::fs::read(&file.path);
+    slot.stats.read = clock().saturating_sub(start);
+    let text = match read {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let bytes = e.as_bytes();
+                let valid = e.utf8_error().valid_up_to();
+                let (line, column) =
+                    line_column(std::str::from_utf8(&bytes[..valid]).unwrap_or(""), valid);
+                slot.error = Some(ProjectError {
+                    path: shown.to_path_buf(),
+                    message: format!(
+                        "`{}` is not valid UTF-8 (line {line}, column {column}); its fns were not \
+                         checked",
+                        shown.display()
+                    ),
+                });
+                return slot;
+            }
+        },
+        Err(e) => {
+            slot.error = Some(ProjectError {
+                path: shown.to_path_buf(),
+                message: format!("cannot read `{}`: {e}", shown.display()),
+            });
+            return slot;
+        }
+    };
+    slot.stats.bytes = text.len() as u64;
+    if let Some(prefilter) = precheck {
+        let start = clock();
+        slot.skipped = !prefilter.may_touch_db(&text);
+        slot.stats.precheck = clock().saturating_sub(start);
+    }
+    if !slot.skipped {
+        analyse_into(&mut slot, index, &text, options, clock);
+    }
+    slot.text = Some(text);
+    slot
+}
+
+fn analyse_into(
+    slot: &mut Slot,
+    index: usize,
+    text: &str,
+    options: &OptionsSpec,
+    clock: fn() -> Duration,
+) {
+    let start = clock();
+    let input = FileInput {
+        id: file_id(index),
+        text,
+    };
+    // dbopt-core does not panic on any input (fuzzed, and `cargo xtask scan-registry`); if it
+    // ever does, that file is one error and the scan goes on.
+    let options = options.options();
+    match std::panic::catch_unwind(AssertUnwindSafe(|| analyse_file(input, &options))) {
+        Ok(analysis) => slot.analysis = Some(analysis),
+        Err(payload) => {
+            proc_macro2::extra::invalidate_current_thread_spans();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            slot.panic = Some(message);
+        }
+    }
+    slot.stats.analyse += clock().saturating_sub(start);
+}
+
+/// The fixpoint: a skipped file that mentions a fn an analysed file says may reach the
+/// database is analysed, and so on with the fns of the files it adds. Returns the time spent
+/// matching names (the analyses' time goes to their slots).
+fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration) -> Duration {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut frontier: Vec<usize> = (0..slots.len())
+        .filter(|&i| slots[i].analysis.is_some())
+        .collect();
+    let mut matching = Duration::ZERO;
+    loop {
+        // Names of earlier rounds were looked for already.
+        let names: Vec<String> = frontier
+            .iter()
+            .flat_map(|&i| slots[i].analysis.iter().flat_map(|a| &a.db_fns))
+            .filter(|n| seen.insert((*n).clone()))
+            .cloned()
+            .collect();
+        let Some(matcher) = NameMatcher::new(&names) else {
+            break;
+        };
+        let start = clock();
+        let pulled: Vec<usize> = slots
+            .par_iter()
+            .enumerate()
+            .filter(|(_, s)| s.skipped && s.text.as_deref().is_some_and(|t| matcher.mentions(t)))
+            .map(|(i, _)| i)
+            .collect();
+        matching += clock().saturating_sub(start);
+        if pulled.is_empty() {
+            break;
+        }
+        slots.par_iter_mut().enumerate().for_each(|(i, slot)| {
+            if pulled.binary_search(&i).is_ok()
+                && let Some(text) = slot.text.take()
+            {
+                slot.skipped = false;
+                slot.stats.pulled_back = 1;
+                analyse_into(slot, i, &text, options, clock);
+                slot.text = Some(text);
+            }
+        });
+        frontier = pulled;
+    }
+    matching
+}
+
+/// syn's message, except proc-macro2's lexer error, which says too little.
+fn parse_message(message: &str) -> &str {
+    if message == "cannot parse string into token stream" {
+        "unbalanced delimiters, or an unterminated string or comment"
+    } else {
+        message
+    }
+}
+
+fn file_id(index: usize) -> FileId {
+    FileId(u32::try_from(index).unwrap_or(u32::MAX))
+}
+
+/// `path` relative to `root` where it lies below it.
+fn shown_path(path: &Path, root: &Path) -> PathBuf {
+    match path.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `at` of `text`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests;

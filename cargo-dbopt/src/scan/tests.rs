@@ -1,0 +1,275 @@
+use super::*;
+
+fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const REPO: &str = "pub struct Repo { pool: DbPool }
+impl Repo {
+    pub fn find(&self, id: i32) -> User {
+        let mut conn = self.pool.get().unwrap();
+        users::table.find(id).first(&mut conn).unwrap()
+    }
+}
+";
+
+/// No database word: it only calls the repository.
+const SERVICE: &str = "pub struct Service { repo: Repo }
+impl Service {
+    pub fn names(&self, ids: &[i32]) -> Vec<String> {
+        ids.iter().map(|id| self.repo.find(*id).name).collect()
+    }
+}
+";
+
+const PLAIN: &str = "pub fn add(a: u32, b: u32) -> u32 { a + b }\n";
+
+const LOOP: &str = "fn f(conn: &mut PgConnection, ids: &[i32]) {
+    for id in ids {
+        users::table.find(id).first::<User>(conn);
+    }
+}
+";
+
+fn run(root: &Path, precheck: bool) -> PackageScan {
+    let input = PackageInput {
+        name: "shop".to_owned(),
+        crate_roots: vec![root.join("src/lib.rs")],
+        options: OptionsSpec::default(),
+        extra_words: Vec::new(),
+    };
+    let settings = Settings {
+        precheck,
+        ..Settings::new(root.to_path_buf())
+    };
+    let pool = thread_pool(2).unwrap();
+    let mut out = pool.install(|| scan(&[input], &settings));
+    out.pop().unwrap()
+}
+
+fn shown(scan: &PackageScan) -> Vec<String> {
+    scan.files
+        .iter()
+        .map(|f| f.shown.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// (rule, file, line) of every finding.
+fn findings(scan: &PackageScan) -> Vec<(&'static str, String, usize)> {
+    scan.diagnostics
+        .iter()
+        .map(|d| {
+            let file = &scan.files[d.primary.span.file.0 as usize];
+            let text = file
+                .text
+                .as_deref()
+                .expect("a finding's file keeps its text");
+            let (line, _) = line_column(text, d.primary.span.range.start);
+            (d.rule, file.shown.to_string_lossy().into_owned(), line)
+        })
+        .collect()
+}
+
+#[test]
+fn the_pre_check_skips_plain_files_and_keeps_callers_of_database_fns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "src/lib.rs", "mod repo;\nmod service;\nmod plain;\n");
+    write(root, "src/repo.rs", REPO);
+    write(root, "src/service.rs", SERVICE);
+    write(root, "src/plain.rs", PLAIN);
+    write(root, "src/db_loop.rs", LOOP);
+
+    let scan = run(root, true);
+    assert_eq!(
+        shown(&scan),
+        [
+            "src/db_loop.rs",
+            "src/lib.rs",
+            "src/plain.rs",
+            "src/repo.rs",
+            "src/service.rs"
+        ]
+    );
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    assert!(scan.analysed);
+    // lib.rs and plain.rs have no database word and mention no fn of repo.rs or db_loop.rs;
+    // service.rs has none either but calls `find`, a fn of repo.rs.
+    assert_eq!(scan.stats.files, 5);
+    assert_eq!(scan.stats.skipped, 2);
+    assert_eq!(
+        scan.stats.skipped_bytes,
+        (PLAIN.len() + "mod repo;\nmod service;\nmod plain;\n".len()) as u64
+    );
+    assert_eq!(scan.stats.pulled_back, 1);
+    assert_eq!(
+        findings(&scan),
+        [("n_plus_one", "src/db_loop.rs".to_owned(), 3)]
+    );
+    // Only the file with a finding keeps its text.
+    let kept: Vec<bool> = scan.files.iter().map(|f| f.text.is_some()).collect();
+    assert_eq!(kept, [true, false, false, false, false]);
+
+    let full = run(root, false);
+    assert_eq!(full.stats.skipped, 0);
+    assert_eq!(full.stats.pulled_back, 0);
+    assert_eq!(findings(&full), findings(&scan));
+}
+
+#[test]
+fn pulling_back_goes_on_through_the_files_it_adds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "src/lib.rs", "");
+    write(root, "src/repo.rs", REPO);
+    write(root, "src/service.rs", SERVICE);
+    // Mentions only `names`, a fn of service.rs, which is itself pulled back.
+    write(
+        root,
+        "src/handler.rs",
+        "fn handle(s: &Service) -> usize { s.names(&[1]).len() }\n",
+    );
+    let scan = run(root, true);
+    assert_eq!(scan.stats.pulled_back, 2);
+    assert_eq!(scan.stats.skipped, 1);
+}
+
+#[test]
+fn a_bad_file_is_one_error_and_the_others_are_analysed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "src/lib.rs", "");
+    write(
+        root,
+        "src/broken.rs",
+        "fn ok() {}\nfn f(conn: &mut PgConnection {\n",
+    );
+    write(
+        root,
+        "src/latin1.rs",
+        b"// caf\xe9\nfn f(conn: &mut PgConnection) {}\n",
+    );
+    write(root, "src/db_loop.rs", LOOP);
+    write(
+        root,
+        "src/attr.rs",
+        "#[db_checked(fast)]\nfn g(conn: &mut PgConnection) {}\n",
+    );
+    let scan = run(root, true);
+    let errors: Vec<(String, &str)> = scan
+        .errors
+        .iter()
+        .map(|e| (e.path.to_string_lossy().into_owned(), e.message.as_str()))
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert_eq!(errors[0].0, "src/attr.rs");
+    assert!(
+        errors[0].1.starts_with(
+            "invalid dbopt attribute in `src/attr.rs` (line 1, column 14): unknown option `fast`"
+        ),
+        "{}",
+        errors[0].1
+    );
+    assert_eq!(errors[1].0, "src/broken.rs");
+    assert!(
+        errors[1]
+            .1
+            .starts_with("cannot parse `src/broken.rs` (line 2, column 30): unbalanced delimiters, or an unterminated string or comment; "),
+        "{}",
+        errors[1].1
+    );
+    assert!(errors[1].1.ends_with("; its fns were not checked"));
+    assert_eq!(
+        errors[2],
+        (
+            "src/latin1.rs".to_owned(),
+            "`src/latin1.rs` is not valid UTF-8 (line 1, column 7); its fns were not checked"
+        )
+    );
+    assert_eq!(scan.stats.parse_errors, 1);
+    assert!(scan.analysed);
+    assert_eq!(
+        findings(&scan),
+        [("n_plus_one", "src/db_loop.rs".to_owned(), 3)]
+    );
+}
+
+#[test]
+fn nothing_is_analysed_when_no_file_can_be_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "src/lib.rs", "fn broken(conn: &mut PgConnection {\n");
+    let scan = run(root, true);
+    assert!(!scan.analysed);
+    assert_eq!(scan.errors.len(), 1);
+    // A file the pre-check clears is not parsed: its syntax error is rustc's to report.
+    write(root, "src/lib.rs", "fn broken( {\n");
+    let scan = run(root, true);
+    assert!(scan.analysed);
+    assert!(scan.errors.is_empty());
+    let tmp = tempfile::tempdir().unwrap();
+    let scan = run(tmp.path(), true);
+    assert!(!scan.analysed);
+    assert_eq!(scan.files.len(), 0);
+    let errors: Vec<&str> = scan.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("cannot read `src/lib.rs`: "),
+        "the missing crate root is reported, not its folder: {errors:?}"
+    );
+}
+
+#[test]
+fn levels_and_handle_types_come_from_the_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "src/lib.rs", "");
+    write(
+        root,
+        "src/custom.rs",
+        "fn f(h: &mut Handle, ids: &[i32]) {\n    for id in ids {\n        users::table.find(id).first::<User>(h);\n    }\n}\n",
+    );
+    write(root, "src/db_loop.rs", LOOP);
+    let input = |spec: OptionsSpec, extra: &[&str]| PackageInput {
+        name: "shop".to_owned(),
+        crate_roots: vec![root.join("src/lib.rs")],
+        options: spec,
+        extra_words: extra.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    let settings = Settings::new(root.to_path_buf());
+    let pool = thread_pool(1).unwrap();
+    let warn = OptionsSpec {
+        levels: vec![("n_plus_one", Level::Warn)],
+        conn: vec!["Handle".to_owned()],
+        ..OptionsSpec::default()
+    };
+    let out = pool.install(|| scan(&[input(warn, &["Handle"])], &settings));
+    let got: Vec<(String, Level)> = out[0]
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                out[0].files[d.primary.span.file.0 as usize]
+                    .shown
+                    .to_string_lossy()
+                    .into_owned(),
+                d.level,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("src/custom.rs".to_owned(), Level::Warn),
+            ("src/db_loop.rs".to_owned(), Level::Warn)
+        ]
+    );
+    let allow = OptionsSpec {
+        levels: vec![("n_plus_one", Level::Allow)],
+        ..OptionsSpec::default()
+    };
+    let out = pool.install(|| scan(&[input(allow, &[])], &settings));
+    assert!(out[0].diagnostics.is_empty());
+}
