@@ -14,7 +14,9 @@
 //! * [`emit`] and [`render`]: the tokens and text the proc macro emits.
 
 pub mod attr;
+pub mod callgraph;
 pub mod calls;
+pub mod comments;
 pub mod emit;
 pub mod handles;
 pub mod items;
@@ -23,6 +25,7 @@ pub mod model;
 pub mod package;
 pub mod render;
 pub mod strip;
+pub mod summary;
 #[cfg(test)]
 mod tests;
 pub mod txn;
@@ -31,7 +34,7 @@ pub mod walk;
 use proc_macro2::{Span, TokenStream};
 
 pub use attr::Options;
-pub use items::{Analysis, analyse_item, check_file, check_item};
+pub use items::{Analysis, analyse_item, check_file, check_item, scan_file};
 
 use crate::diagnostic::Diagnostic;
 

@@ -6,6 +6,8 @@ mod call_sites;
 mod exprs;
 mod macros;
 
+pub(crate) use call_sites::receiver_chain;
+
 use proc_macro2::Span;
 
 use crate::rust::attr::{Options, stmt_allows};
@@ -13,7 +15,8 @@ use crate::rust::handles::{
     Binding, Env, HandleKind, Shape, pat_idents, pat_main_ident, type_handle, type_shape,
 };
 use crate::rust::model::{
-    Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, RoundTrip, TripKind, TxnCtx, Write,
+    CallSite, Callee, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, RoundTrip, TripKind, TxnCtx,
+    Write,
 };
 
 /// Deeper expressions are not analysed; the walk reports one error instead of overflowing.
@@ -61,6 +64,7 @@ pub fn walk_fn(
         cost: vec![Vec::new()],
         round_trips: Vec::new(),
         io: Vec::new(),
+        calls: Vec::new(),
         depth: 0,
         too_deep: false,
         next_txn: 1,
@@ -103,6 +107,7 @@ pub fn walk_fn(
             span: sig.ident.span(),
             round_trips: w.round_trips,
             io: w.io,
+            calls: w.calls,
             cost,
         },
         errors: w.errors,
@@ -120,6 +125,7 @@ struct Walker<'o> {
     cost: Vec<Vec<Cost>>,
     round_trips: Vec<RoundTrip>,
     io: Vec<IoCall>,
+    calls: Vec<CallSite>,
     depth: usize,
     too_deep: bool,
     next_txn: usize,
@@ -323,6 +329,21 @@ impl Walker<'_> {
             table: None,
             unbounded_table,
         });
+    }
+
+    /// Records a call for the scan's cross-function analysis; `trip` is the round trip just
+    /// recorded for it, if any.
+    fn record_call(&mut self, span: Span, callee: Callee, text: String, trip: Option<usize>) {
+        let ctx = self.ctx();
+        let idx = self.calls.len();
+        self.calls.push(CallSite {
+            span,
+            callee,
+            text,
+            ctx,
+            trip,
+        });
+        self.push_cost(Cost::Call(idx));
     }
 
     fn io_call(&mut self, span: Span, call: String, kind: IoKind) {

@@ -1,0 +1,140 @@
+//! `lock_order` cycles across fns and files.
+
+use super::*;
+
+const LEDGER: &str = r#"pub fn debit_account(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::balance.eq(accounts::balance - 1))
+        .execute(conn)
+}
+
+pub fn record_payment(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+    diesel::insert_into(payments::table)
+        .values(payments::account.eq(id))
+        .execute(conn)
+}
+"#;
+
+const TRANSFER: &str = r#"use super::ledger::{debit_account, record_payment};
+
+pub fn transfer(conn: &mut PgConnection, id: i32) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        debit_account(conn, id)?;
+        record_payment(conn, id)?;
+        Ok(())
+    })
+}
+"#;
+
+const REFUND: &str = r#"pub fn refund(conn: &mut PgConnection, id: i32) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(payments::table.find(id))
+            .set(payments::status.eq("refunded"))
+            .execute(conn)?;
+        crate::bank::ledger::debit_account(conn, id)?;
+        Ok(())
+    })
+}
+"#;
+
+#[test]
+fn a_lock_order_cycle_across_two_files() {
+    let files = [
+        ("bank::ledger", LEDGER),
+        ("bank::transfer", TRANSFER),
+        ("bank::refund", REFUND),
+    ];
+    assert_eq!(
+        scan(&files),
+        [hit(
+            "lock_order",
+            1,
+            6,
+            "lock order cycle: `transfer` writes `accounts` then `payments` while `refund` \
+             writes `payments` then `accounts`"
+        )]
+    );
+    let (diags, _) = scan_full(&files);
+    assert_eq!(
+        labels(&files, &diags[0]),
+        [
+            (
+                2,
+                6,
+                "`refund` takes `accounts` after `payments`".to_owned()
+            ),
+            (0, 10, "`record_payment` takes `payments` here".to_owned()),
+            (0, 4, "`debit_account` takes `accounts` here".to_owned()),
+        ]
+    );
+    assert_eq!(
+        diags[0].data,
+        serde_json::json!({
+            "tables": ["accounts", "payments"],
+            "fns": ["bank::transfer::transfer", "bank::refund::refund"],
+            "via": "bank::ledger::record_payment",
+        })
+    );
+    // Taken in one order everywhere: no cycle.
+    let same = REFUND
+        .replace("payments::table.find(id)", "accounts::table.find(id)")
+        .replace("debit_account", "record_payment");
+    let files = [
+        ("bank::ledger", LEDGER),
+        ("bank::transfer", TRANSFER),
+        ("bank::refund", same.as_str()),
+    ];
+    assert_eq!(scan(&files), []);
+}
+
+const LOCKS_ANNOTATED: &str = r#"pub struct Ledger;
+
+#[db_checked]
+impl Ledger {
+    fn charge(&self, conn: &mut PgConnection) -> QueryResult<()> {
+        conn.transaction(|conn| {
+            diesel::update(accounts::table.find(1)).set(accounts::n.eq(1)).execute(conn)?;
+            diesel::update(payments::table.find(1)).set(payments::n.eq(1)).execute(conn)?;
+            Ok(())
+        })
+    }
+
+    fn settle(&self, conn: &mut PgConnection) -> QueryResult<()> {
+        conn.transaction(|conn| {
+            diesel::update(payments::table.find(1)).set(payments::n.eq(1)).execute(conn)?;
+            diesel::update(accounts::table.find(1)).set(accounts::n.eq(1)).execute(conn)?;
+            Ok(())
+        })
+    }
+}
+"#;
+
+#[test]
+fn a_cycle_between_annotated_fns_is_reported_unless_a_declared_order_judges_it() {
+    let files = [("", LOCKS_ANNOTATED)];
+    assert_eq!(
+        scan(&files),
+        [hit(
+            "lock_order",
+            0,
+            8,
+            "lock order cycle: `Ledger::charge` writes `accounts` then `payments` while \
+             `Ledger::settle` writes `payments` then `accounts`"
+        )]
+    );
+    let declared = LOCKS_ANNOTATED.replace(
+        "#[db_checked]",
+        "#[db_checked(lock_order(accounts, payments))]",
+    );
+    let files = [("", declared.as_str())];
+    assert_eq!(
+        scan(&files),
+        [hit(
+            "lock_order",
+            0,
+            16,
+            "lock order violated: `accounts` is locked after `payments` in this transaction, \
+             against `lock_order(accounts, payments)`"
+        )]
+    );
+}
