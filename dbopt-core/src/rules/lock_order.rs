@@ -26,10 +26,11 @@ it writes or locks, including those its called fns write or lock, in call order.
 transactions taking two tables in opposite orders (`transfer` writes `accounts` then
 `payments`, `refund` `payments` then `accounts`) form a cycle, reported once with both paths
 in the message and a label at each; a longer cycle (three tables or more, with no such pair)
-is reported once too. The finding sits in a participant outside `#[db_checked]` when there is
-one; when every participant is annotated it is still reported (it is no single fn's
-finding), unless one of them declares a `lock_order(..)` ranking the tables: the per-fn check
-above then judges them.
+is reported once too. Two transactions that take several tables in opposite orders get one
+finding (reordering one of them fixes them all). The finding sits in a participant outside
+`#[db_checked]` when there is one; when every participant is annotated it is still reported
+(it is no single fn's finding), unless one of them declares a `lock_order(..)` ranking the
+tables: the per-fn check above then judges them.
 
 ## Why is this bad
 Two transactions that lock the same rows in opposite orders deadlock: each waits for the lock
@@ -54,15 +55,19 @@ Write or lock the tables in the declared order (`accounts` first, then `ledger`)
 `lock_order(table, ..)` in `#[db_checked(..)]`; on an `impl` block or module it applies to every
 fn inside. `#[dbopt::allow(lock_order)]` on a statement, or (outside `#[db_checked]` items,
 `cargo dbopt` only) `// dbopt: allow(lock_order)` on the line before it: a cycle whose later
-lock is taken by an allowed statement is not reported. A cycle takes the level of the fn it is
-reported in.
+lock is taken by an allowed statement is not reported, nor one with a participant where
+`lock_order` is allowed (that fn's order is accepted, and the others cannot fix the cycle
+alone). A cycle takes the level of the fn it is reported in.
 
 ## Known limitations
 The declared order is checked inside one fn, against its own writes and locks: writes in
 helpers are not seen by it. The cycle check follows helpers but only reads tables written in
 the call's chain (`insert_into(accounts::table)`, `update(payments::table.find(id))`,
 `for_update()`, an SQL literal), reads `if`/`match` arms one after the other, and follows a
-call only when it resolves to one fn.
+call only when it resolves to one fn. Orders are per table, while databases lock rows: an
+insert takes a lock on its new row only, so a cycle whose later step is an insert (or a
+whole-table delete of children before parents, which foreign keys force) may never deadlock
+in practice. Allow `lock_order` on the fn whose order is forced.
 
 Cross-function findings (`cargo dbopt` only) come from a syntactic resolution of calls
 inside one package, which cannot see: which impl a trait object or a generic bounded by a
@@ -143,6 +148,8 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
 #[derive(Debug, Clone)]
 struct Edge {
     f: FnId,
+    /// Which of the fn's transactions.
+    txn: usize,
     first: LockStep,
     second: LockStep,
 }
@@ -157,7 +164,7 @@ struct Edge {
 pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
     let mut edges: BTreeMap<(String, String), Vec<Edge>> = BTreeMap::new();
     for f in 0..g.fns.len() {
-        for seq in g.transaction_locks(f) {
+        for (txn, seq) in g.transaction_locks(f).into_iter().enumerate() {
             for (i, a) in seq.iter().enumerate() {
                 for b in &seq[i + 1..] {
                     if b.allowed {
@@ -168,6 +175,7 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
                         .or_default()
                         .push(Edge {
                             f,
+                            txn,
                             first: a.clone(),
                             second: b.clone(),
                         });
@@ -176,6 +184,8 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
         }
     }
     let mut in_pair: BTreeSet<String> = BTreeSet::new();
+    // One finding per pair of transactions: reordering one of them fixes every table pair.
+    let mut reported: BTreeSet<[(FnId, usize); 2]> = BTreeSet::new();
     for ((x, y), xy) in &edges {
         if x >= y {
             continue;
@@ -185,7 +195,12 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
         };
         in_pair.insert(x.clone());
         in_pair.insert(y.clone());
-        report(g, vec![pick(g, xy), pick(g, yx)], out);
+        let (a, b) = (pick(g, xy), pick(g, yx));
+        let mut key = [(a.f, a.txn), (b.f, b.txn)];
+        key.sort_unstable();
+        if reported.insert(key) {
+            report(g, vec![a, b], out);
+        }
     }
     // Longer cycles: per strongly connected group of tables with no pair above, the
     // shortest cycle through its first table.
@@ -262,7 +277,14 @@ fn shortest_cycle(start: usize, succ: &[Vec<usize>], comp: &[usize]) -> Option<V
 }
 
 fn report(g: &Graph<'_>, cycle: Vec<&Edge>, out: &mut PackageFindings) {
-    let eligible = |e: &&Edge| g.summary(e.f).level(&RULE) != Level::Allow;
+    // A participant that allows `lock_order` accepts its order: the cycle has no fix left to
+    // ask for in the others.
+    if cycle
+        .iter()
+        .any(|e| g.summary(e.f).level(&RULE) == Level::Allow)
+    {
+        return;
+    }
     let outside: Vec<&&Edge> = cycle.iter().filter(|e| !g.summary(e.f).annotated).collect();
     let primary = if outside.is_empty() {
         // Every participant is under `#[db_checked]`: a declared order ranking the tables
@@ -276,13 +298,14 @@ fn report(g: &Graph<'_>, cycle: Vec<&Edge>, out: &mut PackageFindings) {
         if declared {
             return;
         }
-        cycle.iter().position(&eligible)
+        0
     } else {
         cycle
             .iter()
-            .position(|e| !g.summary(e.f).annotated && eligible(e))
+            .position(|e| !g.summary(e.f).annotated)
+            .unwrap_or(0)
     };
-    let Some(p) = primary else { return };
+    let p = primary;
     let mut cycle = cycle;
     cycle.rotate_left(p);
     let phrase = |e: &Edge| {

@@ -158,7 +158,9 @@ impl Items<'_> {
                     g.push("Self".to_owned());
                 }
                 let mut scope = annotate(scope, &i.attrs);
-                scope.self_ty = self_type_name(&i.self_ty);
+                // A blanket impl (`impl<C: Connection> Harness for C`) belongs to its trait.
+                scope.self_ty = self_type_name(&i.self_ty)
+                    .filter(|t| !i.generics.type_params().any(|p| p.ident == t));
                 scope.trait_name = i
                     .trait_
                     .as_ref()

@@ -308,6 +308,8 @@ pub struct TripFact {
     pub write: Option<(&'static str, Option<String>)>,
     /// The table it locks with `for_update()`/`for_share()`.
     pub locks: Option<String>,
+    /// The call site this round trip is (a call that received a handle), if it is one.
+    pub call_site: Option<usize>,
 }
 
 /// The innermost loop context around a call.
@@ -434,7 +436,9 @@ pub fn summarise(
     let trips = model
         .round_trips
         .iter()
-        .map(|t| TripFact {
+        .enumerate()
+        .map(|(i, t)| TripFact {
+            call_site: model.calls.iter().position(|c| c.trip == Some(i)),
             span: to_span(t.span),
             call: t.call.clone(),
             txn: t.ctx.txn.as_ref().map(|x| x.id),

@@ -159,27 +159,40 @@ impl<'a> Graph<'a> {
         self.summary(f).qualified().join("::")
     }
 
+    /// A fn makes round trips when one of its own does: an executor, a macro, or a call
+    /// that received a handle and resolves to nothing in the package (it is taken to query)
+    /// or to fns that make round trips; or when it calls fns that make round trips.
     fn compute_trips(&mut self) {
-        for f in 0..self.fns.len() {
-            let s = self.summary(f);
-            self.trips[f] = s.trips.first().map(|t| Witness {
-                fn_id: f,
-                span: t.span.clone(),
-                table: None,
-            });
-        }
         loop {
             let mut changed = false;
             for &f in &self.order {
                 if self.trips[f].is_some() {
                     continue;
                 }
-                for cands in &self.resolved[f] {
-                    if !cands.is_empty() && cands.iter().all(|c| self.trips[*c].is_some()) {
-                        self.trips[f] = self.trips[cands[0]].clone();
-                        changed = true;
-                        break;
+                let s = self.summary(f);
+                let resolved = &self.resolved[f];
+                let querying = |cands: &Vec<FnId>| {
+                    !cands.is_empty() && cands.iter().all(|c| self.trips[*c].is_some())
+                };
+                let own = s.trips.iter().find_map(|t| match t.call_site {
+                    Some(c) if !resolved[c].is_empty() => {
+                        querying(&resolved[c]).then(|| self.trips[resolved[c][0]].clone())?
                     }
+                    _ => Some(Witness {
+                        fn_id: f,
+                        span: t.span.clone(),
+                        table: None,
+                    }),
+                });
+                let found = own.or_else(|| {
+                    resolved
+                        .iter()
+                        .find(|cands| querying(cands))
+                        .and_then(|cands| self.trips[cands[0]].clone())
+                });
+                if found.is_some() {
+                    self.trips[f] = found;
+                    changed = true;
                 }
             }
             if !changed {

@@ -1,6 +1,7 @@
 //! Syntactic name resolution: a call site -> the package fns it may call (see the
 //! module docs of [`super`]).
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use super::names::{STD_FNS, STD_METHODS};
@@ -26,7 +27,12 @@ pub(super) struct Index<'a> {
     /// Module -> its `use` imports.
     uses: HashMap<&'a [String], Vec<&'a UseDecl>>,
     summaries: Vec<&'a FnSummary>,
+    /// [`Index::lookup`]'s results; `None` while one is being computed.
+    memo: RefCell<HashMap<Vec<String>, Option<Vec<FnId>>>>,
 }
+
+/// Paths [`Index::lookup`] may follow per package; past it, a path resolves to nothing.
+const MEMO_BUDGET: usize = 1 << 20;
 
 /// A receiver's type, as far as resolution can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +56,7 @@ impl<'a> Index<'a> {
             impls_of: HashMap::new(),
             uses: HashMap::new(),
             summaries: Vec::new(),
+            memo: RefCell::new(HashMap::new()),
         };
         for f in 0..g.fns.len() {
             let s = g.summary(f);
@@ -229,13 +236,30 @@ impl<'a> Index<'a> {
     }
 
     /// The fns at a crate-root path, following `use` imports and re-exports on the way.
+    /// Memoized: glob imports and re-exports (`use super::*`, `pub use a::*`) reach the same
+    /// paths many ways and may form cycles.
     fn lookup(&self, path: &[String], depth: usize) -> Vec<FnId> {
         if let Some(v) = self.by_path.get(path) {
             return v.clone();
         }
-        if depth > 8 {
+        match self.memo.borrow().get(path) {
+            Some(Some(v)) => return v.clone(),
+            // In progress: a cycle of imports.
+            Some(None) => return Vec::new(),
+            None => {}
+        }
+        if depth > 32 || self.memo.borrow().len() > MEMO_BUDGET {
             return Vec::new();
         }
+        self.memo.borrow_mut().insert(path.to_vec(), None);
+        let found = self.follow_imports(path, depth);
+        self.memo
+            .borrow_mut()
+            .insert(path.to_vec(), Some(found.clone()));
+        found
+    }
+
+    fn follow_imports(&self, path: &[String], depth: usize) -> Vec<FnId> {
         for i in (0..path.len()).rev() {
             let Some(uses) = self.uses.get(&path[..i]) else {
                 continue;
@@ -243,9 +267,12 @@ impl<'a> Index<'a> {
             // A name imported by name shadows the glob imports of its module.
             let named = uses.iter().any(|u| u.alias == path[i]);
             for u in uses {
+                // A glob supplies the last name (the fn), never a module on the way: read
+                // as a module, `use crate::m::*` at the root would make `m::x` also
+                // `m::m::x`, `m::m::m::x`, ..
                 let rest = if u.alias == path[i] {
                     &path[i + 1..]
-                } else if u.alias == "*" && !named {
+                } else if u.alias == "*" && !named && i + 1 == path.len() {
                     &path[i..]
                 } else {
                     continue;

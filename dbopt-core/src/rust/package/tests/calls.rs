@@ -482,3 +482,45 @@ fn paths_resolve_through_imports_reexports_globs_nested_fns_and_aliases() {
         ]
     );
 }
+
+const NOT_A_QUERY: &str = r#"pub struct Ctx {
+    pool: DbPool,
+}
+
+impl Ctx {
+    pub fn label(&self) -> String {
+        describe(&self.pool)
+    }
+}
+
+fn describe(pool: &DbPool) -> String {
+    format!("{} connections", pool.max_size())
+}
+
+pub fn labels(ctx: &Ctx, n: usize) {
+    for _ in 0..n {
+        ctx.label();
+    }
+}
+"#;
+
+#[test]
+fn a_handle_passed_to_a_package_fn_that_never_queries_is_no_round_trip() {
+    // The per-fn model counts `describe(&self.pool)` as a round trip (it receives a pool);
+    // the package shows `describe` makes none, so `label` makes none either.
+    assert_eq!(scan(&[("", NOT_A_QUERY)]), []);
+    let querying = NOT_A_QUERY.replace(
+        "format!(\"{} connections\", pool.max_size())",
+        "pool.get().unwrap().batch_execute(\"SELECT 1\").unwrap();\n    String::new()",
+    );
+    assert_eq!(
+        scan(&[("", querying.as_str())]),
+        [hit(
+            "n_plus_one",
+            0,
+            18,
+            "query inside a loop: `ctx.label(..)` queries the database through `Ctx::label` \
+             once per iteration of the `for` loop"
+        )]
+    );
+}

@@ -138,3 +138,39 @@ fn a_cycle_between_annotated_fns_is_reported_unless_a_declared_order_judges_it()
         )]
     );
 }
+
+const CLEANUP: &str = r#"pub fn clear_all(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::delete(post_tags::table).execute(conn)?;
+        diesel::delete(tags::table).execute(conn)?;
+        diesel::delete(posts::table).execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn create_post(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::insert_into(posts::table).values(posts::id.eq(1)).execute(conn)?;
+        diesel::insert_into(tags::table).values(tags::id.eq(1)).execute(conn)?;
+        diesel::insert_into(post_tags::table).values(post_tags::post.eq(1)).execute(conn)?;
+        Ok(())
+    })
+}
+"#;
+
+#[test]
+fn two_transactions_in_opposite_orders_are_one_finding_and_an_allowed_fn_drops_it() {
+    // Three pairs of tables are taken in opposite orders; one reordering fixes them all.
+    assert_eq!(
+        scan(&[("", CLEANUP)]),
+        [hit(
+            "lock_order",
+            0,
+            5,
+            "lock order cycle: `clear_all` writes `post_tags` then `posts` while \
+             `create_post` writes `posts` then `post_tags`"
+        )]
+    );
+    let allowed = format!("// dbopt: allow(lock_order)\n{CLEANUP}");
+    assert_eq!(scan(&[("", allowed.as_str())]), []);
+}
