@@ -15,7 +15,7 @@ use crate::rust::comments::CommentAllow;
 use crate::rust::handles::{HandleKind, conn_generics, type_handle};
 use crate::rust::model::{Ctx, FnModel};
 use crate::rust::summary::{FnSyntax, fn_syntax, generic_bounds};
-use crate::rust::walk::walk_fn;
+use crate::rust::walk::walk_fn_with;
 
 /// Findings and attribute misuse for one item.
 #[derive(Debug, Default)]
@@ -226,7 +226,8 @@ impl Items<'_> {
         scope: &FnScope,
         depth: usize,
     ) {
-        let mut walked = walk_fn(sig, block, generics, opts, Vec::new());
+        let scan = self.comments.is_some();
+        let mut walked = walk_fn_with(sig, block, generics, opts, Vec::new(), scan);
         self.out.errors.extend(walked.errors);
         let mut opts = opts.clone();
         if let Some(comments) = self.comments
@@ -246,7 +247,7 @@ impl Items<'_> {
             .owners
             .resize(self.out.diagnostics.len(), walked.model.span);
         let name = walked.model.name.clone();
-        if self.comments.is_some() {
+        if scan {
             let mut scope = scope.clone();
             generic_bounds(&sig.generics, &mut scope.bounds);
             let syntax = fn_syntax(sig, block, generics, &opts, &scope);

@@ -199,7 +199,7 @@ pub struct FnModel {
     pub round_trips: Vec<RoundTrip>,
     pub io: Vec<IoCall>,
     /// Every call that is not a Diesel executor, a checkout, a transaction or a handle
-    /// conversion, in evaluation order.
+    /// conversion, in evaluation order. Recorded for the scan only (empty for the macro).
     pub calls: Vec<CallSite>,
     /// The fn body's cost sequence.
     pub cost: Vec<Cost>,

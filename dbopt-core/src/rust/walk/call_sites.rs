@@ -176,7 +176,7 @@ impl Walker<'_> {
             self.io_call(span, format!(".{name}()"), kind);
         }
         let shape = method_shape(&name, recv.shape);
-        if !executor_trip {
+        if !executor_trip && self.record_calls {
             let trip = (self.round_trips.len() > trips_before).then_some(trips_before);
             let receiver = receiver_chain(&m.receiver);
             let text = if receiver.is_empty() {
@@ -293,7 +293,7 @@ impl Walker<'_> {
         }
         // A local closure called by name (`let f = |x| ..; f(1)`) is not a fn of the package.
         let local = path.len() == 1 && self.env.get(&last).is_some();
-        if !executor_trip && !path.is_empty() && !local {
+        if !executor_trip && !path.is_empty() && !local && self.record_calls {
             let trip = (self.round_trips.len() > trips_before).then_some(trips_before);
             let text = format!("{}(..)", path.join("::"));
             self.record_call(span, Callee::Path(path.clone()), text, trip);

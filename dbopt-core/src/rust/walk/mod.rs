@@ -52,6 +52,19 @@ pub fn walk_fn(
     opts: &Options,
     allows: Vec<&'static str>,
 ) -> Walked {
+    walk_fn_with(sig, block, outer_generics, opts, allows, false)
+}
+
+/// [`walk_fn`]; with `record_calls` (the scan) every call site is kept in
+/// [`FnModel::calls`] and the cost tree, for the cross-function analysis.
+pub fn walk_fn_with(
+    sig: &syn::Signature,
+    block: &syn::Block,
+    outer_generics: &[String],
+    opts: &Options,
+    allows: Vec<&'static str>,
+    record_calls: bool,
+) -> Walked {
     let mut generics = outer_generics.to_vec();
     crate::rust::handles::conn_generics(&sig.generics, &mut generics);
     let mut w = Walker {
@@ -65,6 +78,7 @@ pub fn walk_fn(
         round_trips: Vec::new(),
         io: Vec::new(),
         calls: Vec::new(),
+        record_calls,
         depth: 0,
         too_deep: false,
         next_txn: 1,
@@ -126,6 +140,7 @@ struct Walker<'o> {
     round_trips: Vec<RoundTrip>,
     io: Vec<IoCall>,
     calls: Vec<CallSite>,
+    record_calls: bool,
     depth: usize,
     too_deep: bool,
     next_txn: usize,
@@ -334,6 +349,9 @@ impl Walker<'_> {
     /// Records a call for the scan's cross-function analysis; `trip` is the round trip just
     /// recorded for it, if any.
     fn record_call(&mut self, span: Span, callee: Callee, text: String, trip: Option<usize>) {
+        if !self.record_calls {
+            return;
+        }
         let ctx = self.ctx();
         let idx = self.calls.len();
         self.calls.push(CallSite {
