@@ -195,7 +195,9 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
         };
         in_pair.insert(x.clone());
         in_pair.insert(y.clone());
-        let (a, b) = (pick(g, xy), pick(g, yx));
+        let (Some(a), Some(b)) = (pick(g, xy), pick(g, yx)) else {
+            continue;
+        };
         let mut key = [(a.f, a.txn), (b.f, b.txn)];
         key.sort_unstable();
         if reported.insert(key) {
@@ -233,17 +235,15 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
         let chosen: Vec<&Edge> = cycle
             .windows(2)
             .filter_map(|w| edges.get(&(tables[w[0]].clone(), tables[w[1]].clone())))
-            .map(|ws| pick(g, ws))
+            .filter_map(|ws| pick(g, ws))
             .collect();
         report(g, chosen, out);
     }
 }
 
 /// The witness of an edge to report: one outside `#[db_checked]` when there is one.
-fn pick<'e>(g: &Graph<'_>, ws: &'e [Edge]) -> &'e Edge {
-    ws.iter()
-        .find(|e| !g.summary(e.f).annotated)
-        .unwrap_or(&ws[0])
+fn pick<'e>(g: &Graph<'_>, ws: &'e [Edge]) -> Option<&'e Edge> {
+    ws.iter().find(|e| !g.summary(e.f).annotated).or(ws.first())
 }
 
 /// The shortest path from `start` back to itself inside its component, as nodes (first and
@@ -322,9 +322,10 @@ fn report(g: &Graph<'_>, cycle: Vec<&Edge>, out: &mut PackageFindings) {
         )
     };
     let phrases: Vec<String> = cycle.iter().map(|e| phrase(e)).collect();
-    let (last, rest) = phrases.split_last().expect("a cycle has two edges or more");
+    let (Some((last, rest)), Some(&head)) = (phrases.split_last(), cycle.first()) else {
+        return;
+    };
     let message = format!("lock order cycle: {} while {last}", rest.join(", "));
-    let head = cycle[0];
     let mut d = Diagnostic::new(&RULE, message, head.second.span.clone()).with_label(format!(
         "takes `{}` after `{}`",
         head.second.table, head.first.table

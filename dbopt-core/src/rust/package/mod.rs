@@ -275,10 +275,12 @@ const STD_TYPES: &[&str] = &[
 fn certainly_foreign((f, callee): (&FnSummary, &Callee)) -> bool {
     match callee {
         Callee::Path(p) => {
-            let n = p.len();
-            matches!(p[0].as_str(), "std" | "core" | "alloc")
-                || matches!(p[n - 1].as_str(), "Some" | "Ok" | "Err")
-                || (n >= 2 && STD_TYPES.contains(&p[n - 2].as_str()))
+            let (Some(first), Some(last)) = (p.first(), p.last()) else {
+                return true;
+            };
+            matches!(first.as_str(), "std" | "core" | "alloc")
+                || matches!(last.as_str(), "Some" | "Ok" | "Err")
+                || (p.len() >= 2 && STD_TYPES.contains(&p[p.len() - 2].as_str()))
         }
         // `link` resolves no method on a receiver that is not a chain of names.
         Callee::Method { receiver, .. } => receiver.first().is_none_or(|root| {

@@ -227,3 +227,28 @@ pub fn cached(c: &Cache) -> i32 { c.get(1) }
         ["query", "query_again", "via_local"]
     );
 }
+
+#[test]
+fn deep_nesting_is_analysed_without_overflow() {
+    // Nested 64 deep (syn's own parser overflows a test thread near 90 here): the scan's
+    // visitors (locals, comment targets with their statement spans, summaries) and `link` must
+    // not be the first to overflow. The comment makes the statement's span be computed.
+    let open = "{ let x: Repo = Repo::new(); x.find(1); ".repeat(64);
+    let close = "}".repeat(64);
+    let chain = ".touch()".repeat(300);
+    let text = format!(
+        "pub fn f(ids: Vec<i32>, conn: &mut PgConnection) {{\n    // dbopt: allow(n_plus_one)\n    \
+         for id in ids {open}{close}\n    // dbopt: allow(n_plus_one)\n    conn{chain};\n}}\n"
+    );
+    let a = analyse(&text);
+    assert_eq!(a.parse_error, None);
+    assert_eq!(a.fns.len(), 1);
+    assert_eq!(
+        a.errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>(),
+        ["expression nested too deeply for `#[db_checked]` to analyse"]
+    );
+    let _ = link(vec![a], &Options::default());
+}
