@@ -174,3 +174,55 @@ fn two_transactions_in_opposite_orders_are_one_finding_and_an_allowed_fn_drops_i
     let allowed = format!("// dbopt: allow(lock_order)\n{CLEANUP}");
     assert_eq!(scan(&[("", allowed.as_str())]), []);
 }
+
+const THREE_WAY: &str = r#"pub fn a(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(xs::table.find(1)).set(xs::n.eq(1)).execute(conn)?;
+        diesel::update(ys::table.find(1)).set(ys::n.eq(1)).execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn b(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(ys::table.find(1)).set(ys::n.eq(1)).execute(conn)?;
+        diesel::update(zs::table.find(1)).set(zs::n.eq(1)).execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn c(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let z = zs::table.find(1).for_update().first::<Z>(conn)?;
+        let x = xs::table.find(1).for_update().first::<X>(conn)?;
+        Ok(())
+    })
+}
+"#;
+
+#[test]
+fn a_cycle_through_three_tables_is_one_finding() {
+    let files = [("", THREE_WAY)];
+    assert_eq!(
+        scan(&files),
+        [hit(
+            "lock_order",
+            0,
+            4,
+            "lock order cycle: `a` writes `xs` then `ys`, `b` writes `ys` then `zs` while `c` \
+             locks `zs` then `xs`"
+        )]
+    );
+    let (diags, _) = scan_full(&files);
+    assert_eq!(
+        labels(&files, &diags[0]),
+        [
+            (0, 12, "`b` takes `zs` after `ys`".to_owned()),
+            (0, 20, "`c` takes `xs` after `zs`".to_owned()),
+        ]
+    );
+    assert_eq!(
+        diags[0].data["tables"],
+        serde_json::json!(["xs", "ys", "zs"])
+    );
+}

@@ -139,3 +139,40 @@ fn no_write_finding_where_every_caller_runs_the_fn_in_a_transaction() {
     let files = [("", only_in_txn.as_str())];
     assert_eq!(scan(&files), []);
 }
+
+const LAYERS: &str = r#"pub fn handler(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        service(conn);
+        Ok(())
+    })
+}
+
+fn service(conn: &mut PgConnection) {
+    repo_pair(conn);
+}
+
+fn repo_pair(conn: &mut PgConnection) {
+    diesel::insert_into(a::table).values(a::x.eq(1)).execute(conn).unwrap();
+    diesel::insert_into(b::table).values(b::x.eq(1)).execute(conn).unwrap();
+}
+"#;
+
+#[test]
+fn a_caller_that_is_always_in_a_transaction_passes_it_on() {
+    // `service` opens no transaction, but its only caller runs it in one.
+    assert_eq!(scan(&[("", LAYERS)]), []);
+    let direct = LAYERS.replace(
+        "conn.transaction(|conn| {\n        service(conn);\n        Ok(())\n    })",
+        "service(conn);\n    Ok(())",
+    );
+    assert_eq!(
+        scan(&[("", direct.as_str())]),
+        [hit(
+            "write_outside_transaction",
+            0,
+            12,
+            "2 writes outside a transaction: `execute` commits separately from the write \
+             before it"
+        )]
+    );
+}
