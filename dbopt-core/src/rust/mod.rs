@@ -12,6 +12,10 @@
 //! * [`items`]: which fns an item holds and the options for each; runs the code rules.
 //! * [`strip`]: removes dbopt's inert attributes from the caller's tokens.
 //! * [`emit`] and [`render`]: the tokens and text the proc macro emits.
+//!
+//! `cargo dbopt`'s scan also reads whole packages ([`package`]): `// dbopt: allow(..)`
+//! comments ([`comments`]), a summary of every fn ([`summary`]), and the package's call graph
+//! with the facts that flow along it ([`callgraph`]), for the findings no single fn shows.
 
 pub mod attr;
 pub mod callgraph;
