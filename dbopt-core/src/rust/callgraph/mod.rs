@@ -1,7 +1,8 @@
 //! Phase 2 of the scan's cross-function analysis: the package's call graph, resolved from
-//! the files' [`FnSummary`]s and [`Decls`](crate::rust::summary::Decls) by syntax alone, and the facts that flow along
-//! it (who makes round trips, how many writes a fn commits outside a transaction, which
-//! callers run a fn inside a transaction, which tables a fn writes or locks in which order).
+//! the files' [`FnSummary`]s and [`Decls`](crate::rust::summary::Decls) by syntax alone,
+//! and the facts that flow along it (who makes round trips, how many writes a fn commits
+//! outside a transaction, which callers run a fn inside a transaction, which tables a fn
+//! writes or locks in which order).
 //!
 //! # Resolution
 //! * A path call (`f(..)`, `repo::f(..)`, `crate::a::f(..)`, `super::f(..)`) is read from the
