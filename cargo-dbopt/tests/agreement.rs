@@ -165,6 +165,7 @@ fn scan_side(text: &str, ranges: &[Range<usize>]) -> (Vec<Finding>, Vec<AttrErro
         FileInput {
             id: FileId(0),
             text,
+            module_path: &[],
         },
         &options,
     );

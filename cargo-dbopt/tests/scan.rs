@@ -123,10 +123,16 @@ fn command_line_levels_apply_to_code_rules() {
             (
                 "write_outside_transaction",
                 "deny",
-                "shop/src/repo/orders.rs",
-                53
+                "shop/src/handlers/orders.rs",
+                25
             ),
             ("unbounded_load", "warn", "shop/src/repo/users.rs", 35),
+            (
+                "write_outside_transaction",
+                "deny",
+                "shop/src/service/orders.rs",
+                42
+            ),
             ("query_budget", "deny", "shop/src/service/orders.rs", 73),
             ("n_plus_one", "warn", "shop/src/service/orders.rs", 80),
             (
@@ -135,6 +141,7 @@ fn command_line_levels_apply_to_code_rules() {
                 "billing/src/ledger.rs",
                 20
             ),
+            ("lock_order", "deny", "billing/src/transfer.rs", 23),
         ]
     );
 }

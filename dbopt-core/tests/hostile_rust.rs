@@ -39,6 +39,7 @@ fn a_100k_line_fn_is_analysed() {
         FileInput {
             id: FileId(3),
             text: &text,
+            module_path: &[],
         },
         &Options::default(),
     );

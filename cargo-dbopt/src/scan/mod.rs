@@ -200,6 +200,8 @@ pub fn scan(packages: &[PackageInput], settings: &Settings) -> Vec<PackageScan> 
 /// One file in progress.
 #[derive(Default)]
 struct Slot {
+    /// The file's module path in its crate (`["repo", "users"]`), for call resolution.
+    module_path: Vec<String>,
     text: Option<String>,
     analysis: Option<FileAnalysis>,
     skipped: bool,
@@ -335,7 +337,10 @@ fn first_pass(
     options: &OptionsSpec,
     clock: fn() -> Duration,
 ) -> Slot {
-    let mut slot = Slot::default();
+    let mut slot = Slot {
+        module_path: file.module_path.clone(),
+        ..Slot::default()
+    };
     slot.stats.files = 1;
     let start = clock();
     let read = std::fs::read(&file.path);
@@ -391,6 +396,7 @@ fn analyse_into(
     let input = FileInput {
         id: file_id(index),
         text,
+        module_path: &slot.module_path,
     };
     // dbopt-core does not panic on any input (fuzzed, and `cargo xtask scan-registry`); if it
     // ever does, that file is one error and the scan goes on.

@@ -104,13 +104,17 @@ fn the_pre_check_skips_plain_files_and_keeps_callers_of_database_fns() {
         (PLAIN.len() + "mod repo;\nmod service;\nmod plain;\n".len()) as u64
     );
     assert_eq!(scan.stats.pulled_back, 1);
+    // service.rs's finding is the cross-function one: `self.repo.find` makes a query.
     assert_eq!(
         findings(&scan),
-        [("n_plus_one", "src/db_loop.rs".to_owned(), 3)]
+        [
+            ("n_plus_one", "src/db_loop.rs".to_owned(), 3),
+            ("n_plus_one", "src/service.rs".to_owned(), 4)
+        ]
     );
-    // Only the file with a finding keeps its text.
+    // Only the files a finding points into keep their text (repo.rs: the secondary label).
     let kept: Vec<bool> = scan.files.iter().map(|f| f.text.is_some()).collect();
-    assert_eq!(kept, [true, false, false, false, false]);
+    assert_eq!(kept, [true, false, false, true, true]);
 
     let full = run(root, false);
     assert_eq!(full.stats.skipped, 0);

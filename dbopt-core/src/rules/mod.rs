@@ -10,10 +10,10 @@ mod fk_without_index;
 mod index_not_concurrent;
 mod io_in_transaction;
 mod joinable_without_fk;
-mod lock_order;
+pub(crate) mod lock_order;
 mod locking_column_change;
 mod migration;
-mod n_plus_one;
+pub(crate) mod n_plus_one;
 mod pool_misconfigured;
 mod query_budget;
 mod redundant_index;
@@ -24,7 +24,7 @@ mod unbounded_load;
 mod unparsed_statement;
 pub(crate) mod unused_suppression;
 mod write_in_read_only;
-mod write_outside_transaction;
+pub(crate) mod write_outside_transaction;
 
 /// Every rule, sorted by name (a test keeps it so).
 pub static RULES: &[&Rule] = &[

@@ -15,9 +15,15 @@
 //! * [`items`]: which fns an item holds and the options for each; runs the code rules.
 //! * [`strip`]: removes dbopt's inert attributes from the caller's tokens.
 //! * [`emit`] and [`render`]: the tokens and text the proc macro emits.
+//!
+//! `cargo dbopt`'s scan also reads whole packages ([`package`]): `// dbopt: allow(..)`
+//! comments ([`comments`]), a summary of every fn ([`summary`]), and the package's call graph
+//! with the facts that flow along it ([`callgraph`]), for the findings no single fn shows.
 
 pub mod attr;
+pub mod callgraph;
 pub mod calls;
+pub mod comments;
 pub mod depth;
 pub mod emit;
 pub mod handler;
@@ -29,6 +35,7 @@ pub mod package;
 pub mod pools;
 pub mod render;
 pub mod strip;
+pub mod summary;
 #[cfg(test)]
 mod tests;
 pub mod txn;
@@ -37,7 +44,7 @@ pub mod walk;
 use proc_macro2::{Span, TokenStream};
 
 pub use attr::Options;
-pub use items::{Analysis, analyse_item, check_file, check_item};
+pub use items::{Analysis, analyse_item, check_file, check_item, scan_file};
 
 use crate::diagnostic::Diagnostic;
 

@@ -177,12 +177,50 @@ pub struct Handler {
     pub sign: String,
 }
 
-/// The branch structure of round trips, for `query_budget`: a sequence adds, alternatives
-/// (`if`/`match` arms) take the maximum.
+/// What a call names as its callee, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callee {
+    /// `f(..)`, `repo::find(..)`, `Repo::find(..)`, `Self::find(..)`: the path's segments.
+    Path(Vec<String>),
+    /// `recv.name(..)`. `receiver` is the receiver as a chain of names when it is one
+    /// (`self.repo` -> `["self", "repo"]`, `repo` -> `["repo"]`), looking through `&`, `*`,
+    /// `?`, `.await`, parentheses and handle-preserving calls such as `.clone()`; empty when
+    /// the receiver is any other expression.
+    Method { name: String, receiver: Vec<String> },
+}
+
+/// One call in a body, whether or not it talks to the database: the input of the scan's
+/// cross-function analysis (`cargo dbopt` resolves it to the package's fns).
+#[derive(Debug, Clone)]
+pub struct CallSite {
+    /// The fn or method name.
+    pub span: Span,
+    pub callee: Callee,
+    /// How messages show it: `self.repo.find(..)`, `repo::find(..)`.
+    pub text: String,
+    pub ctx: Ctx,
+    /// The round trip the per-fn model made of this call (it received a handle), if any.
+    pub trip: Option<usize>,
+}
+
+impl CallSite {
+    /// The fn or method name alone.
+    pub fn name(&self) -> &str {
+        match &self.callee {
+            Callee::Path(p) => p.last().map_or("", String::as_str),
+            Callee::Method { name, .. } => name,
+        }
+    }
+}
+
+/// The branch structure of round trips and calls, for `query_budget` and the scan's write
+/// counts: a sequence adds, alternatives (`if`/`match` arms) take the maximum.
 #[derive(Debug, Clone)]
 pub enum Cost {
     /// Index into [`FnModel::round_trips`].
     Trip(usize),
+    /// Index into [`FnModel::calls`]: costs nothing in one fn's model.
+    Call(usize),
     /// One sequence of costs per arm.
     Alt(Vec<Vec<Cost>>),
 }
@@ -195,6 +233,9 @@ pub struct FnModel {
     pub span: Span,
     pub round_trips: Vec<RoundTrip>,
     pub io: Vec<IoCall>,
+    /// Every call that is not a Diesel executor, a checkout, a transaction or a handle
+    /// conversion, in evaluation order. Recorded for the scan only (empty for the macro).
+    pub calls: Vec<CallSite>,
     /// The fn body's cost sequence.
     pub cost: Vec<Cost>,
     /// New connections and pools created in the body.
@@ -274,6 +315,7 @@ fn seq_path(
                 Some(_) => out.push(*i),
                 None => {}
             },
+            Cost::Call(_) => {}
             Cost::Alt(arms) => {
                 let mut best: Vec<usize> = Vec::new();
                 for arm in arms {
@@ -308,6 +350,7 @@ fn seq_cost(
                 Some(_) => 1,
                 None => 0,
             },
+            Cost::Call(_) => 0,
             Cost::Alt(arms) => {
                 let mut best = 0;
                 for arm in arms {

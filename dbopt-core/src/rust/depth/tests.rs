@@ -17,6 +17,7 @@ fn analyse_on_thread(text: String, stack_mib: usize) -> FileAnalysis {
                 FileInput {
                     id: FileId(0),
                     text: &text,
+                    module_path: &[],
                 },
                 &Options::default(),
             )

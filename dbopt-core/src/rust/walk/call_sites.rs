@@ -8,7 +8,7 @@ use crate::rust::calls::{
 };
 use crate::rust::handles::{ACCESSORS, HandleKind, Shape};
 use crate::rust::loops::{call_shape, is_loop_adapter, method_shape};
-use crate::rust::model::{ConnectKind, IoKind, LoopCtx, LoopKind, TripKind};
+use crate::rust::model::{Callee, ConnectKind, IoKind, LoopCtx, LoopKind, TripKind};
 use crate::rust::pools;
 use crate::rust::txn::{as_closure, is_transaction_fn, is_transaction_method};
 
@@ -148,6 +148,8 @@ impl Walker<'_> {
         if recv.handle.is_none() && STORING.contains(&name.as_str()) {
             passed = None;
         }
+        let trips_before = self.round_trips.len();
+        let mut executor_trip = false;
         if passed.is_some() || on_handle {
             let executor = EXECUTORS.contains(&name.as_str());
             let (kind, call) = if passed.is_some() && executor {
@@ -181,6 +183,7 @@ impl Walker<'_> {
             } else {
                 None
             };
+            executor_trip = kind == TripKind::Executor;
             self.trip(
                 span,
                 call.clone(),
@@ -199,9 +202,20 @@ impl Walker<'_> {
         } else if let Some(kind) = io_of_method(&name, &m.receiver) {
             self.io_call(span, format!(".{name}()"), kind);
         }
+        let shape = method_shape(&name, recv.shape);
+        if !executor_trip && self.record_calls {
+            let trip = (self.round_trips.len() > trips_before).then_some(trips_before);
+            let receiver = receiver_chain(&m.receiver);
+            let text = if receiver.is_empty() {
+                format!(".{name}(..)")
+            } else {
+                format!("{}.{name}(..)", receiver.join("."))
+            };
+            self.record_call(span, Callee::Method { name, receiver }, text, trip);
+        }
         Val {
             handle: None,
-            shape: method_shape(&name, recv.shape),
+            shape,
         }
     }
 
@@ -300,8 +314,11 @@ impl Walker<'_> {
                 shape: call_shape(&path),
             };
         }
+        let trips_before = self.round_trips.len();
+        let mut executor_trip = false;
         if passed.is_some() && !NON_QUERY_FNS.contains(&last.as_str()) {
             let executor = EXECUTORS.contains(&last.as_str()) && path.len() > 1;
+            executor_trip = executor;
             let (kind, write) = match c.args.first() {
                 Some(q) if executor => {
                     let env = &self.env;
@@ -316,6 +333,13 @@ impl Walker<'_> {
                 self.io_call(span, call, IoKind::Checkout);
             }
         }
+        // A local closure called by name (`let f = |x| ..; f(1)`) is not a fn of the package.
+        let local = path.len() == 1 && self.env.get(&last).is_some();
+        if !executor_trip && !path.is_empty() && !local && self.record_calls {
+            let trip = (self.round_trips.len() > trips_before).then_some(trips_before);
+            let text = format!("{}(..)", path.join("::"));
+            self.record_call(span, Callee::Path(path.clone()), text, trip);
+        }
         Val {
             handle: None,
             shape: call_shape(&path),
@@ -327,4 +351,74 @@ impl Walker<'_> {
 fn call_text(path: &[String], c: &syn::ExprCall) -> String {
     let args = if c.args.is_empty() { "" } else { ".." };
     format!("{}({args})", path.join("::"))
+}
+
+/// A call's receiver as a chain of names: `self.repo` -> `["self", "repo"]`,
+/// `self.repo().users` -> `["self", "repo()", "users"]`, `Repo::new(p)` -> `["Repo::new()"]`.
+/// References, derefs, `?`, `.await`, parentheses and handle-preserving calls (`.clone()`,
+/// `.lock()`, `.unwrap()`) are looked through. Empty for any other expression.
+pub(crate) fn receiver_chain(e: &syn::Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    if chain_into(e, &mut out, 0) {
+        out
+    } else {
+        Vec::new()
+    }
+}
+
+fn chain_into(e: &syn::Expr, out: &mut Vec<String>, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match e {
+        syn::Expr::Reference(r) => chain_into(&r.expr, out, depth + 1),
+        syn::Expr::Paren(p) => chain_into(&p.expr, out, depth + 1),
+        syn::Expr::Group(g) => chain_into(&g.expr, out, depth + 1),
+        syn::Expr::Try(t) => chain_into(&t.expr, out, depth + 1),
+        syn::Expr::Await(a) => chain_into(&a.base, out, depth + 1),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+            chain_into(&u.expr, out, depth + 1)
+        }
+        syn::Expr::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+            Some(id) => {
+                out.push(id.to_string());
+                true
+            }
+            None => false,
+        },
+        syn::Expr::Field(f) => {
+            if !chain_into(&f.base, out, depth + 1) {
+                return false;
+            }
+            out.push(match &f.member {
+                syn::Member::Named(n) => n.to_string(),
+                syn::Member::Unnamed(i) => i.index.to_string(),
+            });
+            true
+        }
+        syn::Expr::MethodCall(m) => {
+            if !chain_into(&m.receiver, out, depth + 1) {
+                return false;
+            }
+            let name = m.method.to_string();
+            if !PASSTHROUGH.contains(&name.as_str()) {
+                out.push(format!("{name}()"));
+            }
+            true
+        }
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() > 1 => {
+                let path: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                out.push(format!("{}()", path.join("::")));
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }

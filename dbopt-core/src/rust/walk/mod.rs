@@ -7,6 +7,8 @@ mod exprs;
 mod macros;
 mod wrappers;
 
+pub(crate) use call_sites::receiver_chain;
+
 use proc_macro2::Span;
 
 use crate::rust::attr::{Options, stmt_allows};
@@ -14,8 +16,8 @@ use crate::rust::handles::{
     Binding, Env, HandleKind, Shape, pat_idents, pat_main_ident, type_handle, type_shape,
 };
 use crate::rust::model::{
-    Connect, ConnectKind, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, RoundTrip, TripKind, TxnCtx,
-    Write,
+    CallSite, Callee, Connect, ConnectKind, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, RoundTrip,
+    TripKind, TxnCtx, Write,
 };
 use crate::rust::pools::PoolBuild;
 
@@ -52,6 +54,19 @@ pub fn walk_fn(
     opts: &Options,
     allows: Vec<&'static str>,
 ) -> Walked {
+    walk_fn_with(sig, block, outer_generics, opts, allows, false)
+}
+
+/// [`walk_fn`]; with `record_calls` (the scan) every call site is kept in
+/// [`FnModel::calls`] and the cost tree, for the cross-function analysis.
+pub fn walk_fn_with(
+    sig: &syn::Signature,
+    block: &syn::Block,
+    outer_generics: &[String],
+    opts: &Options,
+    allows: Vec<&'static str>,
+    record_calls: bool,
+) -> Walked {
     let mut generics = outer_generics.to_vec();
     crate::rust::handles::conn_generics(&sig.generics, &mut generics);
     let mut w = Walker {
@@ -68,6 +83,8 @@ pub fn walk_fn(
         connects: Vec::new(),
         pools: Vec::new(),
         implicit: 0,
+        calls: Vec::new(),
+        record_calls,
         depth: 0,
         too_deep: false,
         next_txn: 1,
@@ -110,6 +127,7 @@ pub fn walk_fn(
             span: sig.ident.span(),
             round_trips: w.round_trips,
             io: w.io,
+            calls: w.calls,
             cost,
             connects: w.connects,
             pools: w.pools,
@@ -136,6 +154,8 @@ struct Walker<'o> {
     pools: Vec<PoolBuild>,
     /// Inside a configured wrapper macro: its code runs with an implicit connection.
     implicit: usize,
+    calls: Vec<CallSite>,
+    record_calls: bool,
     depth: usize,
     too_deep: bool,
     next_txn: usize,
@@ -370,6 +390,24 @@ impl Walker<'_> {
             ctx,
             per_item,
         });
+    }
+
+    /// Records a call for the scan's cross-function analysis; `trip` is the round trip just
+    /// recorded for it, if any.
+    fn record_call(&mut self, span: Span, callee: Callee, text: String, trip: Option<usize>) {
+        if !self.record_calls {
+            return;
+        }
+        let ctx = self.ctx();
+        let idx = self.calls.len();
+        self.calls.push(CallSite {
+            span,
+            callee,
+            text,
+            ctx,
+            trip,
+        });
+        self.push_cost(Cost::Call(idx));
     }
 
     fn io_call(&mut self, span: Span, call: String, kind: IoKind) {

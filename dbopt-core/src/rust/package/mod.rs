@@ -1,0 +1,366 @@
+//! The scan's entry point: every fn of a package, file by file, then linked.
+//!
+//! Two phases, so the CLI can spread the expensive one over cores:
+//!
+//! 1. [`analyse_file`] (independent per file, any thread): parse one file with syn, read its
+//!    `// dbopt: allow(..)` comments ([`crate::rust::comments`]), run the per-fn code rules
+//!    exactly as `#[db_checked]` does ([`scan_file`]), and summarise every fn for the
+//!    cross-function analysis ([`FnSummary`], [`Decls`]). Every token span becomes a byte span
+//!    of that file. The result holds no syn or proc-macro2 value, so it is `Send` and the
+//!    thread's span table can be released
+//!    ([`proc_macro2::extra::invalidate_current_thread_spans`]), which keeps memory flat over
+//!    a scan of thousands of files.
+//! 2. [`link`] (once per package): resolves the calls between the package's fns
+//!    ([`crate::rust::callgraph`]) and adds what no single fn shows: `n_plus_one` through a
+//!    called fn, `write_outside_transaction` counting the writes of called fns (and dropped
+//!    when every caller runs the fn in a transaction), and `lock_order` cycles across fns.
+//!    Fns under `#[db_checked]` keep exactly the macro's findings.
+//!
+//! Offsets: syn's `parse_file` drops a BOM and a shebang line before parsing, which would
+//! shift every offset; [`analyse_file`] blanks them with spaces instead, so a span's byte
+//! range is an offset into the text as it is on disk.
+//!
+//! Module paths: resolution reads paths from the module a fn is in, so the CLI passes each
+//! file's module path in its crate ([`FileInput::module_path`]).
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use proc_macro2::TokenStream;
+
+use crate::diagnostic::Diagnostic;
+use crate::rust::callgraph::Graph;
+use crate::rust::comments::comment_allows;
+use crate::rust::model::Callee;
+use crate::rust::summary::{Decls, FnSummary, LocalTy, decls, summarise};
+use crate::rust::{Options, depth, scan_file};
+use crate::source::{FileId, Span};
+
+#[cfg(test)]
+mod tests;
+
+/// One file of a package, as read from disk.
+#[derive(Debug, Clone, Copy)]
+pub struct FileInput<'a> {
+    pub id: FileId,
+    pub text: &'a str,
+    /// The file's module path in its crate: empty for a crate root (`src/lib.rs`,
+    /// `src/main.rs`, `src/bin/x.rs`, `tests/x.rs`, `examples/x.rs`, `build.rs`),
+    /// `["repo", "users"]` for `src/repo/users.rs` or `src/repo/users/mod.rs`, following
+    /// `mod` declarations from the root (a `#[path = ".."]` attribute changes the file, not the
+    /// module path). A file reached from no crate root gets the path its location suggests.
+    /// The fns of all targets of a package share one namespace: a name defined in two crate
+    /// roots of one package is ambiguous to the resolution (see [`crate::rust::callgraph`]).
+    pub module_path: &'a [String],
+}
+
+/// A syntax error or a misuse of dbopt's attributes or comments, at a byte range of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// What [`analyse_file`] found in one file. Owns plain data only (`Send`).
+#[derive(Debug, Default)]
+pub struct FileAnalysis {
+    pub id: Option<FileId>,
+    /// The file's module path in its crate, as given.
+    pub module_path: Vec<String>,
+    /// The per-fn findings, levels decided (allow-level ones dropped), in source order per fn.
+    pub diagnostics: Vec<Diagnostic<Span>>,
+    /// For each diagnostic, the byte range of the name of the fn it was found in.
+    pub owners: Vec<Range<usize>>,
+    /// `Some` when the file does not parse: nothing else was analysed in it.
+    pub parse_error: Option<FileError>,
+    /// Misused `#[db_checked(..)]` / `#[dbopt::allow(..)]` attributes and
+    /// `// dbopt: allow(..)` comments, in source order.
+    pub errors: Vec<FileError>,
+    /// Names of the fns and methods defined in the file that may reach the database, sorted:
+    /// those that take a connection or pool, make a round trip or check out a connection,
+    /// those that call (by name) one of those in this file, and those that make any other
+    /// call but a bare call of a free fn of this file (it may go to a fn elsewhere that
+    /// reaches the database), except
+    /// calls [`link`] never resolves into the package: into `std`/`core`/`alloc`,
+    /// `Some`/`Ok`/`Err`, common std types (`Vec::new`, `v.len()` on a `Vec` parameter), and
+    /// methods on a receiver that is not a chain of names. A superset of what [`link`] can
+    /// use: the scan's text pre-check analyses a
+    /// file that mentions none of its database words when it mentions one of these.
+    /// [`FileAnalysis::db_fns_given`] is the precise form once other files are known.
+    pub db_fns: Vec<String>,
+    /// Every analysed fn, summarised for [`link`], in source order.
+    pub fns: Vec<FnSummary>,
+    /// The declarations [`link`] resolves names with.
+    pub decls: Decls,
+}
+
+/// Phase 1 for one file: parse, read comments, check every fn, summarise, convert spans.
+///
+/// Must not be called from inside a procedural macro (it releases the thread's span table).
+pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
+    let text = blank_bom_and_shebang(input.text);
+    let mut out = FileAnalysis {
+        id: Some(input.id),
+        module_path: input.module_path.to_vec(),
+        ..FileAnalysis::default()
+    };
+    analyse_into(&text, input, options, &mut out);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    out
+}
+
+fn analyse_into(text: &str, input: FileInput<'_>, options: &Options, out: &mut FileAnalysis) {
+    let to_span = |s: proc_macro2::Span| Span::new(input.id, clamp(s.byte_range(), text));
+    let parsed = text
+        .parse::<TokenStream>()
+        .map_err(syn::Error::from)
+        .and_then(|tokens| {
+            if let Some(span) = depth::too_deep(&tokens, depth::MAX_NESTING) {
+                return Err(syn::Error::new(span, depth::message(depth::MAX_NESTING)));
+            }
+            Ok((syn::parse2::<syn::File>(tokens.clone())?, tokens))
+        });
+    let (ast, tokens) = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            out.parse_error = Some(FileError {
+                span: to_span(e.span()),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let (comments, comment_errors) = comment_allows(text, &tokens, &ast);
+    let analysis = scan_file(&ast, options, &comments);
+    out.diagnostics = analysis
+        .diagnostics
+        .into_iter()
+        .map(|d| d.map_span(to_span))
+        .collect();
+    out.owners = analysis
+        .owners
+        .into_iter()
+        .map(|s| clamp(s.byte_range(), text))
+        .collect();
+    out.errors = analysis
+        .errors
+        .into_iter()
+        .flat_map(|e| e.into_iter())
+        .map(|e| FileError {
+            span: to_span(e.span()),
+            message: e.to_string(),
+        })
+        .chain(comment_errors.into_iter().map(|e| FileError {
+            span: Span::new(input.id, clamp(e.range, text)),
+            message: e.message,
+        }))
+        .collect();
+    out.errors.sort_by_key(|e| e.span.range.start);
+    out.decls = decls(&ast, input.module_path);
+    out.fns = analysis
+        .fns
+        .into_iter()
+        .map(|f| summarise(f, input.module_path, &to_span))
+        .collect();
+    out.db_fns = out.db_fns_with(&|_, call| !certainly_foreign(call));
+}
+
+impl FileAnalysis {
+    /// The names of the fns in this file that reach the database directly, or call (by
+    /// name, transitively within the file) one that does or a name `known` accepts
+    /// (a bare call of a free fn defined here is judged by that fn alone): with
+    /// `known` the names of the fns that reach the database in the package's other analysed
+    /// files, this is the precise form of [`FileAnalysis::db_fns`] (recompute it for every
+    /// analysed file when the set of known names grows, until nothing changes).
+    pub fn db_fns_given(&self, known: &dyn Fn(&str) -> bool) -> Vec<String> {
+        self.db_fns_with(&|name, _| known(name))
+    }
+
+    fn db_fns_with(&self, outside: &dyn Fn(&str, (&FnSummary, &Callee)) -> bool) -> Vec<String> {
+        // A bare path call of a free fn defined here resolves to it; a method call may
+        // resolve to a method of that name anywhere.
+        let local_free: HashSet<&str> = self
+            .fns
+            .iter()
+            .filter(|f| f.self_ty.is_none() && f.trait_name.is_none())
+            .map(|f| f.name.as_str())
+            .collect();
+        let mut db: Vec<bool> = self
+            .fns
+            .iter()
+            .map(FnSummary::reaches_db_directly)
+            .collect();
+        loop {
+            let db_names: HashSet<&str> = self
+                .fns
+                .iter()
+                .zip(&db)
+                .filter(|(_, d)| **d)
+                .map(|(f, _)| f.name.as_str())
+                .collect();
+            let mut changed = false;
+            for (i, f) in self.fns.iter().enumerate() {
+                if db[i] {
+                    continue;
+                }
+                let reaches = f.calls.iter().any(|c| {
+                    let name = c.name();
+                    let local = matches!(&c.callee, Callee::Path(p) if p.len() == 1)
+                        && local_free.contains(name);
+                    db_names.contains(name) || (!local && outside(name, (f, &c.callee)))
+                });
+                if reaches {
+                    db[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut names: Vec<String> = self
+            .fns
+            .iter()
+            .zip(&db)
+            .filter(|(_, d)| **d)
+            .map(|(f, _)| f.name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// Types of std whose methods and associated fns are never the package's.
+const STD_TYPES: &[&str] = &[
+    "Vec",
+    "String",
+    "str",
+    "Box",
+    "Arc",
+    "Rc",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "VecDeque",
+    "Option",
+    "Result",
+    "Mutex",
+    "RwLock",
+    "Cell",
+    "RefCell",
+    "Duration",
+    "Instant",
+    "SystemTime",
+    "Path",
+    "PathBuf",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "f32",
+    "f64",
+    "bool",
+    "char",
+];
+
+/// A call [`link`] never resolves to a fn of the package: into `std`/`core`/`alloc`, an
+/// enum constructor of the prelude, a std type's method, a method on a receiver that is not
+/// a chain of names.
+fn certainly_foreign((f, callee): (&FnSummary, &Callee)) -> bool {
+    match callee {
+        Callee::Path(p) => {
+            let (Some(first), Some(last)) = (p.first(), p.last()) else {
+                return true;
+            };
+            matches!(first.as_str(), "std" | "core" | "alloc")
+                || matches!(last.as_str(), "Some" | "Ok" | "Err")
+                || (p.len() >= 2 && STD_TYPES.contains(&p[p.len() - 2].as_str()))
+        }
+        // `link` resolves no method on a receiver that is not a chain of names.
+        Callee::Method { receiver, .. } => receiver.first().is_none_or(|root| {
+            f.locals.iter().any(|(n, t)| {
+                n == root && matches!(t, LocalTy::Named(ty) if STD_TYPES.contains(&ty.as_str()))
+            })
+        }),
+    }
+}
+
+/// The additions and removals of the cross-function analysis.
+#[derive(Debug, Default)]
+pub struct PackageFindings {
+    /// New findings (levels decided).
+    pub add: Vec<Diagnostic<Span>>,
+    /// Per-fn findings to drop: `(file index, index in its diagnostics)`.
+    pub drop: HashSet<(usize, usize)>,
+}
+
+/// Phase 2: the package's findings from its files' analyses: the per-fn findings and the
+/// cross-function ones, in file order, then by position in the file.
+pub fn link(files: Vec<FileAnalysis>, _options: &Options) -> Vec<Diagnostic<Span>> {
+    let found = {
+        let graph = Graph::build(&files);
+        let mut found = PackageFindings::default();
+        crate::rules::n_plus_one::check_package(&graph, &mut found);
+        crate::rules::write_outside_transaction::check_package(&graph, &mut found);
+        crate::rules::lock_order::check_package(&graph, &mut found);
+        found
+    };
+    let position: HashMap<FileId, usize> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((f.id?, i)))
+        .collect();
+    let mut out: Vec<(usize, Diagnostic<Span>)> = Vec::new();
+    for (fi, f) in files.into_iter().enumerate() {
+        for (di, d) in f.diagnostics.into_iter().enumerate() {
+            if !found.drop.contains(&(fi, di)) {
+                out.push((fi, d));
+            }
+        }
+    }
+    for d in found.add {
+        let fi = position
+            .get(&d.primary.span.file)
+            .copied()
+            .unwrap_or(usize::MAX);
+        out.push((fi, d));
+    }
+    out.sort_by_key(|(fi, d)| (*fi, d.primary.span.range.start));
+    out.into_iter().map(|(_, d)| d).collect()
+}
+
+/// `text` with a leading BOM and a `#!` line (not `#![attr]`) replaced by spaces of the same
+/// byte length, so syn parses it and offsets stay those of the file.
+fn blank_bom_and_shebang(text: &str) -> Cow<'_, str> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[bom..];
+    let shebang = if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
+        rest.find('\n').unwrap_or(rest.len())
+    } else {
+        0
+    };
+    if bom == 0 && shebang == 0 {
+        return Cow::Borrowed(text);
+    }
+    let blank = bom + shebang;
+    let mut s = String::with_capacity(text.len());
+    s.extend(std::iter::repeat_n(' ', blank));
+    s.push_str(&text[blank..]);
+    Cow::Owned(s)
+}
+
+fn clamp(range: Range<usize>, text: &str) -> Range<usize> {
+    let end = range.end.min(text.len());
+    range.start.min(end)..end
+}
