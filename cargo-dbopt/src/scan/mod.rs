@@ -416,22 +416,19 @@ fn analyse_into(
     slot.stats.analyse += clock().saturating_sub(start);
 }
 
-/// The fixpoint: a skipped file that mentions a fn an analysed file says may reach the
-/// database is analysed, and so on with the fns of the files it adds. Returns the time spent
-/// matching names (the analyses' time goes to their slots).
+/// The fixpoint: a skipped file that mentions a fn that may reach the database is analysed,
+/// and so on with the fns of the files it adds. "May reach" is decided over the package's
+/// analysed files together ([`known_db_fns`]): a fn that reaches it directly, or calls (by
+/// name) one that does. Returns the time spent matching names (the analyses' time goes to
+/// their slots).
 fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration) -> Duration {
     let mut seen: HashSet<String> = HashSet::new();
-    let mut frontier: Vec<usize> = (0..slots.len())
-        .filter(|&i| slots[i].analysis.is_some())
-        .collect();
     let mut matching = Duration::ZERO;
     loop {
         // Names of earlier rounds were looked for already.
-        let names: Vec<String> = frontier
-            .iter()
-            .flat_map(|&i| slots[i].analysis.iter().flat_map(|a| &a.db_fns))
-            .filter(|n| seen.insert((*n).clone()))
-            .cloned()
+        let names: Vec<String> = known_db_fns(slots)
+            .into_iter()
+            .filter(|n| seen.insert(n.clone()))
             .collect();
         let Some(matcher) = NameMatcher::new(&names) else {
             break;
@@ -457,9 +454,25 @@ fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration)
                 slot.text = Some(text);
             }
         });
-        frontier = pulled;
     }
     matching
+}
+
+/// The names of the fns of the analysed files that reach the database, directly or through
+/// calls by name into any analysed file, to a fixpoint.
+fn known_db_fns(slots: &[Slot]) -> HashSet<String> {
+    let mut known: HashSet<String> = HashSet::new();
+    loop {
+        let mut grew = false;
+        for analysis in slots.iter().filter_map(|s| s.analysis.as_ref()) {
+            for name in analysis.db_fns_given(&|n| known.contains(n)) {
+                grew |= known.insert(name);
+            }
+        }
+        if !grew {
+            return known;
+        }
+    }
 }
 
 /// syn's message, except proc-macro2's lexer error, which says too little.
