@@ -13,6 +13,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod model;
+pub mod nesting;
 pub mod project;
 pub mod rule;
 pub mod rules;

@@ -60,7 +60,21 @@ pub struct Expansion {
 
 /// Analyses `#[db_checked(attr)] item`. Never panics; an item that does not parse is
 /// returned (minus dbopt's attributes) with no findings: rustc reports the syntax error.
+/// Tokens nested too deep for syn ([`crate::nesting::check_rust`]) are one error.
 pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
+    if let Err(e) = crate::nesting::check_rust(&attr).and(crate::nesting::check_rust(&item)) {
+        return Expansion {
+            errors: vec![e],
+            diagnostics: Vec::new(),
+            owners: Vec::new(),
+            item: strip::strip(item),
+            is_fn: false,
+        };
+    }
+    crate::nesting::with_rust_stack(|| analyse_attribute(attr, item))
+}
+
+fn analyse_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
     let mut errors = Vec::new();
     let opts = match Options::parse(attr) {
         Ok(o) => o,

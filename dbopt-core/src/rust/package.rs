@@ -63,7 +63,14 @@ pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
         ..FileAnalysis::default()
     };
     let to_span = |s: proc_macro2::Span| Span::new(input.id, clamp(s.byte_range(), &text));
-    match syn::parse_str::<syn::File>(&text) {
+    // `syn::parse_str`, with input nested too deep for syn rejected in between.
+    let parse = || -> syn::Result<syn::File> {
+        let tokens: proc_macro2::TokenStream = text.parse()?;
+        crate::nesting::check_rust(&tokens)?;
+        syn::parse2(tokens)
+    };
+    // On a stack big enough for syn (and for dropping what it built) on any thread.
+    crate::nesting::with_rust_stack(|| match parse() {
         Err(e) => {
             out.parse_error = Some(FileError {
                 span: to_span(e.span()),
@@ -93,7 +100,7 @@ pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
                 })
                 .collect();
         }
-    }
+    });
     proc_macro2::extra::invalidate_current_thread_spans();
     out
 }

@@ -38,6 +38,11 @@ impl<'a> Positions<'a> {
         }
     }
 
+    /// The text syn parses: the file after a BOM and a shebang line.
+    pub fn parsed(&self) -> &'a str {
+        self.parsed
+    }
+
     /// Byte offset in the file of a location; out-of-range locations are clamped.
     pub fn offset(&self, at: proc_macro2::LineColumn) -> usize {
         let line = at.line.clamp(1, self.line_starts.len());

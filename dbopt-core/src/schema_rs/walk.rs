@@ -13,159 +13,18 @@ use super::position::Positions;
 use super::table::{TableDef, column_type, parse_tables};
 use super::{CustomSqlType, Joinable, SchemaFile, SchemaRsError, SchemaRsInput};
 use crate::model::{Column, Origin, QualName, Schema, Table};
+use crate::nesting;
 use crate::source::{SourceFile, Span};
 
 /// Nesting of inline modules followed; deeper ones are passed over.
 const MAX_MODULE_DEPTH: usize = 32;
 
-/// Deepest nesting accepted, in units. syn parses recursively and overflows the stack of a
-/// 2 MiB thread in a debug build past about 100 nested modules, and far sooner on types
-/// and expressions: 50 nested `Vec<`, 50 `fn() ->` or 100 `& ` already overflow it. Each
-/// `()`, `[]`, `{}` is one unit; each token that makes syn recurse without a group (see
-/// [`Nesting::token`]) is [`RECURSION_UNITS`]. diesel prints 4 levels of modules and
-/// `Nullable<Array<Nullable<Int4>>>` at worst, so real schema files stay far below this.
+/// Deepest nesting accepted, in [`crate::nesting`] units. syn parses recursively and
+/// overflows the stack of a 2 MiB thread in a debug build past about 100 nested modules, and
+/// far sooner on types and expressions: 50 nested `Vec<`, 50 `fn() ->` or 100 `& ` already
+/// overflow it. diesel prints 4 levels of modules and `Nullable<Array<Nullable<Int4>>>` at
+/// worst, so real schema files stay far below this.
 const MAX_NESTING: usize = 64;
-
-/// Units of one recursing token (a `<` until its `>`, a prefix operator, `fn`, ...).
-const RECURSION_UNITS: usize = 4;
-
-/// Rejects absurdly nested input before syn recurses into it. proc-macro2's lexer keeps
-/// its own stack, and the walk below does too, so this check itself cannot overflow.
-fn check_nesting(text: &str) -> syn::Result<()> {
-    let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else {
-        return Ok(()); // syn reports the lexing error with its position
-    };
-    let too_deep = |span| {
-        syn::Error::new(
-            span,
-            format!("nesting deeper than {MAX_NESTING} levels is not read"),
-        )
-    };
-    let mut stack = vec![Nesting::new(tokens, 0)];
-    while let Some(level) = stack.last_mut() {
-        let Some(token) = level.tokens.get(level.next).cloned() else {
-            stack.pop();
-            continue;
-        };
-        level.next += 1;
-        match token {
-            proc_macro2::TokenTree::Group(group) => {
-                let depth = level.depth() + 1;
-                level.after_operand = true;
-                if depth > MAX_NESTING {
-                    return Err(too_deep(group.span_open()));
-                }
-                stack.push(Nesting::new(group.stream(), depth));
-            }
-            other => {
-                let index = level.next - 1;
-                level.token(&other, index);
-                if level.depth() > MAX_NESTING {
-                    return Err(too_deep(other.span()));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// One token sequence (a group's content) being checked by [`check_nesting`].
-struct Nesting {
-    tokens: Vec<proc_macro2::TokenTree>,
-    next: usize,
-    /// Units of the groups and tokens around this sequence.
-    outer: usize,
-    /// `<` not yet closed by `>`; only `;` resets it (generic arguments hold commas).
-    angles: usize,
-    /// Recursing tokens since the last `,` or `;`.
-    prefixes: usize,
-    /// The previous token ends an operand, so `&`, `*`, `-`, `!`, `|` are binary (or a macro
-    /// bang), which syn parses in a loop.
-    after_operand: bool,
-}
-
-impl Nesting {
-    fn new(stream: proc_macro2::TokenStream, outer: usize) -> Self {
-        Nesting {
-            tokens: stream.into_iter().collect(),
-            next: 0,
-            outer,
-            angles: 0,
-            prefixes: 0,
-            after_operand: false,
-        }
-    }
-
-    fn depth(&self) -> usize {
-        self.outer + (self.angles + self.prefixes) * RECURSION_UNITS
-    }
-
-    /// Counts a token other than a group: generic arguments (`<`), prefix operators (`&`,
-    /// `*`, `-`, `!`, `|`, `.`), `@` bindings, assignments and the keywords that start a
-    /// nested type or expression (`fn`, `impl`, `dyn`, `if`, `return`, ...).
-    fn token(&mut self, token: &proc_macro2::TokenTree, index: usize) {
-        use proc_macro2::{Spacing, TokenTree};
-        // The previous token when it is glued to this one (`-` of `->`, `<` of `<<`).
-        let joined_to = match index.checked_sub(1).and_then(|i| self.tokens.get(i)) {
-            Some(TokenTree::Punct(p)) if p.spacing() == Spacing::Joint => Some(p.as_char()),
-            _ => None,
-        };
-        let joint_before = joined_to.is_some();
-        let next_char = match self.tokens.get(index + 1) {
-            Some(TokenTree::Punct(p)) => Some(p.as_char()),
-            _ => None,
-        };
-        match token {
-            TokenTree::Punct(p) => {
-                let c = p.as_char();
-                let joint = p.spacing() == Spacing::Joint;
-                let prefix = !self.after_operand;
-                self.after_operand = false;
-                match c {
-                    ',' => self.prefixes = 0,
-                    ';' => {
-                        self.prefixes = 0;
-                        self.angles = 0;
-                    }
-                    // Not `<<` nor `<=`.
-                    '<' if !(joint_before || joint && matches!(next_char, Some('=' | '<'))) => {
-                        self.angles += 1;
-                    }
-                    '>' if !matches!(joined_to, Some('-' | '=')) => {
-                        self.angles = self.angles.saturating_sub(1);
-                        self.after_operand = true;
-                    }
-                    // `->`, `=>`, `==`, `<=`, `+=`, ...: parsed in a loop.
-                    '-' | '=' if joint && next_char == Some('>') => {}
-                    '=' if !joint_before && next_char != Some('=') => self.prefixes += 1,
-                    '&' | '*' | '-' | '!' | '|' | '.' if prefix => self.prefixes += 1,
-                    '@' => self.prefixes += 1,
-                    '?' => self.after_operand = true,
-                    _ => {}
-                }
-            }
-            TokenTree::Ident(ident) => {
-                let name = ident.to_string();
-                const RECURSING: &[&str] = &[
-                    "fn", "impl", "dyn", "if", "return", "break", "yield", "become", "box",
-                    "async", "unsafe", "move", "static", "while", "for", "match", "let",
-                ];
-                const KEYWORDS: &[&str] = &[
-                    "as", "in", "mut", "ref", "else", "where", "const", "type", "pub", "use",
-                    "struct", "enum", "trait", "mod", "loop", "continue", "extern",
-                ];
-                if RECURSING.contains(&name.as_str()) {
-                    self.prefixes += 1;
-                    self.after_operand = false;
-                } else {
-                    self.after_operand = !KEYWORDS.contains(&name.as_str());
-                }
-            }
-            TokenTree::Literal(_) => self.after_operand = true,
-            TokenTree::Group(_) => self.after_operand = true,
-        }
-    }
-}
 
 /// Parses one schema.rs. A file syn rejects, or a `table!`/`joinable!` whose body does not
 /// follow diesel's grammar, is an error naming the file, line and column.
@@ -181,7 +40,13 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
             message: e.to_string(),
         }
     };
-    check_nesting(input.text).map_err(error)?;
+    // The text syn parses: a shebang line that does not lex (`#!(`) must not hide the rest.
+    if let Err(span) = nesting::check(positions.parsed(), MAX_NESTING) {
+        return Err(error(syn::Error::new(
+            span,
+            format!("nesting deeper than {MAX_NESTING} levels is not read"),
+        )));
+    }
     let file = syn::parse_file(input.text).map_err(error)?;
     let mut found = Found::default();
     let mut module = Vec::new();
