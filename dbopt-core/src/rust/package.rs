@@ -129,17 +129,10 @@ fn fn_names(file: &syn::File) -> Vec<String> {
 /// `text` with a leading BOM and a `#!` line (not `#![attr]`) replaced by spaces of the same
 /// byte length, so syn parses it and offsets stay those of the file.
 fn blank_bom_and_shebang(text: &str) -> Cow<'_, str> {
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let rest = &text[bom..];
-    let shebang = if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
-        rest.find('\n').unwrap_or(rest.len())
-    } else {
-        0
-    };
-    if bom == 0 && shebang == 0 {
+    let blank = crate::schema_rs::position::dropped_by_parse_file(text);
+    if blank == 0 {
         return Cow::Borrowed(text);
     }
-    let blank = bom + shebang;
     let mut s = String::with_capacity(text.len());
     s.extend(std::iter::repeat_n(' ', blank));
     s.push_str(&text[blank..]);
@@ -203,8 +196,12 @@ mod tests {
 
     #[test]
     fn an_inner_attribute_is_not_a_shebang() {
-        let text = format!("#![allow(dead_code)]\n{LOOP}");
-        assert_eq!(primary(&text, &analyse(&text)).len(), 1);
+        // The second was a parse error (found by the `fn_body` fuzz target): syn skips
+        // comments between `#!` and `[`.
+        for head in ["#![allow(dead_code)]\n", "#!//x\n[allow(dead_code)]\n"] {
+            let text = format!("{head}{LOOP}");
+            assert_eq!(primary(&text, &analyse(&text)).len(), 1, "{head:?}");
+        }
     }
 
     #[test]
