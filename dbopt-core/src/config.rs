@@ -109,7 +109,7 @@ impl Config {
     /// Reads a `dbopt` table itself; see [`Config::from_metadata`].
     pub fn from_table(table: &Value, base: &Path, origin: &str) -> Result<Self, ConfigError> {
         let err = |message: String| ConfigError {
-            message: format!("{origin}: {message}"),
+            message: one_line(&format!("{origin}: {message}")),
         };
         let Value::Object(map) = table else {
             return Err(err(format!("expected a table, found {}", kind(table))));
@@ -156,6 +156,20 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `message` with control characters escaped (`\n`, `\u{1b}`): keys and values quoted in it
+/// come from the user, and a message is one line that cannot drive the terminal.
+fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -502,6 +516,31 @@ mod tests {
         assert_eq!(
             "warnings".parse::<LevelTarget>().unwrap(),
             LevelTarget::Warnings
+        );
+    }
+
+    /// Found by the `config` fuzz target (`fuzz/regressions/config/`): a key or value with a
+    /// line break or an escape character was copied into the message as it was.
+    #[test]
+    fn messages_are_one_line_whatever_the_keys_and_values_hold() {
+        let e = parse(json!({"dbopt": {"\n": ""}})).unwrap_err();
+        assert_eq!(
+            e.message,
+            "`[package.metadata.dbopt]`: unknown key `\\n`; expected one of: \
+             accessors, backend, handle_types, max_connections, migrations, rules, schema, \
+             wrapper_macros"
+        );
+        let e = parse(json!({"dbopt": {"backend": "pg\u{1b}[2J\r"}})).unwrap_err();
+        assert_eq!(
+            e.message,
+            "`[package.metadata.dbopt]`: unknown backend `pg\\u{1b}[2J\\r`; expected one \
+             of: postgres, sqlite, mysql"
+        );
+        let e = parse(json!({"dbopt": {"rules": {"n_plus_one": "de\tny"}}})).unwrap_err();
+        assert!(
+            e.message.contains("unknown level `de\\tny`"),
+            "{}",
+            e.message
         );
     }
 

@@ -1,6 +1,8 @@
 //! Invariants shared by the fuzz targets. Every check panics with the offending input's
 //! facts, so libFuzzer records the input as a crash.
 
+pub mod tokens;
+
 use std::ops::Range;
 
 use dbopt_core::model::Backend;

@@ -282,3 +282,25 @@ impl Level {
 
 #[cfg(test)]
 mod tests;
+
+/// The stack the Rust front end runs on. A debug build of syn takes up to 28 KiB per unit
+/// (nested modules; 20 KiB for nested blocks, 12 KiB for nested parentheses or generics), and
+/// dropping or visiting a long chain recurses too: more than a spawned thread's 2 MiB (rayon's
+/// workers) and close to a main thread's or rustc's 8 MiB at [`MAX_NESTING`].
+const RUST_STACK: usize = 32 << 20;
+
+/// Runs `f` (a syn parse of tokens [`too_deep`] accepted, and everything done with the
+/// result, including dropping it) on a stack of at least `RUST_STACK` bytes, whatever stack
+/// the caller's thread has. The stack is mapped, not allocated: only the pages used are
+/// touched; `stacker` runs `f` in place when enough stack is left.
+pub fn with_rust_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(RUST_STACK, RUST_STACK, f)
+}
+
+/// [`too_deep`] as a syn error (the message of [`parse_file`]).
+pub fn check(tokens: &TokenStream) -> syn::Result<()> {
+    match too_deep(tokens, MAX_NESTING) {
+        Some(span) => Err(syn::Error::new(span, message(MAX_NESTING))),
+        None => Ok(()),
+    }
+}

@@ -73,7 +73,21 @@ pub struct Expansion {
 
 /// Analyses `#[db_checked(attr)] item`. Never panics; an item that does not parse is
 /// returned (minus dbopt's attributes) with no findings: rustc reports the syntax error.
+/// Tokens nested too deep for syn ([`depth::check`]) are one error.
 pub fn check_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
+    if let Err(e) = depth::check(&attr).and(depth::check(&item)) {
+        return Expansion {
+            errors: vec![e],
+            diagnostics: Vec::new(),
+            owners: Vec::new(),
+            item: strip::strip(item),
+            is_fn: false,
+        };
+    }
+    depth::with_rust_stack(|| analyse_attribute(attr, item))
+}
+
+fn analyse_attribute(attr: TokenStream, item: TokenStream) -> Expansion {
     let mut errors = Vec::new();
     let opts = match Options::parse(attr) {
         Ok(o) => o,

@@ -16,19 +16,8 @@ pub struct Positions<'a> {
 impl<'a> Positions<'a> {
     /// Mirrors `syn::parse_file`'s stripping of a BOM and a `#!` line (not `#![`).
     pub fn new(text: &'a str) -> Self {
-        let mut base = 0;
-        let mut parsed = text;
-        if let Some(rest) = parsed.strip_prefix('\u{feff}') {
-            base += '\u{feff}'.len_utf8();
-            parsed = rest;
-        }
-        if let Some(after) = parsed.strip_prefix("#!")
-            && !skip_whitespace_and_comments(after).starts_with('[')
-        {
-            let cut = parsed.find('\n').unwrap_or(parsed.len());
-            base += cut;
-            parsed = &parsed[cut..];
-        }
+        let base = dropped_by_parse_file(text);
+        let parsed = &text[base..];
         let mut line_starts = vec![0];
         line_starts.extend(parsed.match_indices('\n').map(|(i, _)| i + 1));
         Positions {
@@ -36,6 +25,11 @@ impl<'a> Positions<'a> {
             base,
             line_starts,
         }
+    }
+
+    /// The text syn parses: the file after a BOM and a shebang line.
+    pub fn parsed(&self) -> &'a str {
+        self.parsed
     }
 
     /// Byte offset in the file of a location; out-of-range locations are clamped.
@@ -58,16 +52,118 @@ impl<'a> Positions<'a> {
     }
 }
 
-/// Enough of syn's whitespace skipping to decide whether `#!` starts an inner attribute.
-fn skip_whitespace_and_comments(mut s: &str) -> &str {
-    loop {
-        let trimmed = s.trim_start();
-        if let Some(rest) = trimmed.strip_prefix("//") {
-            s = rest.find('\n').map_or("", |i| &rest[i..]);
-        } else if let Some(rest) = trimmed.strip_prefix("/*") {
-            s = rest.find("*/").map_or("", |i| &rest[i + 2..]);
-        } else {
-            return trimmed;
+/// The bytes `syn::parse_file` drops before parsing: a UTF-8 BOM, then a `#!` line unless
+/// what follows `#!` (after whitespace and comments) is `[`, an inner attribute. Offsets
+/// into what it parses are offsets into the file minus this.
+pub fn dropped_by_parse_file(text: &str) -> usize {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[bom..];
+    match rest.strip_prefix("#!") {
+        Some(after) if !skip_whitespace(after).starts_with('[') => {
+            bom + rest.find('\n').unwrap_or(rest.len())
+        }
+        _ => bom,
+    }
+}
+
+/// syn's own `whitespace::skip` (private to syn), which decides what a shebang is: whitespace
+/// (with U+200E and U+200F), `//` and nested `/* */` comments, but not doc comments (`///`,
+/// `//!`, `/**`, `/*!`); an unterminated comment stops it.
+fn skip_whitespace(mut s: &str) -> &str {
+    'skip: while !s.is_empty() {
+        let byte = s.as_bytes()[0];
+        if byte == b'/' {
+            if s.starts_with("//")
+                && (!s.starts_with("///") || s.starts_with("////"))
+                && !s.starts_with("//!")
+            {
+                match s.find('\n') {
+                    Some(i) => {
+                        s = &s[i + 1..];
+                        continue;
+                    }
+                    None => return "",
+                }
+            } else if s.starts_with("/**/") {
+                s = &s[4..];
+                continue;
+            } else if s.starts_with("/*")
+                && (!s.starts_with("/**") || s.starts_with("/***"))
+                && !s.starts_with("/*!")
+            {
+                let mut depth = 0;
+                let bytes = s.as_bytes();
+                let mut i = 0;
+                while i + 1 < bytes.len() {
+                    if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+                        depth += 1;
+                        i += 1;
+                    } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+                        depth -= 1;
+                        if depth == 0 {
+                            s = &s[i + 2..];
+                            continue 'skip;
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                return s;
+            }
+        }
+        match s.chars().next() {
+            Some(c) if c.is_whitespace() || c == '\u{200e}' || c == '\u{200f}' => {
+                s = &s[c.len_utf8()..];
+            }
+            _ => return s,
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `fn_body` fuzz target (the scan rejected `#!//x` + newline + `[attr]`,
+    /// which rustc and syn read as an inner attribute); the schema.rs reader had the same
+    /// approximation, which could hide deep nesting from its guard. syn itself is the oracle.
+    #[test]
+    fn drops_exactly_what_syn_drops() {
+        let heads = [
+            "#!/usr/bin/env run\n",
+            "#![allow(x)]\n",
+            "#! [allow(x)]\n",
+            "#!//x\n[allow(x)]\n",
+            "#!///x\n[allow(x)]\n",
+            "#!//!x\n[allow(x)]\n",
+            "#!/* /* */ */[allow(x)]\n",
+            "#!/* /* */[allow(x)]\n",
+            "#!/**/[allow(x)]\n",
+            "#!/** x */[allow(x)]\n",
+            "#!/*** x */[allow(x)]\n",
+            "#!\u{200e}[allow(x)]\n",
+            "#!\u{a0}[allow(x)]\n",
+            "\u{feff}#!x\n",
+            "\u{feff}fn g() {}\n",
+            "#!",
+            "",
+        ];
+        for head in heads {
+            let text = format!("{head}fn f() {{}}\n");
+            let dropped = dropped_by_parse_file(&text);
+            match syn::parse_file(&text) {
+                Ok(file) => {
+                    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+                    let shebang = file.shebang.map_or(0, |s| s.len());
+                    assert_eq!(dropped, bom + shebang, "{head:?}");
+                }
+                // syn rejects it: then what is left after the drop must not parse either.
+                Err(_) => assert!(
+                    syn::parse_str::<syn::File>(&text[dropped..]).is_err(),
+                    "{head:?}"
+                ),
+            }
         }
     }
 }

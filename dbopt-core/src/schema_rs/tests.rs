@@ -530,6 +530,45 @@ fn deep_recursion_without_groups_is_rejected_not_overflowed() {
     }
 }
 
+/// Found by the `schema_rs` fuzz target (two bare segfaults whose inputs libFuzzer could not
+/// save; reproduced from `fuzz/regressions/schema_rs/`): the guard lexed the whole file, so a
+/// shebang line that does not lex (`#!(`) made it give up, while syn drops that line and
+/// recursed into the deep rest.
+#[test]
+fn a_shebang_that_does_not_lex_does_not_hide_deep_nesting() {
+    // The last is a shebang line to syn, whose comments nest (an unterminated one here); the
+    // guard once read it as `#![(`.
+    for shebang in [
+        "#!(\n",
+        "#!)\n",
+        "#!\"x\n",
+        "#!'\n",
+        "#!/*\n",
+        "\u{feff}#!{\r\n",
+        "#!/* /* */[(\n",
+    ] {
+        let text = format!(
+            "{shebang}type A = {}u8{};",
+            "Vec<".repeat(3000),
+            ">".repeat(3000)
+        );
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || parse(&text, None))
+            .unwrap()
+            .join()
+            .unwrap();
+        let err = result.unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (2, "nesting deeper than 64 levels is not read"),
+            "{shebang:?}"
+        );
+        // The 16th `<` (16 of them and the `=` before them make 68 units).
+        assert_eq!(err.column, 9 + 4 * 16, "{shebang:?}");
+    }
+}
+
 /// Long flat lists (many columns, many tables, long generic lists) are not nesting.
 #[test]
 fn wide_schema_files_are_not_nesting() {

@@ -52,7 +52,8 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
             message: e.to_string(),
         }
     };
-    check_nesting(input.text).map_err(error)?;
+    // The text syn parses: a shebang line that does not lex (`#!(`) must not hide the rest.
+    check_nesting(positions.parsed()).map_err(error)?;
     let file = syn::parse_file(input.text).map_err(error)?;
     let mut found = Found::default();
     let mut module = Vec::new();

@@ -105,7 +105,8 @@ pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
         module_path: input.module_path.to_vec(),
         ..FileAnalysis::default()
     };
-    analyse_into(&text, input, options, &mut out);
+    // On a stack big enough for syn (and for dropping what it built) on any thread.
+    depth::with_rust_stack(|| analyse_into(&text, input, options, &mut out));
     proc_macro2::extra::invalidate_current_thread_spans();
     out
 }
@@ -116,9 +117,7 @@ fn analyse_into(text: &str, input: FileInput<'_>, options: &Options, out: &mut F
         .parse::<TokenStream>()
         .map_err(syn::Error::from)
         .and_then(|tokens| {
-            if let Some(span) = depth::too_deep(&tokens, depth::MAX_NESTING) {
-                return Err(syn::Error::new(span, depth::message(depth::MAX_NESTING)));
-            }
+            depth::check(&tokens)?;
             Ok((syn::parse2::<syn::File>(tokens.clone())?, tokens))
         });
     let (ast, tokens) = match parsed {
@@ -343,17 +342,10 @@ pub fn link(files: Vec<FileAnalysis>, _options: &Options) -> Vec<Diagnostic<Span
 /// `text` with a leading BOM and a `#!` line (not `#![attr]`) replaced by spaces of the same
 /// byte length, so syn parses it and offsets stay those of the file.
 fn blank_bom_and_shebang(text: &str) -> Cow<'_, str> {
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let rest = &text[bom..];
-    let shebang = if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
-        rest.find('\n').unwrap_or(rest.len())
-    } else {
-        0
-    };
-    if bom == 0 && shebang == 0 {
+    let blank = crate::schema_rs::position::dropped_by_parse_file(text);
+    if blank == 0 {
         return Cow::Borrowed(text);
     }
-    let blank = bom + shebang;
     let mut s = String::with_capacity(text.len());
     s.extend(std::iter::repeat_n(' ', blank));
     s.push_str(&text[blank..]);

@@ -1,0 +1,25 @@
+#![deny(deprecated)]
+// A join of two whole tables through a pooled connection.
+use dbopt_macros::db_checked;
+use diesel::prelude::*;
+
+include!("../../schema.rs");
+
+use db::{AppResult, DbPool};
+use models::{Post, User};
+use schema::{posts, users};
+
+#[db_checked]
+fn posts_with_authors(pool: &DbPool) -> AppResult<Vec<(Post, User)>> {
+    let mut conn = pool.get()?;
+    let rows = posts::table
+        .inner_join(users::table)
+        .select((Post::as_select(), User::as_select()))
+        .load(&mut conn)?;
+    Ok(rows)
+}
+
+fn main() {
+    let pool = db::pool();
+    posts_with_authors(&pool).unwrap();
+}
