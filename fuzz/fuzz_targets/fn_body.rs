@@ -87,7 +87,14 @@ fn expand_and_check(attr: TokenStream, item: TokenStream) {
 
 fn scan_checks(text: &str, found: Found) {
     let id = FileId(3);
-    let a = analyse_file(FileInput { id, text }, &Options::default());
+    let a = analyse_file(
+        FileInput {
+            id,
+            text,
+            module_path: &[],
+        },
+        &Options::default(),
+    );
     assert_eq!(a.id, Some(id));
     assert_eq!(a.owners.len(), a.diagnostics.len(), "owners");
     for d in &a.diagnostics {
