@@ -24,18 +24,21 @@ const MAX_MODULE_DEPTH: usize = 32;
 /// below this.
 const MAX_NESTING: usize = 64;
 
-/// Rejects absurdly nested input before syn recurses into it.
-fn check_nesting(text: &str) -> syn::Result<()> {
-    let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else {
-        return Ok(()); // syn reports the lexing error with its position
+/// The text syn parses, lexed once: absurdly nested input is rejected before syn recurses
+/// into it, then the same tokens are parsed (`syn::parse_file` minus the BOM and shebang it
+/// drops, which [`Positions::parsed`] already left out). Text that does not lex goes to
+/// `syn::parse_file` for its error and position.
+fn parse(parsed: &str, text: &str) -> syn::Result<syn::File> {
+    let Ok(tokens) = parsed.parse::<proc_macro2::TokenStream>() else {
+        return syn::parse_file(text);
     };
-    match crate::rust::depth::too_deep(&tokens, MAX_NESTING) {
-        Some(span) => Err(syn::Error::new(
+    if let Some(span) = crate::rust::depth::too_deep(&tokens, MAX_NESTING) {
+        return Err(syn::Error::new(
             span,
             format!("nesting deeper than {MAX_NESTING} levels is not read"),
-        )),
-        None => Ok(()),
+        ));
     }
+    syn::parse2(tokens)
 }
 
 /// Parses one schema.rs. A file syn rejects, or a `table!`/`joinable!` whose body does not
@@ -53,8 +56,7 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
         }
     };
     // The text syn parses: a shebang line that does not lex (`#!(`) must not hide the rest.
-    check_nesting(positions.parsed()).map_err(error)?;
-    let file = syn::parse_file(input.text).map_err(error)?;
+    let file = parse(positions.parsed(), input.text).map_err(error)?;
     let mut found = Found::default();
     let mut module = Vec::new();
     collect(&file.items, &mut module, &mut found).map_err(error)?;
