@@ -1,6 +1,13 @@
 //! `cargo dbopt`: parse the command line, run the command, map the outcome to the exit
 //! status (0 clean, 1 deny-level findings, 2 usage/config/I/O error). Nothing else exits.
 
+/// jemalloc instead of the system allocator: a scan builds and frees a syntax tree per file
+/// on every thread, and glibc's malloc took a third of its CPU time (docs/benchmarks.md,
+/// "Allocator"). ruff makes the same choice. MSVC keeps the system allocator.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod cli;
 mod commands;
 mod error;

@@ -79,6 +79,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let full = child(&xtask, corpus, "0", &["--no-precheck"])?;
         // What the pull-back costs today (it can only add cross-function findings).
         let words = child(&xtask, corpus, "1", &["--no-pull-back"])?;
+        // What leaving out items saves.
+        let whole = child(&xtask, corpus, "1", &["--no-prune"])?;
         let one = median_by(one, |s| s.cpu);
         let all = median_by(all, |s| s.wall);
         if full.digest != one.digest || full.findings != one.findings {
@@ -91,26 +93,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "{name}: {one:?}\n{name} (all cores): {all:?}\n{name} (no pre-check): {full:?}\n\
              {name} (no pull-back): {words:?}"
         );
-        rows.push((name, one, all, full, words));
+        rows.push((name, one, all, full, words, whole));
     }
     let e2e = end_to_end(&root.join("target/release/cargo-dbopt"), &gen_dir, runs)?;
 
     println!(
-        "| corpus | files | MB | skipped by pre-check (files, MB) | pulled back | parse errors | \
-         findings | MB/s, 1 core (CPU) | CPU s, 1 core | wall s, all cores | \
+        "| corpus | files | MB | skipped by pre-check (files, MB) | pulled back | \
+         items left out (MB) | analysed whole after all | parse errors | findings | MB/s, 1 core (CPU) | CPU s, 1 core | wall s, all cores | \
          peak RSS MB, 1 core / all | MB/s without pre-check, all cores (CPU) | \
-         MB/s without pull-back, 1 core (CPU) |"
+         MB/s without pull-back, 1 core (CPU) | MB/s without leaving out items, 1 core (CPU) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (name, one, all, full, words) in &rows {
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, one, all, full, words, whole) in &rows {
         let s = &one.stats;
         println!(
-            "| {name} | {} | {:.1} | {} ({:.1}) | {} | {} | {} | **{:.1}** | {:.2} | {:.2} | {:.0} / {:.0} | {:.1} | {:.1} |",
+            "| {name} | {} | {:.1} | {} ({:.1}) | {} | {:.1} | {} | {} | {} | **{:.1}** | {:.2} | {:.2} | {:.0} / {:.0} | {:.1} | {:.1} | {:.1} |",
             s.files,
             mb(s.bytes),
             s.skipped,
             mb(s.skipped_bytes),
             s.pulled_back,
+            mb(s.pruned_bytes),
+            s.unpruned,
             s.parse_errors,
             one.findings,
             mb(s.bytes) / one.cpu,
@@ -120,6 +124,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             all.rss_mb,
             mb(full.stats.bytes) / full.cpu.max(f64::EPSILON),
             mb(words.stats.bytes) / words.cpu.max(f64::EPSILON),
+            mb(whole.stats.bytes) / whole.cpu.max(f64::EPSILON),
         );
     }
     println!();
@@ -235,17 +240,19 @@ fn end_to_end(bin: &Path, dir: &Path, runs: usize) -> Result<Sample, String> {
     Ok(median_by(samples, |s| s.wall))
 }
 
-/// `bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back]`: one scan, in
+/// `bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back] [--no-prune]`:
+/// one scan, in
 /// this process; prints one line of `key=value` counts and times.
 pub fn child_main(args: &[String]) -> Result<(), String> {
-    let usage =
-        "usage: xtask bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back]";
+    let usage = "usage: xtask bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back] \
+         [--no-prune]";
     let (Some(corpus), Some(jobs)) = (args.first(), args.get(1)) else {
         return Err(usage.into());
     };
     let jobs: usize = jobs.parse().map_err(|_| usage.to_owned())?;
     let precheck = !args.iter().any(|a| a == "--no-precheck");
     let pull_back = !args.iter().any(|a| a == "--no-pull-back");
+    let prune = !args.iter().any(|a| a == "--no-prune");
     let (packages, display_root) = if corpus == "registry" {
         registry_packages()?
     } else {
@@ -255,6 +262,7 @@ pub fn child_main(args: &[String]) -> Result<(), String> {
     let settings = Settings {
         precheck,
         pull_back,
+        prune,
         clock: thread_cpu_time,
         ..Settings::new(display_root)
     };
@@ -280,14 +288,16 @@ pub fn child_main(args: &[String]) -> Result<(), String> {
         }
     }
     println!(
-        "files={} bytes={} skipped={} skipped_bytes={} pulled_back={} parse_errors={} \
-         findings={findings} digest={} discover_ms={} read_ms={} precheck_ms={} analyse_ms={} \
+        "files={} bytes={} skipped={} skipped_bytes={} pulled_back={} pruned_bytes={} \
+         unpruned={} parse_errors={} findings={findings} digest={} discover_ms={} read_ms={} precheck_ms={} analyse_ms={} \
          link_ms={} scan_wall_ms={}",
         stats.files,
         stats.bytes,
         stats.skipped,
         stats.skipped_bytes,
         stats.pulled_back,
+        stats.pruned_bytes,
+        stats.unpruned,
         stats.parse_errors,
         hasher.finish(),
         stats.discover.as_millis(),
@@ -326,6 +336,8 @@ fn parse_child_line(line: &str, s: &mut Sample) -> Result<(), String> {
             "skipped" => s.stats.skipped = count,
             "skipped_bytes" => s.stats.skipped_bytes = n,
             "pulled_back" => s.stats.pulled_back = count,
+            "pruned_bytes" => s.stats.pruned_bytes = n,
+            "unpruned" => s.stats.unpruned = count,
             "parse_errors" => s.stats.parse_errors = count,
             "findings" => s.findings = count,
             "digest" => s.digest = n,

@@ -24,6 +24,11 @@
 //!   crates in `~/.cargo/registry/src/` and counts fns, panics and findings (run in release).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line chore tool prints
 
+/// The CLI's allocator (see `cargo-dbopt`'s `main.rs`).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod bench;
 mod bench_macro;
 mod bench_scale;

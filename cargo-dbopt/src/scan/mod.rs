@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use dbopt_core::diagnostic::{Diagnostic, Level};
 use dbopt_core::project::ProjectError;
 use dbopt_core::rust::Options;
-use dbopt_core::rust::package::{FileAnalysis, FileInput, analyse_file, link};
+use dbopt_core::rust::package::{FileAnalysis, FileInput, analyse_file_pruned, link};
 use dbopt_core::source::{FileId, Span};
 use rayon::prelude::*;
 
@@ -104,6 +104,9 @@ pub struct Settings {
     /// Analyse the skipped files that mention a database fn of an analysed file (off only in
     /// the benchmark, to measure what the pull-back costs; cross-function findings need it).
     pub pull_back: bool,
+    /// Leave out the items of an analysed file that hold no database word (off only in the
+    /// benchmark, to measure what it saves).
+    pub prune: bool,
     /// The clock [`Stats`] times phases with: [`wall_clock`], or a thread CPU clock (the
     /// benchmark's, so a busy machine does not inflate the split).
     pub clock: fn() -> Duration,
@@ -116,6 +119,7 @@ impl Settings {
             display_root,
             precheck: true,
             pull_back: true,
+            prune: true,
             clock: wall_clock,
         }
     }
@@ -150,6 +154,10 @@ pub struct Stats {
     pub skipped_bytes: u64,
     /// Files the pre-check skipped that mention a database fn, analysed after all.
     pub pulled_back: usize,
+    /// Bytes of the items left out of analysed files (`analyse_file_pruned`).
+    pub pruned_bytes: u64,
+    /// Analysed files whose left-out items mention a database fn, analysed again whole.
+    pub unpruned: usize,
     pub parse_errors: usize,
     /// Finding the files (walking the source roots).
     pub discover: Duration,
@@ -166,6 +174,8 @@ impl Stats {
         self.skipped += o.skipped;
         self.skipped_bytes += o.skipped_bytes;
         self.pulled_back += o.pulled_back;
+        self.pruned_bytes += o.pruned_bytes;
+        self.unpruned += o.unpruned;
         self.parse_errors += o.parse_errors;
         self.discover += o.discover;
         self.read += o.read;
@@ -232,7 +242,18 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, f)| first_pass(i, f, &shown(&f.path), precheck, &package.options, clock))
+        .map(|(i, f)| {
+            let prune = settings.prune;
+            first_pass(
+                i,
+                f,
+                &shown(&f.path),
+                precheck,
+                prune,
+                &package.options,
+                clock,
+            )
+        })
         .collect();
 
     let mut stats = Stats {
@@ -334,6 +355,7 @@ fn first_pass(
     file: &RustFile,
     shown: &Path,
     precheck: Option<&Prefilter>,
+    prune: bool,
     options: &OptionsSpec,
     clock: fn() -> Duration,
 ) -> Slot {
@@ -379,17 +401,24 @@ fn first_pass(
         slot.stats.precheck = clock().saturating_sub(start);
     }
     if !slot.skipped {
-        analyse_into(&mut slot, index, &text, options, clock);
+        let keep = precheck
+            .filter(|_| prune)
+            .map(|p| move |item: &str| p.may_touch_db(item));
+        let keep = keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool);
+        analyse_into(&mut slot, index, &text, options, keep, clock);
     }
     slot.text = Some(text);
     slot
 }
 
+/// Analyses one file; with `keep`, the items it rejects are left out
+/// (`analyse_file_pruned`).
 fn analyse_into(
     slot: &mut Slot,
     index: usize,
     text: &str,
     options: &OptionsSpec,
+    keep: Option<&dyn Fn(&str) -> bool>,
     clock: fn() -> Duration,
 ) {
     let start = clock();
@@ -401,8 +430,13 @@ fn analyse_into(
     // dbopt-core does not panic on any input (fuzzed, and `cargo xtask scan-registry`); if it
     // ever does, that file is one error and the scan goes on.
     let options = options.options();
-    match std::panic::catch_unwind(AssertUnwindSafe(|| analyse_file(input, &options))) {
-        Ok(analysis) => slot.analysis = Some(analysis),
+    match std::panic::catch_unwind(AssertUnwindSafe(|| {
+        analyse_file_pruned(input, &options, keep)
+    })) {
+        Ok(analysis) => {
+            slot.stats.pruned_bytes = analysis.pruned.iter().map(|r| r.len() as u64).sum();
+            slot.analysis = Some(analysis);
+        }
         Err(payload) => {
             proc_macro2::extra::invalidate_current_thread_spans();
             let message = payload
@@ -417,10 +451,11 @@ fn analyse_into(
 }
 
 /// The fixpoint: a skipped file that mentions a fn that may reach the database is analysed,
-/// and so on with the fns of the files it adds. "May reach" is decided over the package's
-/// analysed files together ([`known_db_fns`]): a fn that reaches it directly, or calls (by
-/// name) one that does. Returns the time spent matching names (the analyses' time goes to
-/// their slots).
+/// and so is again, whole, an analysed file whose left-out items mention one (analysing only
+/// the items that mention a name found so far would take a round per name found and parse
+/// the file again each time); and so on with the fns of the files this adds. "May reach" is decided over the package's analysed files together
+/// ([`known_db_fns`]): a fn that reaches it directly, or calls (by name) one that does.
+/// Returns the time spent matching names (the analyses' time goes to their slots).
 fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration) -> Duration {
     let mut seen: HashSet<String> = HashSet::new();
     let mut matching = Duration::ZERO;
@@ -437,7 +472,19 @@ fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration)
         let pulled: Vec<usize> = slots
             .par_iter()
             .enumerate()
-            .filter(|(_, s)| s.skipped && s.text.as_deref().is_some_and(|t| matcher.mentions(t)))
+            .filter(|(_, s)| {
+                let Some(text) = s.text.as_deref() else {
+                    return false;
+                };
+                if s.skipped {
+                    return matcher.mentions(text);
+                }
+                s.analysis.as_ref().is_some_and(|a| {
+                    a.pruned
+                        .iter()
+                        .any(|r| text.get(r.clone()).is_some_and(|t| matcher.mentions(t)))
+                })
+            })
             .map(|(i, _)| i)
             .collect();
         matching += clock().saturating_sub(start);
@@ -448,9 +495,13 @@ fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration)
             if pulled.binary_search(&i).is_ok()
                 && let Some(text) = slot.text.take()
             {
-                slot.skipped = false;
-                slot.stats.pulled_back = 1;
-                analyse_into(slot, i, &text, options, clock);
+                if slot.skipped {
+                    slot.skipped = false;
+                    slot.stats.pulled_back = 1;
+                } else {
+                    slot.stats.unpruned = 1;
+                }
+                analyse_into(slot, i, &text, options, None, clock);
                 slot.text = Some(text);
             }
         });

@@ -277,3 +277,59 @@ fn levels_and_handle_types_come_from_the_package() {
     let out = pool.install(|| scan(&[input(allow, &[])], &settings));
     assert!(out[0].diagnostics.is_empty());
 }
+
+/// One file with a database word: `Repo::find` queries; `Service::names` (no word) calls it
+/// in a loop; `add` and `LIMIT` have no word and mention no database fn.
+const MIXED: &str = "pub struct Repo { pool: DbPool }
+impl Repo {
+    pub fn find(&self, id: i32) -> User {
+        let mut conn = self.pool.get().unwrap();
+        users::table.find(id).first(&mut conn).unwrap()
+    }
+}
+pub fn add(a: u32, b: u32) -> u32 { a + b }
+const LIMIT: u32 = 10;
+pub struct Service { repo: Repo }
+impl Service {
+    pub fn names(&self, ids: &[i32]) -> Vec<String> {
+        ids.iter().map(|id| self.repo.find(*id).name).collect()
+    }
+}
+";
+
+#[test]
+fn items_without_a_word_are_left_out_until_they_mention_a_database_fn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "src/lib.rs", "mod mixed;\n");
+    write(root, "src/mixed.rs", MIXED);
+
+    // `names` mentions `find`, a database fn: the file is analysed again, whole.
+    let scan = run(root, true);
+    assert_eq!(scan.stats.unpruned, 1);
+    assert_eq!(scan.stats.pruned_bytes, 0);
+    assert_eq!(
+        findings(&scan),
+        [("n_plus_one", "src/mixed.rs".to_owned(), 13)]
+    );
+    let whole = run(root, false);
+    assert_eq!(findings(&whole), findings(&scan));
+
+    // Without the loop nothing mentions `find`: the three items stay left out.
+    let plain = MIXED.replace("self.repo.find(*id)", "User::default()");
+    write(root, "src/mixed.rs", &plain);
+    let scan = run(root, true);
+    assert_eq!(scan.stats.unpruned, 0);
+    let names = &plain[plain.find("pub fn names").unwrap()..plain.rfind("\n    }\n}").unwrap() + 6];
+    assert!(names.ends_with(".collect()\n    }"), "{names}");
+    let left_out = [
+        "pub fn add(a: u32, b: u32) -> u32 { a + b }",
+        "const LIMIT: u32 = 10;",
+        names,
+    ];
+    assert_eq!(
+        scan.stats.pruned_bytes,
+        left_out.iter().map(|s| s.len() as u64).sum::<u64>()
+    );
+    assert!(findings(&scan).is_empty());
+}

@@ -419,9 +419,12 @@ impl FnSummary {
         self.self_ty.is_none() && self.trait_name.is_some()
     }
 
-    /// Reaches the database in its own body: a handle parameter, a round trip, a checkout.
+    /// Reaches the database in its own body: a round trip (a transaction is one) or a
+    /// checkout. A handle parameter alone is not enough: a constructor `new(pool: DbPool)`
+    /// that only stores the pool gives its callers nothing any rule reads (it makes no round
+    /// trip, writes nothing, locks nothing), and every file of a package calls some `new`.
     pub fn reaches_db_directly(&self) -> bool {
-        self.takes_handle || !self.trips.is_empty() || self.checkouts
+        !self.trips.is_empty() || self.checkouts
     }
 }
 

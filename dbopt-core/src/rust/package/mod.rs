@@ -37,6 +37,7 @@ use crate::rust::summary::{Decls, FnSummary, LocalTy, decls, summarise};
 use crate::rust::{Options, depth, scan_file};
 use crate::source::{FileId, Span};
 
+pub mod prune;
 #[cfg(test)]
 mod tests;
 
@@ -78,7 +79,8 @@ pub struct FileAnalysis {
     /// `// dbopt: allow(..)` comments, in source order.
     pub errors: Vec<FileError>,
     /// Names of the fns and methods defined in the file that may reach the database, sorted:
-    /// those that take a connection or pool, make a round trip or check out a connection,
+    /// those that make a round trip or check out a connection (taking a handle is not
+    /// enough: see [`FnSummary::reaches_db_directly`]),
     /// those that call (by name) one of those in this file, and those that make any other
     /// call but a bare call of a free fn of this file (it may go to a fn elsewhere that
     /// reaches the database), except
@@ -93,34 +95,79 @@ pub struct FileAnalysis {
     pub fns: Vec<FnSummary>,
     /// The declarations [`link`] resolves names with.
     pub decls: Decls,
+    /// Byte ranges of the items [`analyse_file_pruned`] left out ([`prune`]), in source
+    /// order: a fn named in one of them may call into the database, so the file must be
+    /// analysed whole once such a name is known.
+    pub pruned: Vec<Range<usize>>,
 }
 
 /// Phase 1 for one file: parse, read comments, check every fn, summarise, convert spans.
 ///
 /// Must not be called from inside a procedural macro (it releases the thread's span table).
 pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
+    analyse_file_pruned(input, options, None)
+}
+
+/// [`analyse_file`], leaving out the fns, consts, statics, macro invocations and extern
+/// blocks whose text `keep` rejects ([`prune`]; their ranges go to
+/// [`FileAnalysis::pruned`]). A file that mentions `dbopt` (attributes, `// dbopt:`
+/// comments) is analysed whole, and so is one whose pruned tokens do not parse.
+pub fn analyse_file_pruned(
+    input: FileInput<'_>,
+    options: &Options,
+    keep: Option<&dyn Fn(&str) -> bool>,
+) -> FileAnalysis {
     let text = blank_bom_and_shebang(input.text);
     let mut out = FileAnalysis {
         id: Some(input.id),
         module_path: input.module_path.to_vec(),
         ..FileAnalysis::default()
     };
+    let keep = keep.filter(|_| !text.contains("dbopt") && !text.contains("db_checked"));
     // On a stack big enough for syn (and for dropping what it built) on any thread.
-    depth::with_rust_stack(|| analyse_into(&text, input, options, &mut out));
+    depth::with_rust_stack(|| analyse_into(&text, input, options, keep, &mut out));
     proc_macro2::extra::invalidate_current_thread_spans();
     out
 }
 
-fn analyse_into(text: &str, input: FileInput<'_>, options: &Options, out: &mut FileAnalysis) {
+/// Lexes `text`, leaves out what `keep` rejects, checks the nesting and parses; a pruned
+/// file that does not parse is parsed whole (for its real error, or because the pruning
+/// cut an item wrongly).
+fn parse(
+    text: &str,
+    keep: Option<&dyn Fn(&str) -> bool>,
+    pruned: &mut Vec<Range<usize>>,
+) -> syn::Result<(syn::File, TokenStream)> {
+    let tokens = text.parse::<TokenStream>().map_err(syn::Error::from)?;
+    let whole = |tokens: TokenStream| -> syn::Result<(syn::File, TokenStream)> {
+        depth::check(&tokens)?;
+        Ok((syn::parse2::<syn::File>(tokens.clone())?, tokens))
+    };
+    let Some(keep) = keep else {
+        return whole(tokens);
+    };
+    let keep_range = |r: Range<usize>| text.get(r).is_none_or(keep);
+    let Some(p) = prune::prune(&tokens, &keep_range) else {
+        return whole(tokens);
+    };
+    match whole(p.tokens) {
+        Ok(parsed) => {
+            *pruned = p.dropped;
+            Ok(parsed)
+        }
+        Err(_) => whole(tokens),
+    }
+}
+
+fn analyse_into(
+    text: &str,
+    input: FileInput<'_>,
+    options: &Options,
+    keep: Option<&dyn Fn(&str) -> bool>,
+    out: &mut FileAnalysis,
+) {
     let to_span = |s: proc_macro2::Span| Span::new(input.id, clamp(s.byte_range(), text));
-    let parsed = text
-        .parse::<TokenStream>()
-        .map_err(syn::Error::from)
-        .and_then(|tokens| {
-            depth::check(&tokens)?;
-            Ok((syn::parse2::<syn::File>(tokens.clone())?, tokens))
-        });
-    let (ast, tokens) = match parsed {
+    let (ast, tokens) = match parse(text, keep, &mut out.pruned) {
         Ok(p) => p,
         Err(e) => {
             out.parse_error = Some(FileError {

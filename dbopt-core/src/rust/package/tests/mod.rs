@@ -6,6 +6,7 @@ use super::*;
 mod calls;
 mod comments;
 mod locks;
+mod pruned;
 mod writes;
 
 const LOOP: &str = "#[db_checked]\nfn f(conn: &mut PgConnection, ids: &[i32]) {\n    for id in ids {\n        users::table.find(id).first::<User>(conn);\n    }\n}\n";
@@ -202,7 +203,8 @@ pub(super) const EVENTS: &str = r#"pub fn log_event(conn: &mut PgConnection, wha
 
 #[test]
 fn db_fns_are_the_fns_that_may_reach_the_database() {
-    let text = r#"pub fn query(conn: &mut PgConnection) {}
+    let text = r#"pub fn query(conn: &mut PgConnection) { conn.execute("x").unwrap(); }
+pub fn keeps(pool: DbPool) -> Repo { Repo { pool } }
 pub fn via_local(x: i32) { query_again(x); }
 fn query_again(x: i32) { let c = &mut establish_connection(); }
 pub fn elsewhere() { crate::repo::find(1); }

@@ -1,0 +1,242 @@
+//! Item pruning: the scan's pre-check at the level of items.
+//!
+//! The scan's text pre-check skips a file that holds none of the database words; a file
+//! that holds one is lexed whole, but syn only parses the items that may matter. An item is
+//! *left out* when it is a fn, a `const` or `static`, a macro invocation or an `extern`
+//! block whose own text (attributes and doc comments included) holds none of the words, at
+//! the top level of the file, of an inline `mod` or of an `impl` block. Everything else is
+//! kept whole: `use`, `struct`, `enum`, `type`, `trait` (the declarations call resolution
+//! reads), attributes of the file, and whatever this splitter does not recognise.
+//!
+//! Why this loses nothing: a left-out item has no database word, so by the same reasoning
+//! as the file-level pre-check (see `cargo_dbopt::scan::prefilter`) it takes no handle and
+//! makes no round trip of its own; the only way it matters is by calling a fn of the
+//! package that reaches the database, and the scan looks for those fns' names in the
+//! left-out ranges ([`super::FileAnalysis::pruned`]) exactly as in skipped files, and
+//! analyses the whole file when one is mentioned. The benchmark compares every scan with a
+//! scan without the pre-check (same findings).
+//!
+//! Splitting is syntactic, on the token trees: an item ends at a `;` or at a `{}` group that
+//! does not follow a `=` (outside `<..>`), so `const X: S = S { a: 1 };` ends at its `;`.
+//! Where that guess is wrong (a `{ N }` const generic argument in a fn signature), the pruned
+//! tokens do not parse, and the file is parsed whole instead.
+
+use std::ops::Range;
+
+use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
+
+/// Tokens of a file with some items left out.
+#[derive(Debug)]
+pub struct Pruned {
+    pub tokens: TokenStream,
+    /// Byte ranges of the items left out, in source order.
+    pub dropped: Vec<Range<usize>>,
+}
+
+/// `tokens` without the fns, consts, statics, macro invocations and extern blocks `keep`
+/// rejects (given each one's byte range), or `None` when every item is kept.
+pub fn prune(tokens: &TokenStream, keep: &dyn Fn(Range<usize>) -> bool) -> Option<Pruned> {
+    let mut dropped = Vec::new();
+    let tokens = prune_stream(tokens.clone(), keep, &mut dropped, 0)?;
+    Some(Pruned { tokens, dropped })
+}
+
+/// Inline modules and impl blocks followed; deeper ones are kept whole.
+const MAX_DEPTH: usize = 16;
+
+/// `None` when nothing was left out of `stream`.
+fn prune_stream(
+    stream: TokenStream,
+    keep: &dyn Fn(Range<usize>) -> bool,
+    dropped: &mut Vec<Range<usize>>,
+    depth: usize,
+) -> Option<TokenStream> {
+    let tokens: Vec<TokenTree> = stream.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
+    let mut changed = false;
+    let mut start = 0;
+    while start < tokens.len() {
+        let end = item_end(&tokens, start);
+        let item = &tokens[start..end];
+        match kind(item) {
+            Kind::Droppable => {
+                let range = byte_range(item);
+                if keep(range.clone()) {
+                    out.extend_from_slice(item);
+                } else {
+                    dropped.push(range);
+                    changed = true;
+                }
+            }
+            Kind::Container if depth < MAX_DEPTH => {
+                let (last, head) = item.split_last().expect("an item has a token");
+                match last {
+                    TokenTree::Group(body) => {
+                        out.extend_from_slice(head);
+                        match prune_stream(body.stream(), keep, dropped, depth + 1) {
+                            Some(inner) => {
+                                let mut group = Group::new(Delimiter::Brace, inner);
+                                group.set_span(body.span());
+                                out.push(TokenTree::Group(group));
+                                changed = true;
+                            }
+                            None => out.push(last.clone()),
+                        }
+                    }
+                    _ => out.extend_from_slice(item),
+                }
+            }
+            _ => out.extend_from_slice(item),
+        }
+        start = end;
+    }
+    changed.then(|| out.into_iter().collect())
+}
+
+/// The index after the last token of the item starting at `start`.
+fn item_end(tokens: &[TokenTree], start: usize) -> usize {
+    let mut angles = 0usize;
+    let mut assigned = false;
+    let mut i = start;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Punct(p) => {
+                let joined_to = match i.checked_sub(1).map(|j| &tokens[j]) {
+                    Some(TokenTree::Punct(q)) if q.spacing() == Spacing::Joint => Some(q.as_char()),
+                    _ => None,
+                };
+                let joint_next = p.spacing() == Spacing::Joint;
+                match p.as_char() {
+                    ';' => return i + 1,
+                    '<' if joined_to.is_none() && !joint_next => angles += 1,
+                    '>' if !matches!(joined_to, Some('-' | '=')) => {
+                        angles = angles.saturating_sub(1);
+                    }
+                    // Alone: not `==`, `=>`, `<=`, `+=`, ...
+                    '=' if angles == 0 && joined_to.is_none() && !joint_next => {
+                        assigned = true;
+                    }
+                    _ => {}
+                }
+            }
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && !assigned => {
+                return i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    tokens.len()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    /// A fn, const, static, macro invocation or extern block: left out when `keep` says so.
+    Droppable,
+    /// An `impl` block or an inline `mod`: its items are pruned in turn.
+    Container,
+    Kept,
+}
+
+/// What the item `item` (attributes first) is, from its first tokens and its end.
+fn kind(item: &[TokenTree]) -> Kind {
+    let mut i = 0;
+    // Outer attributes and doc comments: `#` `[..]`. An inner one (`#!`) is kept.
+    while let (Some(TokenTree::Punct(p)), Some(TokenTree::Group(g))) =
+        (item.get(i), item.get(i + 1))
+    {
+        if p.as_char() != '#' || g.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        i += 2;
+    }
+    // Visibility: `pub`, `pub(crate)`, `pub(in path)`.
+    if is_ident(item.get(i), "pub") {
+        i += 1;
+        if matches!(item.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+        {
+            i += 1;
+        }
+    }
+    let last = item.last();
+    let ends_with_body =
+        matches!(last, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace);
+    let ends_with_semi = matches!(last, Some(TokenTree::Punct(p)) if p.as_char() == ';');
+    // Qualifiers before `fn`, `impl`, `extern {}`: `const`, `async`, `unsafe`, `safe`,
+    // `default`, `extern "C"`.
+    let mut j = i;
+    loop {
+        match item.get(j) {
+            Some(TokenTree::Ident(id))
+                if ["const", "async", "unsafe", "safe", "default", "extern"]
+                    .iter()
+                    .any(|q| id == q) =>
+            {
+                j += 1;
+            }
+            Some(TokenTree::Literal(_))
+                if is_ident(j.checked_sub(1).and_then(|k| item.get(k)), "extern") =>
+            {
+                j += 1;
+            }
+            _ => break,
+        }
+    }
+    let is_extern = (i..j).any(|k| is_ident(item.get(k), "extern"));
+    match item.get(j) {
+        Some(TokenTree::Ident(id)) if id == "fn" && (ends_with_body || ends_with_semi) => {
+            return Kind::Droppable;
+        }
+        Some(TokenTree::Ident(id)) if id == "impl" && ends_with_body => return Kind::Container,
+        // `extern "C" { .. }`, `unsafe extern { .. }`.
+        Some(TokenTree::Group(_)) if is_extern && j + 1 == item.len() && ends_with_body => {
+            return Kind::Droppable;
+        }
+        _ => {}
+    }
+    match item.get(i) {
+        // `const NAME: T = ..;`, `static [mut] NAME: T = ..;` (`const fn` is handled above).
+        Some(TokenTree::Ident(id)) if (id == "const" || id == "static") && ends_with_semi => {
+            Kind::Droppable
+        }
+        Some(TokenTree::Ident(id)) if id == "mod" && ends_with_body => Kind::Container,
+        // A macro invocation: `path!(..);`, `path! { .. }`, `macro_rules! name { .. }`.
+        Some(TokenTree::Ident(_)) if macro_bang(item, i) && (ends_with_body || ends_with_semi) => {
+            Kind::Droppable
+        }
+        _ => Kind::Kept,
+    }
+}
+
+/// Whether `item[i..]` starts with a path (`a`, `a::b`, `::a`) followed by `!`.
+fn macro_bang(item: &[TokenTree], mut i: usize) -> bool {
+    loop {
+        match item.get(i) {
+            Some(TokenTree::Ident(_)) => i += 1,
+            _ => return false,
+        }
+        match (item.get(i), item.get(i + 1)) {
+            (Some(TokenTree::Punct(p)), _) if p.as_char() == '!' => return true,
+            (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
+                if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':' =>
+            {
+                i += 2;
+            }
+            _ => return false,
+        }
+    }
+}
+
+fn is_ident(token: Option<&TokenTree>, word: &str) -> bool {
+    matches!(token, Some(TokenTree::Ident(id)) if id == word)
+}
+
+/// From the first token's start to the last token's end.
+fn byte_range(item: &[TokenTree]) -> Range<usize> {
+    let start = item.first().map_or(0, |t| t.span().byte_range().start);
+    let end = item.last().map_or(start, |t| t.span().byte_range().end);
+    start..end.max(start)
+}
+
+#[cfg(test)]
+mod tests;
