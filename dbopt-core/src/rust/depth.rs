@@ -26,7 +26,7 @@
 //! 8 MiB of stack in a debug build (the `deep_*` tests below run at the limit on such a
 //! thread).
 
-use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Spacing, Span, TokenStream, TokenTree};
 
 /// Deepest nesting of Rust code analysed, in units. Of the 9,860 files of 287 crates'
 /// sources (this workspace's dependencies), three measure more: typenum's generated
@@ -64,41 +64,85 @@ pub fn too_deep(tokens: &TokenStream, limit: usize) -> Option<Span> {
 /// The deepest nesting of `tokens` in units, or the span where it first exceeds `limit`.
 pub fn measure(tokens: &TokenStream, limit: usize) -> Result<usize, Span> {
     let mut deepest = 0;
-    let mut stack = vec![Level::new(tokens.clone(), 0, false)];
-    while let Some(level) = stack.last_mut() {
-        let Some(token) = level.tokens.get(level.next).cloned() else {
+    let mut stack = vec![(
+        tokens.clone().into_iter().collect::<Vec<_>>(),
+        0,
+        Level::new(0, false),
+    )];
+    while let Some((tokens, next, level)) = stack.last_mut() {
+        let Some(token) = tokens.get(*next).cloned() else {
             stack.pop();
             continue;
         };
-        level.next += 1;
-        let index = level.next - 1;
-        match token {
-            TokenTree::Group(group) => {
-                let depth = level.depth() + 1;
-                if depth > limit {
-                    return Err(group.span_open());
-                }
+        let index = *next;
+        *next += 1;
+        let prev = index.checked_sub(1).and_then(|i| tokens.get(i));
+        let following = tokens.get(index + 1);
+        match level.step(&token, prev, following, limit)? {
+            (depth, Some(inner)) => {
                 deepest = deepest.max(depth);
-                let match_body = level.group(group.delimiter(), index);
-                stack.push(Level::new(group.stream(), depth, match_body));
+                let TokenTree::Group(group) = token else {
+                    unreachable!("only a group has an inner level")
+                };
+                stack.push((group.stream().into_iter().collect(), 0, inner));
             }
-            other => {
-                level.token(&other, index);
-                let depth = level.depth();
-                if depth > limit {
-                    return Err(other.span());
-                }
-                deepest = deepest.max(depth);
-            }
+            (depth, None) => deepest = deepest.max(depth),
         }
     }
     Ok(deepest)
 }
 
+/// [`check`] for tokens the caller owns: measures them without copying a token (the
+/// borrowed [`measure`] copies every identifier) and gives them back, regrouped.
+pub fn check_owned(tokens: TokenStream) -> syn::Result<TokenStream> {
+    /// A group being measured: its tokens still to come, those seen, and how to rebuild it.
+    struct Frame {
+        rest: std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+        seen: Vec<TokenTree>,
+        level: Level,
+        group: Option<(Delimiter, Span)>,
+    }
+    let frame = |stream: TokenStream, level: Level, group: Option<(Delimiter, Span)>| Frame {
+        rest: stream.into_iter().peekable(),
+        seen: Vec::new(),
+        level,
+        group,
+    };
+    let mut stack = vec![frame(tokens, Level::new(0, false), None)];
+    loop {
+        let top = stack
+            .last_mut()
+            .expect("the outermost frame is popped last");
+        let Some(token) = top.rest.next() else {
+            let done = stack.pop().expect("a frame");
+            let stream: TokenStream = done.seen.into_iter().collect();
+            let Some((delimiter, span)) = done.group else {
+                return Ok(stream);
+            };
+            let mut group = Group::new(delimiter, stream);
+            group.set_span(span);
+            let parent = stack.last_mut().expect("a group has a parent");
+            parent.seen.push(TokenTree::Group(group));
+            continue;
+        };
+        let step = top
+            .level
+            .step(&token, top.seen.last(), top.rest.peek(), MAX_NESTING)
+            .map_err(|span| syn::Error::new(span, message(MAX_NESTING)))?;
+        match (step, token) {
+            ((_, Some(inner)), TokenTree::Group(group)) => {
+                let (delimiter, span, stream) = (group.delimiter(), group.span(), group.stream());
+                // The stream is now this frame's alone: iterating it moves its tokens.
+                drop(group);
+                stack.push(frame(stream, inner, Some((delimiter, span))));
+            }
+            (_, token) => top.seen.push(token),
+        }
+    }
+}
+
 /// One token sequence (a group's content) being measured.
 struct Level {
-    tokens: Vec<TokenTree>,
-    next: usize,
     /// Units of the groups and tokens around this sequence.
     outer: usize,
     /// `<` not yet closed by `>` (only `;`, `=>` and the end of a statement close them all).
@@ -122,10 +166,8 @@ struct Level {
 }
 
 impl Level {
-    fn new(stream: TokenStream, outer: usize, match_body: bool) -> Self {
+    fn new(outer: usize, match_body: bool) -> Self {
         Level {
-            tokens: stream.into_iter().collect(),
-            next: 0,
             outer,
             angles: 0,
             prefixes: 0,
@@ -135,6 +177,36 @@ impl Level {
             pending_match: false,
             match_body,
             in_pattern: match_body,
+        }
+    }
+
+    /// Counts `token` (between `prev` and `next` in this sequence): the depth in units at it,
+    /// and for a group the level of its content; the token's span when it is deeper than
+    /// `limit`.
+    fn step(
+        &mut self,
+        token: &TokenTree,
+        prev: Option<&TokenTree>,
+        next: Option<&TokenTree>,
+        limit: usize,
+    ) -> Result<(usize, Option<Level>), Span> {
+        match token {
+            TokenTree::Group(group) => {
+                let depth = self.depth() + 1;
+                if depth > limit {
+                    return Err(group.span_open());
+                }
+                let match_body = self.group(group.delimiter(), next);
+                Ok((depth, Some(Level::new(depth, match_body))))
+            }
+            other => {
+                self.token(other, prev, next);
+                let depth = self.depth();
+                if depth > limit {
+                    return Err(other.span());
+                }
+                Ok((depth, None))
+            }
         }
     }
 
@@ -154,14 +226,14 @@ impl Level {
     /// a `match`. A `{}` that is not continued ends a statement, an item or a match arm
     /// (`fn f() {}`, `if a < b {}`, `impl X {}`, `A => {}`), so what was counted before it
     /// no longer nests what follows.
-    fn group(&mut self, delimiter: Delimiter, index: usize) -> bool {
+    fn group(&mut self, delimiter: Delimiter, next: Option<&TokenTree>) -> bool {
         self.after_operand = true;
         self.after_else = false;
         if delimiter != Delimiter::Brace {
             return false;
         }
         let match_body = std::mem::take(&mut self.pending_match);
-        let continued = match self.tokens.get(index + 1) {
+        let continued = match next {
             Some(TokenTree::Ident(i)) => i == "else" || i == "as",
             Some(TokenTree::Punct(p)) => p.as_char() != '#',
             _ => false,
@@ -173,14 +245,14 @@ impl Level {
     }
 
     /// Counts a token other than a group.
-    fn token(&mut self, token: &TokenTree, index: usize) {
+    fn token(&mut self, token: &TokenTree, prev: Option<&TokenTree>, next: Option<&TokenTree>) {
         // The previous token when it is glued to this one (`-` of `->`, `<` of `<<`).
-        let joined_to = match index.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+        let joined_to = match prev {
             Some(TokenTree::Punct(p)) if p.spacing() == Spacing::Joint => Some(p.as_char()),
             _ => None,
         };
         let joint_before = joined_to.is_some();
-        let next_char = match self.tokens.get(index + 1) {
+        let next_char = match next {
             Some(TokenTree::Punct(p)) => Some(p.as_char()),
             _ => None,
         };
@@ -197,10 +269,7 @@ impl Level {
             self.after_operand = false;
             return;
         }
-        let after_hash = matches!(
-            index.checked_sub(1).and_then(|i| self.tokens.get(i)),
-            Some(TokenTree::Punct(p)) if p.as_char() == '#'
-        );
+        let after_hash = matches!(prev, Some(TokenTree::Punct(p)) if p.as_char() == '#');
         match token {
             // `#` and the `!` of `#![attr]` (and of `//!` docs) start an attribute.
             TokenTree::Punct(p) if p.as_char() == '#' || after_hash => {

@@ -184,3 +184,27 @@ fn this_repositorys_code_is_far_below_the_limit() {
     }
     proc_macro2::extra::invalidate_current_thread_spans();
 }
+
+/// The owned guard agrees with [`measure`] at the limit of every form, rejects at the same
+/// token, and gives the tokens back unchanged.
+#[test]
+fn the_owned_guard_agrees_with_measure_and_gives_the_tokens_back() {
+    for f in FORMS {
+        let n = deepest_accepted(f);
+        for (n, accepted) in [(n, true), (n + 1, false)] {
+            let tokens: TokenStream = form(f, n).parse().expect("lexes");
+            let measured = measure(&tokens, MAX_NESTING);
+            match check_owned(tokens.clone()) {
+                Ok(back) => {
+                    assert!(accepted && measured.is_ok(), "{f:?} x {n}");
+                    assert_eq!(back.to_string(), tokens.to_string());
+                }
+                Err(e) => {
+                    assert!(!accepted, "{f:?} x {n}");
+                    let at = measured.expect_err("measure rejects too");
+                    assert_eq!(e.span().byte_range(), at.byte_range(), "{f:?} x {n}");
+                }
+            }
+        }
+    }
+}

@@ -138,24 +138,27 @@ fn parse(
     keep: Option<&dyn Fn(&str) -> bool>,
     pruned: &mut Vec<Range<usize>>,
 ) -> syn::Result<(syn::File, TokenStream)> {
-    let tokens = text.parse::<TokenStream>().map_err(syn::Error::from)?;
+    let lex = || text.parse::<TokenStream>().map_err(syn::Error::from);
+    // The tokens are moved through the nesting guard (no copy), then parsed.
     let whole = |tokens: TokenStream| -> syn::Result<(syn::File, TokenStream)> {
-        depth::check(&tokens)?;
+        let tokens = depth::check_owned(tokens)?;
         Ok((syn::parse2::<syn::File>(tokens.clone())?, tokens))
     };
+    let tokens = lex()?;
     let Some(keep) = keep else {
         return whole(tokens);
     };
     let keep_range = |r: Range<usize>| text.get(r).is_none_or(keep);
-    let Some(p) = prune::prune(&tokens, &keep_range) else {
-        return whole(tokens);
-    };
-    match whole(p.tokens) {
-        Ok(parsed) => {
-            *pruned = p.dropped;
-            Ok(parsed)
-        }
-        Err(_) => whole(tokens),
+    match prune::prune(tokens, &keep_range) {
+        Err(tokens) => whole(tokens),
+        Ok(p) => match whole(p.tokens) {
+            Ok(parsed) => {
+                *pruned = p.dropped;
+                Ok(parsed)
+            }
+            // Rare: lexing again costs less than keeping a copy of every file's tokens.
+            Err(_) => whole(lex()?),
+        },
     }
 }
 

@@ -34,63 +34,80 @@ pub struct Pruned {
 }
 
 /// `tokens` without the fns, consts, statics, macro invocations and extern blocks `keep`
-/// rejects (given each one's byte range), or `None` when every item is kept.
-pub fn prune(tokens: &TokenStream, keep: &dyn Fn(Range<usize>) -> bool) -> Option<Pruned> {
+/// rejects (given each one's byte range), or `tokens` back when every item is kept. Moves
+/// the tokens (a copy would copy every identifier).
+pub fn prune(
+    tokens: TokenStream,
+    keep: &dyn Fn(Range<usize>) -> bool,
+) -> Result<Pruned, TokenStream> {
     let mut dropped = Vec::new();
-    let tokens = prune_stream(tokens.clone(), keep, &mut dropped, 0)?;
-    Some(Pruned { tokens, dropped })
+    match prune_stream(tokens, keep, &mut dropped, 0) {
+        Ok(tokens) => Ok(Pruned { tokens, dropped }),
+        Err(tokens) => Err(tokens),
+    }
 }
 
 /// Inline modules and impl blocks followed; deeper ones are kept whole.
 const MAX_DEPTH: usize = 16;
 
-/// `None` when nothing was left out of `stream`.
+/// `Err(stream)`, given back whole, when nothing was left out of it.
 fn prune_stream(
     stream: TokenStream,
     keep: &dyn Fn(Range<usize>) -> bool,
     dropped: &mut Vec<Range<usize>>,
     depth: usize,
-) -> Option<TokenStream> {
+) -> Result<TokenStream, TokenStream> {
     let tokens: Vec<TokenTree> = stream.into_iter().collect();
     let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
     let mut changed = false;
-    let mut start = 0;
-    while start < tokens.len() {
-        let end = item_end(&tokens, start);
-        let item = &tokens[start..end];
-        match kind(item) {
+    let lengths = item_lengths(&tokens);
+    let mut tokens = tokens.into_iter();
+    for len in lengths {
+        let item: Vec<TokenTree> = tokens.by_ref().take(len).collect();
+        match kind(&item) {
             Kind::Droppable => {
-                let range = byte_range(item);
+                let range = byte_range(&item);
                 if keep(range.clone()) {
-                    out.extend_from_slice(item);
+                    out.extend(item);
                 } else {
                     dropped.push(range);
                     changed = true;
                 }
             }
             Kind::Container if depth < MAX_DEPTH => {
-                let (last, head) = item.split_last().expect("an item has a token");
-                match last {
-                    TokenTree::Group(body) => {
-                        out.extend_from_slice(head);
-                        match prune_stream(body.stream(), keep, dropped, depth + 1) {
-                            Some(inner) => {
-                                let mut group = Group::new(Delimiter::Brace, inner);
-                                group.set_span(body.span());
-                                out.push(TokenTree::Group(group));
-                                changed = true;
-                            }
-                            None => out.push(last.clone()),
-                        }
+                let mut item = item;
+                let Some(TokenTree::Group(body)) = item.pop() else {
+                    unreachable!("a container ends with its body")
+                };
+                out.extend(item);
+                let (span, stream) = (body.span(), body.stream());
+                match prune_stream(stream, keep, dropped, depth + 1) {
+                    Ok(inner) => {
+                        let mut group = Group::new(Delimiter::Brace, inner);
+                        group.set_span(span);
+                        out.push(TokenTree::Group(group));
+                        changed = true;
                     }
-                    _ => out.extend_from_slice(item),
+                    Err(_) => out.push(TokenTree::Group(body)),
                 }
             }
-            _ => out.extend_from_slice(item),
+            _ => out.extend(item),
         }
+    }
+    let stream: TokenStream = out.into_iter().collect();
+    if changed { Ok(stream) } else { Err(stream) }
+}
+
+/// The number of tokens of each item of `tokens`, in order.
+fn item_lengths(tokens: &[TokenTree]) -> Vec<usize> {
+    let mut lengths = Vec::new();
+    let mut start = 0;
+    while start < tokens.len() {
+        let end = item_end(tokens, start);
+        lengths.push(end - start);
         start = end;
     }
-    changed.then(|| out.into_iter().collect())
+    lengths
 }
 
 /// The index after the last token of the item starting at `start`.
