@@ -1,20 +1,26 @@
 //! Item pruning: the scan's pre-check at the level of items.
 //!
 //! The scan's text pre-check skips a file that holds none of the database words; a file
-//! that holds one is lexed whole, but syn only parses the items that may matter. An item is
-//! *left out* when it is a fn, a `const` or `static`, a macro invocation or an `extern`
-//! block whose own text (attributes and doc comments included) holds none of the words, at
-//! the top level of the file, of an inline `mod` or of an `impl` block. Everything else is
-//! kept whole: `use`, `struct`, `enum`, `type`, `trait` (the declarations call resolution
-//! reads), attributes of the file, and whatever this splitter does not recognise.
+//! that holds one is lexed whole, but syn only parses the items that may matter, at the top
+//! level of the file, of an inline `mod` and of an `impl` block:
 //!
-//! Why this loses nothing: a left-out item has no database word, so by the same reasoning
-//! as the file-level pre-check (see `cargo_dbopt::scan::prefilter`) it takes no handle and
-//! makes no round trip of its own; the only way it matters is by calling a fn of the
-//! package that reaches the database, and the scan looks for those fns' names in the
-//! left-out ranges ([`super::FileAnalysis::pruned`]) exactly as in skipped files, and
-//! analyses the whole file when one is mentioned. The benchmark compares every scan with a
-//! scan without the pre-check (same findings).
+//! * a `const`, a `static`, a macro invocation (`table!`, `macro_rules!`, `lazy_static!`) and
+//!   an `extern` block are always left out: no code rule and no declaration the call
+//!   resolution reads looks into them (the rules analyse fns; see `rust::items` and
+//!   `rust::summary::decls`);
+//! * a fn is left out when its own text (attributes and doc comments included) holds none of
+//!   the words;
+//! * everything else is kept whole: `use`, `struct`, `enum`, `type`, `trait` (the
+//!   declarations call resolution reads), attributes of the file, and whatever this splitter
+//!   does not recognise.
+//!
+//! Why this loses nothing: a left-out fn has no database word, so by the same reasoning as
+//! the file-level pre-check (see `cargo_dbopt::scan::prefilter`) it takes no handle and makes
+//! no round trip of its own; the only way it matters is by calling a fn of the package that
+//! reaches the database, and the scan looks for those fns' names in the left-out fns
+//! ([`super::FileAnalysis::pruned`]) exactly as in skipped files, and analyses the whole file
+//! when one is mentioned. The benchmark compares every scan with a scan without the
+//! pre-check (same findings).
 //!
 //! Splitting is syntactic, on the token trees: an item ends at a `;` or at a `{}` group that
 //! does not follow a `=` (outside `<..>`), so `const X: S = S { a: 1 };` ends at its `;`.
@@ -29,13 +35,14 @@ use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
 #[derive(Debug)]
 pub struct Pruned {
     pub tokens: TokenStream,
-    /// Byte ranges of the items left out, in source order.
+    /// Byte ranges of the fns left out, in source order (the other items left out are not
+    /// listed: nothing in them is ever analysed).
     pub dropped: Vec<Range<usize>>,
 }
 
-/// `tokens` without the fns, consts, statics, macro invocations and extern blocks `keep`
-/// rejects (given each one's byte range), or `tokens` back when every item is kept. Moves
-/// the tokens (a copy would copy every identifier).
+/// `tokens` without their consts, statics, macro invocations and extern blocks, and without
+/// the fns `keep` rejects (given each one's byte range), or `tokens` back when every item is
+/// kept. Moves the tokens (a copy would copy every identifier).
 pub fn prune(
     tokens: TokenStream,
     keep: &dyn Fn(Range<usize>) -> bool,
@@ -65,7 +72,8 @@ fn prune_stream(
     for len in lengths {
         let item: Vec<TokenTree> = tokens.by_ref().take(len).collect();
         match kind(&item) {
-            Kind::Droppable => {
+            Kind::Inert => changed = true,
+            Kind::Fn => {
                 let range = byte_range(&item);
                 if keep(range.clone()) {
                     out.extend(item);
@@ -148,8 +156,10 @@ fn item_end(tokens: &[TokenTree], start: usize) -> usize {
 
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
-    /// A fn, const, static, macro invocation or extern block: left out when `keep` says so.
-    Droppable,
+    /// A fn: left out when `keep` says so.
+    Fn,
+    /// A const, static, macro invocation or extern block: always left out.
+    Inert,
     /// An `impl` block or an inline `mod`: its items are pruned in turn.
     Container,
     Kept,
@@ -202,24 +212,24 @@ fn kind(item: &[TokenTree]) -> Kind {
     let is_extern = (i..j).any(|k| is_ident(item.get(k), "extern"));
     match item.get(j) {
         Some(TokenTree::Ident(id)) if id == "fn" && (ends_with_body || ends_with_semi) => {
-            return Kind::Droppable;
+            return Kind::Fn;
         }
         Some(TokenTree::Ident(id)) if id == "impl" && ends_with_body => return Kind::Container,
         // `extern "C" { .. }`, `unsafe extern { .. }`.
         Some(TokenTree::Group(_)) if is_extern && j + 1 == item.len() && ends_with_body => {
-            return Kind::Droppable;
+            return Kind::Inert;
         }
         _ => {}
     }
     match item.get(i) {
         // `const NAME: T = ..;`, `static [mut] NAME: T = ..;` (`const fn` is handled above).
         Some(TokenTree::Ident(id)) if (id == "const" || id == "static") && ends_with_semi => {
-            Kind::Droppable
+            Kind::Inert
         }
         Some(TokenTree::Ident(id)) if id == "mod" && ends_with_body => Kind::Container,
         // A macro invocation: `path!(..);`, `path! { .. }`, `macro_rules! name { .. }`.
         Some(TokenTree::Ident(_)) if macro_bang(item, i) && (ends_with_body || ends_with_semi) => {
-            Kind::Droppable
+            Kind::Inert
         }
         _ => Kind::Kept,
     }

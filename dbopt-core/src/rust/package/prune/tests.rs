@@ -1,48 +1,63 @@
 use super::*;
 
-/// The texts of the items left out when `keep` accepts what mentions `conn`, and the
-/// pruned tokens (which must parse as a file).
-fn dropped(text: &str) -> Vec<String> {
+/// The texts of the fns left out when `keep` accepts what mentions `conn`; and the pruned
+/// tokens, which must parse as a file.
+fn pruned(text: &str) -> (Vec<String>, String) {
     let tokens: TokenStream = text.parse().unwrap();
     let keep = |r: Range<usize>| text[r].contains("conn");
-    let Ok(p) = prune(tokens, &keep) else {
-        return Vec::new();
+    let p = match prune(tokens, &keep) {
+        Ok(p) => p,
+        Err(back) => return (Vec::new(), back.to_string()),
     };
-    syn::parse2::<syn::File>(p.tokens).expect("pruned tokens parse");
-    p.dropped.into_iter().map(|r| text[r].to_owned()).collect()
+    syn::parse2::<syn::File>(p.tokens.clone()).expect("pruned tokens parse");
+    let dropped = p.dropped.into_iter().map(|r| text[r].to_owned()).collect();
+    (dropped, p.tokens.to_string())
+}
+
+fn dropped(text: &str) -> Vec<String> {
+    pruned(text).0
 }
 
 #[test]
-fn fns_consts_statics_macros_and_extern_blocks_without_a_word_are_left_out() {
+fn fns_without_a_word_and_every_const_static_macro_and_extern_block_are_left_out() {
     let text = r#"#![allow(dead_code)]
 use std::fmt;
 /// Adds.
 pub(crate) const fn add(a: u32, b: u32) -> u32 { a + b }
 pub fn query(conn: &mut PgConnection) { conn.run() }
 const LIMIT: Limit = Limit { rows: 10 };
-static NAMES: &[&str] = &["a"];
+static POOL: &[&str] = &["conn"];
 pub struct Repo { conn: Conn }
 enum E { A = 1, B = 2 }
 type Alias<T = u8> = Vec<T>;
 macro_rules! twice { ($e:expr) => { $e; $e }; }
+diesel::table! { users (id) { id -> Int4, } }
 thread_local!(static X: u8 = 0;);
 unsafe extern "C" { fn abs(x: i32) -> i32; }
 extern crate alloc;
 async fn fetch() -> impl std::future::Future<Output = u8> { async { 1 } }
 trait T { fn f(&self) -> u8 { 1 } }
 "#;
+    let (dropped, kept) = pruned(text);
     assert_eq!(
-        dropped(text),
+        dropped,
         [
             "/// Adds.\npub(crate) const fn add(a: u32, b: u32) -> u32 { a + b }",
-            "const LIMIT: Limit = Limit { rows: 10 };",
-            "static NAMES: &[&str] = &[\"a\"];",
-            "macro_rules! twice { ($e:expr) => { $e; $e }; }",
-            "thread_local!(static X: u8 = 0;);",
-            "unsafe extern \"C\" { fn abs(x: i32) -> i32; }",
             "async fn fetch() -> impl std::future::Future<Output = u8> { async { 1 } }",
         ]
     );
+    let expected: TokenStream = r#"#![allow(dead_code)]
+use std::fmt;
+pub fn query(conn: &mut PgConnection) { conn.run() }
+pub struct Repo { conn: Conn }
+enum E { A = 1, B = 2 }
+type Alias<T = u8> = Vec<T>;
+extern crate alloc;
+trait T { fn f(&self) -> u8 { 1 } }
+"#
+    .parse()
+    .unwrap();
+    assert_eq!(kept, expected.to_string());
 }
 
 #[test]
@@ -62,7 +77,6 @@ mod inner {
         dropped(text),
         [
             "pub fn new(x: u8) -> Self { Repo { x } }",
-            "const N: usize = 3;",
             "fn plain() {}",
             "fn show(&self) {}",
         ]
