@@ -22,7 +22,8 @@ database performance and safety bugs.
 
 Code: every .rs file under the folders of the package's lib, bin and proc-macro targets, \
 except folders named tests, benches or target; files that mention no database word (and call \
-no database fn of the package) are not parsed. --jobs sets the number of threads.
+no database fn of the package) are not parsed, nor are such fns in the other files. --jobs \
+sets the number of threads.
 
 Packages: in a package's directory that package, at a virtual workspace root its default \
 members; -p and --workspace choose others. Settings come from [workspace.metadata.dbopt] and \
