@@ -240,8 +240,8 @@ fn end_to_end(bin: &Path, dir: &Path, runs: usize) -> Result<Sample, String> {
     Ok(median_by(samples, |s| s.wall))
 }
 
-/// `bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back] [--no-prune]`:
-/// one scan, in
+/// `bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back] [--no-prune]
+/// [--list]`: one scan, in
 /// this process; prints one line of `key=value` counts and times.
 pub fn child_main(args: &[String]) -> Result<(), String> {
     let usage = "usage: xtask bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back] \
@@ -253,6 +253,8 @@ pub fn child_main(args: &[String]) -> Result<(), String> {
     let precheck = !args.iter().any(|a| a == "--no-precheck");
     let pull_back = !args.iter().any(|a| a == "--no-pull-back");
     let prune = !args.iter().any(|a| a == "--no-prune");
+    // Each finding on stderr, to compare two runs whose digests differ.
+    let list = args.iter().any(|a| a == "--list");
     let (packages, display_root) = if corpus == "registry" {
         registry_packages()?
     } else {
@@ -285,6 +287,15 @@ pub fn child_main(args: &[String]) -> Result<(), String> {
                 &d.message,
             )
                 .hash(&mut hasher);
+            if list {
+                eprintln!(
+                    "{} {:?} {} {}",
+                    package.name,
+                    file.map(|f| &f.shown),
+                    d.rule,
+                    d.primary.span.range.start
+                );
+            }
         }
     }
     println!(

@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 use dbopt_core::diagnostic::{Diagnostic, Level};
 use dbopt_core::project::ProjectError;
 use dbopt_core::rust::Options;
-use dbopt_core::rust::package::{FileAnalysis, FileInput, analyse_file_pruned, link};
+use dbopt_core::rust::package::{
+    FileAnalysis, FileInput, analyse_file_pruned, analyse_left_out, link,
+};
 use dbopt_core::source::{FileId, Span};
 use rayon::prelude::*;
 
@@ -156,7 +158,8 @@ pub struct Stats {
     pub pulled_back: usize,
     /// Bytes of the items left out of analysed files (`analyse_file_pruned`).
     pub pruned_bytes: u64,
-    /// Analysed files whose left-out items mention a database fn, analysed again whole.
+    /// Times fns left out of an analysed file were analysed after all, because they mention
+    /// a database fn.
     pub unpruned: usize,
     pub parse_errors: usize,
     /// Finding the files (walking the source roots).
@@ -261,7 +264,8 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
         ..Stats::default()
     };
     if settings.pull_back {
-        stats.precheck += pull_back(&mut slots, &package.options, clock);
+        let words = precheck.filter(|_| settings.prune);
+        stats.precheck += pull_back(&mut slots, words, &package.options, clock);
     }
     for slot in slots.iter_mut().filter(|s| s.skipped) {
         slot.stats.skipped = 1;
@@ -404,21 +408,34 @@ fn first_pass(
         let keep = precheck
             .filter(|_| prune)
             .map(|p| move |item: &str| p.may_touch_db(item));
-        let keep = keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool);
-        analyse_into(&mut slot, index, &text, options, keep, clock);
+        let how = match &keep {
+            Some(keep) => Parse::Pruned(keep),
+            None => Parse::Whole,
+        };
+        analyse_into(&mut slot, index, &text, options, how, clock);
     }
     slot.text = Some(text);
     slot
 }
 
-/// Analyses one file; with `keep`, the items it rejects are left out
-/// (`analyse_file_pruned`).
+/// What [`analyse_into`] parses of a file.
+#[derive(Clone, Copy)]
+enum Parse<'a> {
+    Whole,
+    /// Leave out the fns whose text this rejects (`analyse_file_pruned`).
+    Pruned(&'a dyn Fn(&str) -> bool),
+    /// Add to the slot's analysis the fns it left out that this accepts
+    /// (`analyse_left_out`).
+    LeftOut(&'a dyn Fn(&str) -> bool),
+}
+
+/// Analyses one file into its slot.
 fn analyse_into(
     slot: &mut Slot,
     index: usize,
     text: &str,
     options: &OptionsSpec,
-    keep: Option<&dyn Fn(&str) -> bool>,
+    how: Parse<'_>,
     clock: fn() -> Duration,
 ) {
     let start = clock();
@@ -430,9 +447,16 @@ fn analyse_into(
     // dbopt-core does not panic on any input (fuzzed, and `cargo xtask scan-registry`); if it
     // ever does, that file is one error and the scan goes on.
     let options = options.options();
-    match std::panic::catch_unwind(AssertUnwindSafe(|| {
-        analyse_file_pruned(input, &options, keep)
-    })) {
+    let previous = slot.analysis.take();
+    let analysed = std::panic::catch_unwind(AssertUnwindSafe(|| match (how, previous) {
+        (Parse::LeftOut(wanted), Some(mut previous)) => {
+            analyse_left_out(input, &options, &mut previous, wanted);
+            previous
+        }
+        (Parse::Pruned(keep), _) => analyse_file_pruned(input, &options, Some(keep)),
+        _ => analyse_file_pruned(input, &options, None),
+    }));
+    match analysed {
         Ok(analysis) => {
             slot.stats.pruned_bytes = analysis.pruned.iter().map(|r| r.len() as u64).sum();
             slot.analysis = Some(analysis);
@@ -451,23 +475,30 @@ fn analyse_into(
 }
 
 /// The fixpoint: a skipped file that mentions a fn that may reach the database is analysed,
-/// and so is again, whole, an analysed file whose left-out items mention one (analysing only
-/// the items that mention a name found so far would take a round per name found and parse
-/// the file again each time); and so on with the fns of the files this adds. "May reach" is decided over the package's analysed files together
-/// ([`known_db_fns`]): a fn that reaches it directly, or calls (by name) one that does.
+/// and so are the fns an analysed file left out that mention one; and so on with the fns
+/// this adds. "May reach" is decided over the package's analysed files together
+/// ([`known_db_fns`]): a fn that reaches it directly, or calls (by name) one that does. With
+/// `words`, a file pulled back is pruned too: its fns without a database word or a name found
+/// so far are left out, to be added in a later round if they mention a name found then.
 /// Returns the time spent matching names (the analyses' time goes to their slots).
-fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration) -> Duration {
-    let mut seen: HashSet<String> = HashSet::new();
+fn pull_back(
+    slots: &mut [Slot],
+    words: Option<&Prefilter>,
+    options: &OptionsSpec,
+    clock: fn() -> Duration,
+) -> Duration {
+    let mut seen: Vec<String> = Vec::new();
     let mut matching = Duration::ZERO;
     loop {
         // Names of earlier rounds were looked for already.
         let names: Vec<String> = known_db_fns(slots)
             .into_iter()
-            .filter(|n| seen.insert(n.clone()))
+            .filter(|n| !seen.contains(n))
             .collect();
         let Some(matcher) = NameMatcher::new(&names) else {
             break;
         };
+        seen.extend(names);
         let start = clock();
         let pulled: Vec<usize> = slots
             .par_iter()
@@ -491,17 +522,28 @@ fn pull_back(slots: &mut [Slot], options: &OptionsSpec, clock: fn() -> Duration)
         if pulled.is_empty() {
             break;
         }
+        let all = NameMatcher::new(&seen);
+        let keep = |item: &str| {
+            words.is_some_and(|w| w.may_touch_db(item))
+                || all.as_ref().is_some_and(|m| m.mentions(item))
+        };
+        let wanted = |item: &str| matcher.mentions(item);
         slots.par_iter_mut().enumerate().for_each(|(i, slot)| {
             if pulled.binary_search(&i).is_ok()
                 && let Some(text) = slot.text.take()
             {
-                if slot.skipped {
+                let how = if slot.skipped {
                     slot.skipped = false;
                     slot.stats.pulled_back = 1;
+                    match words {
+                        Some(_) => Parse::Pruned(&keep),
+                        None => Parse::Whole,
+                    }
                 } else {
-                    slot.stats.unpruned = 1;
-                }
-                analyse_into(slot, i, &text, options, None, clock);
+                    slot.stats.unpruned += 1;
+                    Parse::LeftOut(&wanted)
+                };
+                analyse_into(slot, i, &text, options, how, clock);
                 slot.text = Some(text);
             }
         });

@@ -78,15 +78,10 @@ pub fn measure(tokens: &TokenStream, limit: usize) -> Result<usize, Span> {
         *next += 1;
         let prev = index.checked_sub(1).and_then(|i| tokens.get(i));
         let following = tokens.get(index + 1);
-        match level.step(&token, prev, following, limit)? {
-            (depth, Some(inner)) => {
-                deepest = deepest.max(depth);
-                let TokenTree::Group(group) = token else {
-                    unreachable!("only a group has an inner level")
-                };
-                stack.push((group.stream().into_iter().collect(), 0, inner));
-            }
-            (depth, None) => deepest = deepest.max(depth),
+        let (depth, inner) = level.step(&token, prev, following, limit)?;
+        deepest = deepest.max(depth);
+        if let (Some(inner), TokenTree::Group(group)) = (inner, token) {
+            stack.push((group.stream().into_iter().collect(), 0, inner));
         }
     }
     Ok(deepest)

@@ -108,8 +108,8 @@ pub fn analyse_file(input: FileInput<'_>, options: &Options) -> FileAnalysis {
     analyse_file_pruned(input, options, None)
 }
 
-/// [`analyse_file`], leaving out the fns, consts, statics, macro invocations and extern
-/// blocks whose text `keep` rejects ([`prune`]; their ranges go to
+/// [`analyse_file`], leaving out the consts, statics, item macros and extern blocks, and the
+/// fns whose text `keep` rejects ([`prune`]; the fns' ranges go to
 /// [`FileAnalysis::pruned`]). A file that mentions `dbopt` (attributes, `// dbopt:`
 /// comments) is analysed whole, and so is one whose pruned tokens do not parse.
 pub fn analyse_file_pruned(
@@ -118,6 +118,64 @@ pub fn analyse_file_pruned(
     keep: Option<&dyn Fn(&str) -> bool>,
 ) -> FileAnalysis {
     let text = blank_bom_and_shebang(input.text);
+    let text: &str = &text;
+    let keep_range = keep.map(|keep| move |r: Range<usize>| text.get(r).is_none_or(keep));
+    analyse_with(
+        input,
+        text,
+        options,
+        keep_range
+            .as_ref()
+            .map(|k| k as &dyn Fn(Range<usize>) -> bool),
+    )
+}
+
+/// Analyses the fns `previous` (an analysis of the same input by [`analyse_file_pruned`])
+/// left out and `wanted` accepts, and adds them to it, without parsing again the fns it
+/// analysed: for a fn left out that turns out to call a database fn of the package.
+pub fn analyse_left_out(
+    input: FileInput<'_>,
+    options: &Options,
+    previous: &mut FileAnalysis,
+    wanted: &dyn Fn(&str) -> bool,
+) {
+    let (needed, still): (Vec<Range<usize>>, Vec<Range<usize>>) = previous
+        .pruned
+        .iter()
+        .cloned()
+        .partition(|r| input.text.get(r.clone()).is_some_and(wanted));
+    if needed.is_empty() {
+        return;
+    }
+    let text = blank_bom_and_shebang(input.text);
+    // Only the fns needed now; what was analysed before is left out this time.
+    let keep = |r: Range<usize>| needed.binary_search_by_key(&r.start, |n| n.start).is_ok();
+    let more = analyse_with(input, &text, options, Some(&keep));
+    if more.parse_error.is_some() || more.pruned.is_empty() {
+        // Parsed whole after all (the pruned tokens did not parse): it has everything.
+        *previous = more;
+        return;
+    }
+    previous.pruned = still;
+    let offset = previous.diagnostics.len();
+    previous.diagnostics.extend(more.diagnostics);
+    previous.owners.extend(more.owners);
+    previous.errors.extend(more.errors);
+    previous.errors.sort_by_key(|e| e.span.range.start);
+    previous.fns.extend(more.fns.into_iter().map(|mut f| {
+        f.diagnostics = f.diagnostics.start + offset..f.diagnostics.end + offset;
+        f
+    }));
+    previous.fns.sort_by_key(|f| f.span.range.start);
+    previous.db_fns = previous.db_fns_with(&|_, call| !certainly_foreign(call));
+}
+
+fn analyse_with(
+    input: FileInput<'_>,
+    text: &str,
+    options: &Options,
+    keep: Option<&dyn Fn(Range<usize>) -> bool>,
+) -> FileAnalysis {
     let mut out = FileAnalysis {
         id: Some(input.id),
         module_path: input.module_path.to_vec(),
@@ -125,7 +183,7 @@ pub fn analyse_file_pruned(
     };
     let keep = keep.filter(|_| !text.contains("dbopt") && !text.contains("db_checked"));
     // On a stack big enough for syn (and for dropping what it built) on any thread.
-    depth::with_rust_stack(|| analyse_into(&text, input, options, keep, &mut out));
+    depth::with_rust_stack(|| analyse_into(text, input, options, keep, &mut out));
     proc_macro2::extra::invalidate_current_thread_spans();
     out
 }
@@ -135,7 +193,7 @@ pub fn analyse_file_pruned(
 /// cut an item wrongly).
 fn parse(
     text: &str,
-    keep: Option<&dyn Fn(&str) -> bool>,
+    keep: Option<&dyn Fn(Range<usize>) -> bool>,
     pruned: &mut Vec<Range<usize>>,
 ) -> syn::Result<(syn::File, TokenStream)> {
     let lex = || text.parse::<TokenStream>().map_err(syn::Error::from);
@@ -148,8 +206,7 @@ fn parse(
     let Some(keep) = keep else {
         return whole(tokens);
     };
-    let keep_range = |r: Range<usize>| text.get(r).is_none_or(keep);
-    match prune::prune(tokens, &keep_range) {
+    match prune::prune(tokens, keep) {
         Err(tokens) => whole(tokens),
         Ok(p) => match whole(p.tokens) {
             Ok(parsed) => {
@@ -166,7 +223,7 @@ fn analyse_into(
     text: &str,
     input: FileInput<'_>,
     options: &Options,
-    keep: Option<&dyn Fn(&str) -> bool>,
+    keep: Option<&dyn Fn(Range<usize>) -> bool>,
     out: &mut FileAnalysis,
 ) {
     let to_span = |s: proc_macro2::Span| Span::new(input.id, clamp(s.byte_range(), text));

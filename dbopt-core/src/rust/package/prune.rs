@@ -9,7 +9,8 @@
 //!   resolution reads looks into them (the rules analyse fns; see `rust::items` and
 //!   `rust::summary::decls`);
 //! * a fn is left out when its own text (attributes and doc comments included) holds none of
-//!   the words;
+//!   the words, and neither does the header of the `impl` block it is in (`impl Repo for
+//!   PgConnection` makes `self` a handle in every method; such a block is kept whole);
 //! * everything else is kept whole: `use`, `struct`, `enum`, `type`, `trait` (the
 //!   declarations call resolution reads), attributes of the file, and whatever this splitter
 //!   does not recognise.
@@ -84,19 +85,27 @@ fn prune_stream(
             }
             Kind::Container if depth < MAX_DEPTH => {
                 let mut item = item;
-                let Some(TokenTree::Group(body)) = item.pop() else {
-                    unreachable!("a container ends with its body")
-                };
-                out.extend(item);
-                let (span, stream) = (body.span(), body.stream());
-                match prune_stream(stream, keep, dropped, depth + 1) {
-                    Ok(inner) => {
-                        let mut group = Group::new(Delimiter::Brace, inner);
-                        group.set_span(span);
-                        out.push(TokenTree::Group(group));
-                        changed = true;
+                match item.pop() {
+                    // A database word in the header (`impl Repo for PgConnection`,
+                    // `impl<C: Connection> Store<C>`) makes every method's `self` or
+                    // generic a handle: the block is kept whole.
+                    Some(TokenTree::Group(body)) if !keep(byte_range(&item)) => {
+                        out.extend(item);
+                        let (span, stream) = (body.span(), body.stream());
+                        match prune_stream(stream, keep, dropped, depth + 1) {
+                            Ok(inner) => {
+                                let mut group = Group::new(Delimiter::Brace, inner);
+                                group.set_span(span);
+                                out.push(TokenTree::Group(group));
+                                changed = true;
+                            }
+                            Err(_) => out.push(TokenTree::Group(body)),
+                        }
                     }
-                    Err(_) => out.push(TokenTree::Group(body)),
+                    last => {
+                        out.extend(item);
+                        out.extend(last);
+                    }
                 }
             }
             _ => out.extend(item),

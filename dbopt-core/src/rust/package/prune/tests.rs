@@ -1,10 +1,14 @@
 use super::*;
 
-/// The texts of the fns left out when `keep` accepts what mentions `conn`; and the pruned
-/// tokens, which must parse as a file.
+/// The texts of the fns left out when `keep` accepts what mentions `conn`, `Conn` or `pool`;
+/// and the pruned tokens, which must parse as a file.
 fn pruned(text: &str) -> (Vec<String>, String) {
     let tokens: TokenStream = text.parse().unwrap();
-    let keep = |r: Range<usize>| text[r].contains("conn");
+    let keep = |r: Range<usize>| {
+        ["conn", "Conn", "pool"]
+            .iter()
+            .any(|w| text[r.clone()].contains(w))
+    };
     let p = match prune(tokens, &keep) {
         Ok(p) => p,
         Err(back) => return (Vec::new(), back.to_string()),
@@ -72,6 +76,12 @@ mod inner {
     impl<T: Into<u8>> Show for Wrapper<T> where T: Clone { fn show(&self) {} }
     pub fn db(conn: &mut C) {}
 }
+/// A word in the header: every method is kept.
+impl<S> Connection<S> where S: Stream {
+    fn poll_read(&mut self) { loop { self.poll_response(); } }
+}
+#[cfg(feature = "pool")]
+impl Plain { fn kept(&self) {} }
 "#;
     assert_eq!(
         dropped(text),
@@ -105,7 +115,11 @@ fn a_const_generic_block_in_a_signature_cuts_wrongly_and_does_not_parse() {
     // `analyse_file_pruned` then parses the file whole.
     let text = "fn f() -> Arr<{ N }> { 1 }\nfn g(conn: C) {}\n";
     let tokens: TokenStream = text.parse().unwrap();
-    let keep = |r: Range<usize>| text[r].contains("conn");
+    let keep = |r: Range<usize>| {
+        ["conn", "Conn", "pool"]
+            .iter()
+            .any(|w| text[r.clone()].contains(w))
+    };
     let p = prune(tokens, &keep).unwrap();
     assert!(syn::parse2::<syn::File>(p.tokens).is_err());
 }
