@@ -65,8 +65,9 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
             continue;
         }
         let path = entry.path();
-        match entry.metadata() {
-            Ok(meta) if meta.is_file() => continue,
+        // The entry's own type, as listed (a stat only where the file system does not say).
+        match entry.file_type() {
+            Ok(kind) if kind.is_file() => continue,
             Ok(_) => {}
             Err(e) => {
                 out.problems.push(DiscoverProblem::Unreadable {
