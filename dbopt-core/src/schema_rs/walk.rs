@@ -3,6 +3,8 @@
 //! `diesel::` prefix. Other items (`pub mod sql_types { .. }` structs, `use`, comments,
 //! other macros) are passed over.
 
+use std::collections::HashMap;
+
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
@@ -138,8 +140,12 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
         }
     }
 
+    let mut by_name: HashMap<&str, Vec<&KnownTable>> = HashMap::new();
+    for table in &known {
+        by_name.entry(&table.rust_name).or_default().push(table);
+    }
     let resolve = |module: &[String], path: &[String]| -> Option<&KnownTable> {
-        resolve(&known, module, path)
+        resolve(&by_name, module, path)
     };
     let fallback =
         |path: &[String]| QualName::new(default_schema, path.last().cloned().unwrap_or_default());
@@ -348,9 +354,10 @@ fn parse_path_list(input: ParseStream<'_>) -> syn::Result<Vec<Vec<String>>> {
 
 /// The table a (possibly `::`-qualified) Rust path names, seen from `module`: the table in
 /// `module` + the path's prefix first, then one at the path from the file's root, then the
-/// only table with that name anywhere.
+/// only table with that name anywhere. `by_name` lists the known tables of each Rust name
+/// in file order.
 fn resolve<'a>(
-    known: &'a [KnownTable],
+    by_name: &HashMap<&str, Vec<&'a KnownTable>>,
     module: &[String],
     path: &[String],
 ) -> Option<&'a KnownTable> {
@@ -360,7 +367,7 @@ fn resolve<'a>(
         .map(String::as_str)
         .filter(|p| !matches!(*p, "crate" | "self" | "super"))
         .collect();
-    let named: Vec<&KnownTable> = known.iter().filter(|t| t.rust_name == *name).collect();
+    let named: &[&KnownTable] = by_name.get(name.as_str()).map_or(&[], Vec::as_slice);
     let in_module = |m: Vec<&str>| named.iter().copied().find(|t| t.module == m);
     let mut local: Vec<&str> = module.iter().map(String::as_str).collect();
     local.extend(prefix.iter().copied());
@@ -369,7 +376,7 @@ fn resolve<'a>(
         .or_else(|| {
             if prefix.is_empty() {
                 // Only a unique name is unambiguous.
-                match named.as_slice() {
+                match named {
                     [only] => Some(*only),
                     _ => None,
                 }
