@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Token};
 
 use super::position::Positions;
-use super::table::{TableDef, column_type, parse_tables};
+use super::table::{TableDef, parse_tables};
 use super::{CustomSqlType, Joinable, SchemaFile, SchemaRsError, SchemaRsInput};
 use crate::model::{Column, Origin, QualName, Schema, Table};
 use crate::source::{SourceFile, Span};
@@ -99,17 +99,14 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
             columns: def
                 .columns
                 .iter()
-                .map(|c| {
-                    let (sql_type, nullable) = column_type(&c.ty);
-                    Column {
-                        name: c.sql_name.clone(),
-                        sql_type,
-                        nullable,
-                        origin: Origin {
-                            span: span(c.rust_name.span()),
-                            migration: None,
-                        },
-                    }
+                .map(|c| Column {
+                    name: c.sql_name.clone(),
+                    sql_type: c.sql_type.clone(),
+                    nullable: c.nullable,
+                    origin: Origin {
+                        span: span(c.rust_name.span()),
+                        migration: None,
+                    },
                 })
                 .collect(),
             primary_key,
