@@ -13,7 +13,8 @@
 //! * `00000000000000_diesel_initial_setup` is an ordinary migration that sorts first;
 //! * `metadata.toml`: missing or unreadable -> `run_in_transaction = true`; present and
 //!   valid -> its `run_in_transaction`, which **defaults to `false`** when the key is
-//!   absent (diesel's `#[serde(default)] run_in_transaction: bool`).
+//!   absent (diesel's `#[serde(default)] run_in_transaction: bool`). It is only opened when
+//!   the folder's listing (read for `up.sql` anyway) holds a name it may be.
 //!
 //! Only the folder's direct entries are read, never recursively, so symlink loops cannot
 //! make discovery loop; a looping symlink entry is simply unreadable.
@@ -77,9 +78,12 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
                 continue;
             }
         }
-        match holds_up_sql(&path) {
-            Ok(true) => {}
-            Ok(false) => {
+        let may_have_metadata = match list_folder(&path) {
+            Ok(Listing {
+                up_sql: true,
+                metadata,
+            }) => metadata,
+            Ok(Listing { up_sql: false, .. }) => {
                 out.problems.push(DiscoverProblem::NoUpSql { path });
                 continue;
             }
@@ -94,14 +98,18 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
                 });
                 continue;
             }
-        }
+        };
         if file_name.to_str().is_none() {
             out.problems.push(DiscoverProblem::NonUtf8Name {
                 path: path.clone(),
                 lossy: lossy.clone(),
             });
         }
-        let (run_in_transaction, problem) = read_metadata(&path.join("metadata.toml"));
+        let (run_in_transaction, problem) = if may_have_metadata {
+            read_metadata(&path.join("metadata.toml"))
+        } else {
+            (true, None)
+        };
         out.problems.extend(problem);
         out.migrations.push(Migration {
             version: version_of(&lossy),
@@ -131,15 +139,30 @@ pub fn version_of(name: &str) -> String {
     name.split('_').next().unwrap_or(name).replace('-', "")
 }
 
-/// diesel's `valid_sql_migration_directory`: a non-hidden entry named `up.sql`.
-fn holds_up_sql(path: &Path) -> std::io::Result<bool> {
-    let mut found = false;
+/// What [`list_folder`] saw in a migration folder.
+struct Listing {
+    /// diesel's `valid_sql_migration_directory`: an entry named `up.sql`.
+    up_sql: bool,
+    /// An entry that may be `metadata.toml` (ASCII case ignored, for case-insensitive file
+    /// systems). Without one, reading it would find nothing: the lookup is skipped.
+    metadata: bool,
+}
+
+fn list_folder(path: &Path) -> std::io::Result<Listing> {
+    let mut listing = Listing {
+        up_sql: false,
+        metadata: false,
+    };
     for entry in fs::read_dir(path)? {
-        if entry?.file_name() == OsStr::new("up.sql") {
-            found = true;
+        let name = entry?.file_name();
+        if name == OsStr::new("up.sql") {
+            listing.up_sql = true;
+        }
+        if name.eq_ignore_ascii_case("metadata.toml") {
+            listing.metadata = true;
         }
     }
-    Ok(found)
+    Ok(listing)
 }
 
 /// diesel's `TomlMetadata`: unknown keys ignored, `run_in_transaction` defaulting to `false`
