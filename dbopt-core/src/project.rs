@@ -66,6 +66,7 @@ pub struct ProjectReport {
 pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> ProjectReport {
     let mut run = Run {
         input,
+        root: normalize(&input.display_root),
         report: ProjectReport::default(),
     };
     let backend = input.backend.unwrap_or(Backend::Postgres);
@@ -142,6 +143,8 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
 /// One analysis in progress: the input and the report being filled.
 struct Run<'a> {
     input: &'a ProjectInput,
+    /// `input.display_root`, normalized.
+    root: PathBuf,
     report: ProjectReport,
 }
 
@@ -149,8 +152,7 @@ impl Run<'_> {
     /// `path` as shown: relative to `display_root` where it lies inside, `..` resolved.
     fn shown(&self, path: &Path) -> PathBuf {
         let path = normalize(path);
-        let root = normalize(&self.input.display_root);
-        match path.strip_prefix(&root) {
+        match path.strip_prefix(&self.root) {
             Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
             _ => path,
         }
@@ -333,11 +335,11 @@ impl Run<'_> {
 
     /// A UTF-8 file's text, or an error naming it.
     fn read_text(&mut self, path: &Path) -> Option<String> {
-        let shown = self.shown(path);
         match crate::files::read_regular(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Some(text),
                 Err(e) => {
+                    let shown = self.shown(path);
                     let (line, column) = line_column(e.as_bytes(), e.utf8_error().valid_up_to());
                     let message = format!(
                         "`{}` is not valid UTF-8 (line {line}, column {column})",
@@ -348,6 +350,7 @@ impl Run<'_> {
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let shown = self.shown(path);
                 let message = match std::fs::read_link(path) {
                     Ok(target) => format!(
                         "`{}` is a symlink to `{}`, which does not exist",
@@ -360,6 +363,7 @@ impl Run<'_> {
                 None
             }
             Err(e) => {
+                let shown = self.shown(path);
                 self.error(path, format!("cannot read `{}`: {e}", shown.display()));
                 None
             }

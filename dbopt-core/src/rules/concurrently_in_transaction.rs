@@ -9,7 +9,7 @@ use crate::model::Backend;
 use crate::rule::{Check, Group, Rule};
 use crate::sql::{SchemaContext, StatementKind, StatementRecord};
 
-use super::migration::{statements_in_file, text};
+use super::migration::{statements_per_file, text};
 
 pub static RULE: Rule = Rule {
     name: "concurrently_in_transaction",
@@ -60,6 +60,7 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
     if ctx.backend != Backend::Postgres {
         return;
     }
+    let mut per_file = None;
     for record in &ctx.replay.statements {
         let Some(what) = concurrent(ctx, record) else {
             continue;
@@ -68,7 +69,11 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
             continue;
         };
         let in_transaction = migration.migration.run_in_transaction;
-        let count = statements_in_file(ctx, record);
+        let count = per_file
+            .get_or_insert_with(|| statements_per_file(ctx))
+            .get(&record.span.file)
+            .copied()
+            .unwrap_or_default();
         if !in_transaction && count <= 1 {
             continue;
         }

@@ -1,9 +1,12 @@
 //! What the migration-safety rules share: which statements run on a table that existed
 //! before their migration, and the secondary label pointing at where it was created.
 
+use std::collections::HashMap;
+
 use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Statement};
 
 use crate::diagnostic::Diagnostic;
+use crate::source::FileId;
 use crate::sql::{SchemaContext, StatementKind, StatementRecord, TargetTable};
 
 /// The statement's parsed AST, if sqlparser read it.
@@ -37,13 +40,14 @@ pub(super) fn text<'a>(ctx: &SchemaContext<'a>, record: &StatementRecord) -> &'a
         .unwrap_or("")
 }
 
-/// The number of statements in the statement's `up.sql`.
-pub(super) fn statements_in_file(ctx: &SchemaContext<'_>, record: &StatementRecord) -> usize {
-    ctx.replay
-        .statements
-        .iter()
-        .filter(|s| s.span.file == record.span.file)
-        .count()
+/// The number of statements in each `up.sql` (counted once: a rule asking per statement
+/// would scan every statement of the replay for each).
+pub(super) fn statements_per_file(ctx: &SchemaContext<'_>) -> HashMap<FileId, usize> {
+    let mut counts = HashMap::new();
+    for s in &ctx.replay.statements {
+        *counts.entry(s.span.file).or_default() += 1;
+    }
+    counts
 }
 
 /// Adds "table `t` created here" at the statement that created the table.

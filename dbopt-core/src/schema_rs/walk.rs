@@ -3,6 +3,8 @@
 //! `diesel::` prefix. Other items (`pub mod sql_types { .. }` structs, `use`, comments,
 //! other macros) are passed over.
 
+use std::collections::HashMap;
+
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
@@ -10,7 +12,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Token};
 
 use super::position::Positions;
-use super::table::{TableDef, column_type, parse_tables};
+use super::table::{TableDef, parse_tables};
 use super::{CustomSqlType, Joinable, SchemaFile, SchemaRsError, SchemaRsInput};
 use crate::model::{Column, Origin, QualName, Schema, Table};
 use crate::source::{SourceFile, Span};
@@ -97,17 +99,14 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
             columns: def
                 .columns
                 .iter()
-                .map(|c| {
-                    let (sql_type, nullable) = column_type(&c.ty);
-                    Column {
-                        name: c.sql_name.clone(),
-                        sql_type,
-                        nullable,
-                        origin: Origin {
-                            span: span(c.rust_name.span()),
-                            migration: None,
-                        },
-                    }
+                .map(|c| Column {
+                    name: c.sql_name.clone(),
+                    sql_type: c.sql_type.clone(),
+                    nullable: c.nullable,
+                    origin: Origin {
+                        span: span(c.rust_name.span()),
+                        migration: None,
+                    },
                 })
                 .collect(),
             primary_key,
@@ -138,8 +137,12 @@ pub fn parse_schema_rs(input: SchemaRsInput<'_>) -> Result<SchemaFile, SchemaRsE
         }
     }
 
+    let mut by_name: HashMap<&str, Vec<&KnownTable>> = HashMap::new();
+    for table in &known {
+        by_name.entry(&table.rust_name).or_default().push(table);
+    }
     let resolve = |module: &[String], path: &[String]| -> Option<&KnownTable> {
-        resolve(&known, module, path)
+        resolve(&by_name, module, path)
     };
     let fallback =
         |path: &[String]| QualName::new(default_schema, path.last().cloned().unwrap_or_default());
@@ -348,9 +351,10 @@ fn parse_path_list(input: ParseStream<'_>) -> syn::Result<Vec<Vec<String>>> {
 
 /// The table a (possibly `::`-qualified) Rust path names, seen from `module`: the table in
 /// `module` + the path's prefix first, then one at the path from the file's root, then the
-/// only table with that name anywhere.
+/// only table with that name anywhere. `by_name` lists the known tables of each Rust name
+/// in file order.
 fn resolve<'a>(
-    known: &'a [KnownTable],
+    by_name: &HashMap<&str, Vec<&'a KnownTable>>,
     module: &[String],
     path: &[String],
 ) -> Option<&'a KnownTable> {
@@ -360,7 +364,7 @@ fn resolve<'a>(
         .map(String::as_str)
         .filter(|p| !matches!(*p, "crate" | "self" | "super"))
         .collect();
-    let named: Vec<&KnownTable> = known.iter().filter(|t| t.rust_name == *name).collect();
+    let named: &[&KnownTable] = by_name.get(name.as_str()).map_or(&[], Vec::as_slice);
     let in_module = |m: Vec<&str>| named.iter().copied().find(|t| t.module == m);
     let mut local: Vec<&str> = module.iter().map(String::as_str).collect();
     local.extend(prefix.iter().copied());
@@ -369,7 +373,7 @@ fn resolve<'a>(
         .or_else(|| {
             if prefix.is_empty() {
                 // Only a unique name is unambiguous.
-                match named.as_slice() {
+                match named {
                     [only] => Some(*only),
                     _ => None,
                 }

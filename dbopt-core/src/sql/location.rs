@@ -13,6 +13,8 @@ pub(crate) struct LocationIndex<'a> {
     text: &'a str,
     /// Byte offset where each line starts (`line_starts[0]` is line 1).
     line_starts: Vec<usize>,
+    /// The text is ASCII: a column is a byte, no walking needed.
+    ascii: bool,
     /// The last answer as (line, column, byte): tokens arrive in order, so walking on from
     /// there keeps a long single-line file linear instead of quadratic.
     cursor: Cell<(u64, u64, usize)>,
@@ -25,6 +27,7 @@ impl<'a> LocationIndex<'a> {
         LocationIndex {
             text,
             line_starts,
+            ascii: text.is_ascii(),
             cursor: Cell::new((1, 1, 0)),
         }
     }
@@ -43,6 +46,14 @@ impl<'a> LocationIndex<'a> {
             return Some(self.text.len());
         };
         let column = loc.column.max(1);
+        if self.ascii {
+            let line_end = usize::try_from(loc.line)
+                .ok()
+                .and_then(|i| self.line_starts.get(i))
+                .map_or(self.text.len(), |next| next - 1);
+            let in_line = usize::try_from(column - 1).unwrap_or(usize::MAX);
+            return Some(line_start.saturating_add(in_line).min(line_end));
+        }
         let (cursor_line, cursor_column, cursor_byte) = self.cursor.get();
         let (mut col, mut byte) = if cursor_line == loc.line && cursor_column <= column {
             (cursor_column, cursor_byte)

@@ -57,8 +57,20 @@ pub fn split(text: &str, backend: Backend) -> Vec<SqlStatement> {
         .collect();
 
     let (pieces, open) = cut(&tokens);
-    let statement = |piece: &Piece| statement(&*dialect, text, &tokens, &ranges, piece, &offset);
-    let mut statements: Vec<SqlStatement> = pieces.iter().map(statement).collect();
+    // Each statement's tokens are moved out to its parser, not cloned: pieces come in file
+    // order and never overlap, so one pass over the tokens hands them all out.
+    let mut rest = tokens.into_iter();
+    let mut handed_out = 0;
+    let mut statement = |piece: &Piece| {
+        let to = piece.semicolon.unwrap_or(piece.last);
+        if piece.first > handed_out {
+            rest.nth(piece.first - handed_out - 1);
+        }
+        handed_out = to + 1;
+        let own = rest.by_ref().take(to + 1 - piece.first).collect();
+        statement(&*dialect, text, own, &ranges, piece, &offset)
+    };
+    let mut statements: Vec<SqlStatement> = pieces.iter().map(&mut statement).collect();
     match tokenized {
         Ok(()) => statements.extend(open.as_ref().map(statement)),
         Err(err) => {
@@ -144,8 +156,8 @@ const HEAD_TOKENS: usize = 16;
 
 /// Tracks `BEGIN .. END` nesting inside the statement being cut.
 #[derive(Default)]
-struct Block {
-    head: Vec<Token>,
+struct Block<'a> {
+    head: Vec<&'a Token>,
     /// Whether the statement is a `CREATE FUNCTION | PROCEDURE | TRIGGER | EVENT`, decided
     /// at its first `BEGIN`.
     routine: Option<bool>,
@@ -155,10 +167,10 @@ struct Block {
     after_end: bool,
 }
 
-impl Block {
-    fn note(&mut self, token: &Token, next: Option<&Token>) {
+impl<'a> Block<'a> {
+    fn note(&mut self, token: &'a Token, next: Option<&Token>) {
         if self.head.len() < HEAD_TOKENS {
-            self.head.push(token.clone());
+            self.head.push(token);
         }
         let after_end = std::mem::replace(&mut self.after_end, is_word(token, "end"));
         match token {
@@ -167,10 +179,9 @@ impl Block {
             _ if self.parens > 0 => {}
             _ if is_word(token, "begin") => {
                 let head = &self.head;
-                let routine = *self.routine.get_or_insert_with(|| {
-                    let refs: Vec<&Token> = head.iter().collect();
-                    keyword::routine_head(&refs).is_some()
-                });
+                let routine = *self
+                    .routine
+                    .get_or_insert_with(|| keyword::routine_head(head).is_some());
                 if routine {
                     self.depth += 1;
                 }
@@ -192,41 +203,40 @@ impl Block {
     }
 }
 
+/// Parses one piece; `own` holds its tokens, from its first one to its `;` (or last one).
 fn statement(
     dialect: &dyn Dialect,
     text: &str,
-    tokens: &[TokenWithSpan],
+    own: Vec<TokenWithSpan>,
     ranges: &[Range<usize>],
     piece: &Piece,
     offset: &dyn Fn(Location) -> Option<usize>,
 ) -> SqlStatement {
-    let own = &ranges[piece.first..=piece.last];
-    let start = own[0].start;
+    let own_ranges = &ranges[piece.first..=piece.last];
+    let start = own_ranges[0].start;
     // The payload of a `COPY .. FROM STDIN` comes before its `;` among the tokens but after
     // it in the file: take the furthest end. That payload ends with the line break after
     // `\.`, and MySQL's tokenizer lets a `@` take the line break after it: drop trailing
     // ASCII whitespace (only ASCII: sqlparser reads U+00A0 and friends as identifier
     // characters).
-    let end = own.iter().map(|r| r.end).max().unwrap_or(start);
+    let end = own_ranges.iter().map(|r| r.end).max().unwrap_or(start);
     let end = start
         + text.get(start..end).map_or(0, |s| {
             s.trim_end_matches(|c: char| c.is_ascii_whitespace()).len()
         });
     let range = start..end;
-    let to = piece.semicolon.unwrap_or(piece.last);
-    let own_tokens = &tokens[piece.first..=to];
-    let parsed = parse(dialect, own_tokens.to_vec()).or_else(|err| {
-        create_table_without_not_valid(own_tokens).map_or(Err(err.clone()), |retry| {
-            parse(dialect, retry).map_err(|_| err)
-        })
-    });
+    let parsed =
+        parse(dialect, own).or_else(|(err, own)| match create_table_without_not_valid(&own) {
+            Some(retry) => parse(dialect, retry).map_err(|_| (err, own)),
+            None => Err((err, own)),
+        });
     let kind = match parsed {
         Ok(statement) => match data_keyword(&statement) {
             Some(keyword) => StatementKind::Neutral { keyword },
             None => StatementKind::Parsed(Box::new(statement)),
         },
-        Err(err) => {
-            let significant: Vec<&Token> = tokens[piece.first..=piece.last]
+        Err((err, own)) => {
+            let significant: Vec<&Token> = own[..=piece.last - piece.first]
                 .iter()
                 .map(|t| &t.token)
                 .filter(|t| !matches!(t, Token::Whitespace(_)))
@@ -302,19 +312,23 @@ fn create_table_without_not_valid(tokens: &[TokenWithSpan]) -> Option<Vec<TokenW
 
 /// Parses one statement's tokens (its closing `;` included, if any), requiring all of them
 /// to be consumed: sqlparser happily stops early (`DROP INDEX CONCURRENTLY foo` reads
-/// `CONCURRENTLY` as the name and leaves `foo`).
+/// `CONCURRENTLY` as the name and leaves `foo`). On an error the tokens come back unchanged
+/// (sqlparser's parser only reads them).
 fn parse(
     dialect: &dyn Dialect,
     tokens: Vec<TokenWithSpan>,
-) -> Result<sqlparser::ast::Statement, ParserError> {
+) -> Result<sqlparser::ast::Statement, (ParserError, Vec<TokenWithSpan>)> {
     let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
-    let statement = parser.parse_statement()?;
-    let _ = parser.consume_token(&Token::SemiColon);
-    let next = parser.peek_token();
-    if next.token != Token::EOF {
-        return parser.expected("end of statement", next);
-    }
-    Ok(statement)
+    let parsed = parser.parse_statement().and_then(|statement| {
+        let _ = parser.consume_token(&Token::SemiColon);
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            Ok(statement)
+        } else {
+            parser.expected("end of statement", next)
+        }
+    });
+    parsed.map_err(|err| (err, parser.into_tokens()))
 }
 
 /// sqlparser's message without its " at Line: l, Column: c" suffix, and that location.

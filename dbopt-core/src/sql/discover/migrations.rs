@@ -13,7 +13,8 @@
 //! * `00000000000000_diesel_initial_setup` is an ordinary migration that sorts first;
 //! * `metadata.toml`: missing or unreadable -> `run_in_transaction = true`; present and
 //!   valid -> its `run_in_transaction`, which **defaults to `false`** when the key is
-//!   absent (diesel's `#[serde(default)] run_in_transaction: bool`).
+//!   absent (diesel's `#[serde(default)] run_in_transaction: bool`). It is only opened when
+//!   the folder's listing (read for `up.sql` anyway) holds a name it may be.
 //!
 //! Only the folder's direct entries are read, never recursively, so symlink loops cannot
 //! make discovery loop; a looping symlink entry is simply unreadable.
@@ -65,8 +66,9 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
             continue;
         }
         let path = entry.path();
-        match entry.metadata() {
-            Ok(meta) if meta.is_file() => continue,
+        // The entry's own type, as listed (a stat only where the file system does not say).
+        match entry.file_type() {
+            Ok(kind) if kind.is_file() => continue,
             Ok(_) => {}
             Err(e) => {
                 out.problems.push(DiscoverProblem::Unreadable {
@@ -76,9 +78,12 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
                 continue;
             }
         }
-        match holds_up_sql(&path) {
-            Ok(true) => {}
-            Ok(false) => {
+        let may_have_metadata = match list_folder(&path) {
+            Ok(Listing {
+                up_sql: true,
+                metadata,
+            }) => metadata,
+            Ok(Listing { up_sql: false, .. }) => {
                 out.problems.push(DiscoverProblem::NoUpSql { path });
                 continue;
             }
@@ -93,14 +98,18 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
                 });
                 continue;
             }
-        }
+        };
         if file_name.to_str().is_none() {
             out.problems.push(DiscoverProblem::NonUtf8Name {
                 path: path.clone(),
                 lossy: lossy.clone(),
             });
         }
-        let (run_in_transaction, problem) = read_metadata(&path.join("metadata.toml"));
+        let (run_in_transaction, problem) = if may_have_metadata {
+            read_metadata(&path.join("metadata.toml"))
+        } else {
+            (true, None)
+        };
         out.problems.extend(problem);
         out.migrations.push(Migration {
             version: version_of(&lossy),
@@ -130,15 +139,30 @@ pub fn version_of(name: &str) -> String {
     name.split('_').next().unwrap_or(name).replace('-', "")
 }
 
-/// diesel's `valid_sql_migration_directory`: a non-hidden entry named `up.sql`.
-fn holds_up_sql(path: &Path) -> std::io::Result<bool> {
-    let mut found = false;
+/// What [`list_folder`] saw in a migration folder.
+struct Listing {
+    /// diesel's `valid_sql_migration_directory`: an entry named `up.sql`.
+    up_sql: bool,
+    /// An entry that may be `metadata.toml` (ASCII case ignored, for case-insensitive file
+    /// systems). Without one, reading it would find nothing: the lookup is skipped.
+    metadata: bool,
+}
+
+fn list_folder(path: &Path) -> std::io::Result<Listing> {
+    let mut listing = Listing {
+        up_sql: false,
+        metadata: false,
+    };
     for entry in fs::read_dir(path)? {
-        if entry?.file_name() == OsStr::new("up.sql") {
-            found = true;
+        let name = entry?.file_name();
+        if name == OsStr::new("up.sql") {
+            listing.up_sql = true;
+        }
+        if name.eq_ignore_ascii_case("metadata.toml") {
+            listing.metadata = true;
         }
     }
-    Ok(found)
+    Ok(listing)
 }
 
 /// diesel's `TomlMetadata`: unknown keys ignored, `run_in_transaction` defaulting to `false`

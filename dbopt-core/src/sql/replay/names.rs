@@ -80,7 +80,8 @@ pub(super) fn index_column_names(names: &[String]) -> Vec<String> {
 /// reference a table, and the sequences a table's columns own.
 #[derive(Debug, Default)]
 pub(super) struct NameIndex {
-    owners: HashMap<(String, String), Vec<Owner>>,
+    /// Schema -> name -> owners: nested so that lookups and repeated adds borrow their keys.
+    owners: HashMap<String, HashMap<String, Vec<Owner>>>,
     referencers: HashMap<QualName, Vec<QualName>>,
     owned: HashMap<QualName, Vec<QualName>>,
 }
@@ -94,21 +95,32 @@ enum Owner {
 }
 
 impl NameIndex {
-    fn add(&mut self, schema: &str, name: &str, owner: Owner) {
-        let owners = self
-            .owners
-            .entry((schema.to_owned(), name.to_owned()))
-            .or_default();
-        if !owners.contains(&owner) {
-            owners.push(owner);
+    /// Records that `table` (`None`: a sequence or view) holds `name` in `schema`.
+    fn add(&mut self, schema: &str, name: &str, table: Option<&QualName>) {
+        let known = self
+            .candidates(schema, name)
+            .iter()
+            .any(|owner| match owner {
+                Owner::Table(t) => Some(t) == table,
+                Owner::Other => table.is_none(),
+            });
+        if known {
+            return;
         }
+        let owner = table.map_or(Owner::Other, |t| Owner::Table(t.clone()));
+        self.owners
+            .entry(schema.to_owned())
+            .or_default()
+            .entry(name.to_owned())
+            .or_default()
+            .push(owner);
     }
 
     fn push(map: &mut HashMap<QualName, Vec<QualName>>, key: &QualName, value: &QualName) {
-        let values = map.entry(key.clone()).or_default();
-        if !values.contains(value) {
-            values.push(value.clone());
+        if map.get(key).is_some_and(|values| values.contains(value)) {
+            return;
         }
+        map.entry(key.clone()).or_default().push(value.clone());
     }
 
     fn sorted(map: &HashMap<QualName, Vec<QualName>>, key: &QualName) -> Vec<QualName> {
@@ -118,9 +130,9 @@ impl NameIndex {
     }
 
     fn candidates(&self, schema: &str, name: &str) -> &[Owner] {
-        // A borrowed-tuple lookup would need a custom key type; the clone is two short strings.
         self.owners
-            .get(&(schema.to_owned(), name.to_owned()))
+            .get(schema)
+            .and_then(|names| names.get(name))
             .map_or(&[], Vec::as_slice)
     }
 }
@@ -132,24 +144,24 @@ impl State {
         let Some(t) = self.schema.tables.get(table) else {
             return;
         };
-        let owner = || Owner::Table(table.clone());
+        let owner = Some(table);
         let s = &table.schema;
-        self.names.add(s, &t.name.name, owner());
+        self.names.add(s, &t.name.name, owner);
         for i in &t.indexes {
-            self.names.add(s, &i.name, owner());
+            self.names.add(s, &i.name, owner);
         }
         for f in &t.foreign_keys {
-            self.names.add(s, &f.name, owner());
+            self.names.add(s, &f.name, owner);
             NameIndex::push(&mut self.names.referencers, &f.referenced_table, table);
         }
         for c in self.checks.get(table).into_iter().flatten() {
-            self.names.add(s, c, owner());
+            self.names.add(s, c, owner);
         }
     }
 
     /// Records a sequence's or view's name (and the table owning it).
     pub(super) fn note_other(&mut self, name: &QualName, owner: Option<&QualName>) {
-        self.names.add(&name.schema, &name.name, Owner::Other);
+        self.names.add(&name.schema, &name.name, None);
         if let Some(table) = owner {
             NameIndex::push(&mut self.names.owned, table, name);
         }
