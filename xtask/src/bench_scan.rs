@@ -99,7 +99,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     println!(
         "| corpus | files | MB | skipped by pre-check (files, MB) | pulled back | \
-         items left out (MB) | analysed whole after all | parse errors | findings | MB/s, 1 core (CPU) | CPU s, 1 core | wall s, all cores | \
+         fns left out (MB) | files whose left-out fns were analysed after all | parse errors | findings | MB/s, 1 core (CPU) | CPU s, 1 core | wall s, all cores | \
          peak RSS MB, 1 core / all | MB/s without pre-check, all cores (CPU) | \
          MB/s without pull-back, 1 core (CPU) | MB/s without leaving out items, 1 core (CPU) |"
     );
