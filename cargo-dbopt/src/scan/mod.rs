@@ -487,18 +487,17 @@ fn pull_back(
     options: &OptionsSpec,
     clock: fn() -> Duration,
 ) -> Duration {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut matching = Duration::ZERO;
     loop {
         // Names of earlier rounds were looked for already.
         let names: Vec<String> = known_db_fns(slots)
             .into_iter()
-            .filter(|n| !seen.contains(n))
+            .filter(|n| seen.insert(n.clone()))
             .collect();
         let Some(matcher) = NameMatcher::new(&names) else {
             break;
         };
-        seen.extend(names);
         let start = clock();
         let pulled: Vec<usize> = slots
             .par_iter()
@@ -522,7 +521,7 @@ fn pull_back(
         if pulled.is_empty() {
             break;
         }
-        let all = NameMatcher::new(&seen);
+        let all = NameMatcher::new(&seen.iter().collect::<Vec<_>>());
         let keep = |item: &str| {
             words.is_some_and(|w| w.may_touch_db(item))
                 || all.as_ref().is_some_and(|m| m.mentions(item))
