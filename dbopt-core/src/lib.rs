@@ -13,6 +13,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod files;
+mod in_order;
 pub mod model;
 pub mod project;
 pub mod rule;

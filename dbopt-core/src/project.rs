@@ -5,16 +5,18 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Level, Reporter};
+use crate::in_order::map_in_order;
 use crate::model::Backend;
 use crate::rule::{Check, Rule};
 use crate::rules::RULES;
-use crate::schema_rs::{SchemaFile, SchemaRsInput, parse_schema_rs};
-use crate::source::SourceMap;
+use crate::schema_rs::{SchemaFile, SchemaRsError, SchemaRsInput, parse_schema_rs};
+use crate::source::{FileId, SourceMap};
 use crate::sql::discover::{
     DieselToml, DiscoverError, PrintSchema, discover_migrations, find_migrations_directory,
     read_diesel_toml,
 };
-use crate::sql::{LoadedMigration, SchemaContext};
+use crate::sql::replay::Replayer;
+use crate::sql::{LoadedMigration, Migration, Replay, SchemaContext, SqlStatement};
 
 /// What to analyse for one package. Paths are absolute.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +35,8 @@ pub struct ProjectInput {
     pub schema: Option<PathBuf>,
     /// From the diesel dependency's features or config; `None` means PostgreSQL.
     pub backend: Option<Backend>,
+    /// Threads that read and parse the migrations (0: one per core).
+    pub threads: usize,
 }
 
 /// A problem that stopped part of the analysis; one clear sentence naming the path.
@@ -76,9 +80,24 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
         return run.report;
     }
 
-    let migrations = run.migrations(config.as_ref());
-    let replay = crate::sql::replay::replay(backend, &run.report.sources, &migrations);
-    let schema_files = run.schema_files(config.as_ref(), backend);
+    let discovered = run.discover(config.as_ref());
+    // schema.rs is parsed on its own thread while the migrations are read and replayed.
+    let schemas = run.schema_texts(config.as_ref());
+    let parse = || -> Vec<_> { schemas.iter().flatten().map(|s| s.parse(backend)).collect() };
+    let (migrations, replay, parsed) = std::thread::scope(|scope| {
+        let parser = std::thread::Builder::new()
+            .name("dbopt-schema-rs".to_owned())
+            .spawn_scoped(scope, parse);
+        let (migrations, replay) = run.load_and_replay(discovered, backend);
+        let parsed = match parser {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => parse(),
+        };
+        (migrations, replay, parsed)
+    });
+    let schema_files = run.schema_files(schemas, parsed);
     run.report.analysed = !migrations.is_empty() || !schema_files.is_empty();
     if !run.report.analysed {
         return run.report;
@@ -151,11 +170,7 @@ struct Run<'a> {
 impl Run<'_> {
     /// `path` as shown: relative to `display_root` where it lies inside, `..` resolved.
     fn shown(&self, path: &Path) -> PathBuf {
-        let path = normalize(path);
-        match path.strip_prefix(&self.root) {
-            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
-            _ => path,
-        }
+        shown_in(&self.root, path)
     }
 
     fn error(&mut self, path: &Path, message: String) {
@@ -192,8 +207,8 @@ impl Run<'_> {
         }
     }
 
-    /// Discovers the migrations and loads each `up.sql` into the source map.
-    fn migrations(&mut self, config: Option<&DieselToml>) -> Vec<LoadedMigration> {
+    /// Discovers the migrations, in diesel's order.
+    fn discover(&mut self, config: Option<&DieselToml>) -> Vec<Migration> {
         // The diesel.toml that named the folder, for messages.
         let mut named_in = None;
         let dir = if let Some(dir) = &self.input.migrations {
@@ -253,21 +268,64 @@ impl Run<'_> {
                 message: problem.to_string(),
             });
         }
-        let mut loaded = Vec::new();
-        for migration in discovered.migrations {
-            let up = migration.dir.join("up.sql");
-            let Some(text) = self.read_text(&up) else {
-                continue;
-            };
-            let shown = self.shown(&up);
-            let up_sql = self.report.sources.add(shown, text);
-            loaded.push(LoadedMigration { migration, up_sql });
-        }
-        loaded
+        discovered.migrations
     }
 
-    /// Parses every schema file; each gets the print_schema section it belongs to.
-    fn schema_files(&mut self, config: Option<&DieselToml>, backend: Backend) -> Vec<SchemaFile> {
+    /// Reads each migration's `up.sql` into the source map and replays them in order. The
+    /// files are read and parsed on `input.threads` threads while this one applies the
+    /// statements of the ones before, in order; the result does not depend on the threads.
+    fn load_and_replay(
+        &mut self,
+        discovered: Vec<Migration>,
+        backend: Backend,
+    ) -> (Vec<LoadedMigration>, Replay) {
+        let mut loaded = Vec::with_capacity(discovered.len());
+        let mut replayer = Replayer::new(backend);
+        let root = self.root.clone();
+        let threads = match self.input.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        map_in_order(
+            &discovered,
+            threads,
+            |m| ReadMigration::new(m.clone(), &root, backend),
+            |read| self.apply_read(read, &mut loaded, &mut replayer),
+        );
+        (loaded, replayer.finish())
+    }
+
+    /// Adds one read migration to the source map and the replay (or reports why its
+    /// `up.sql` could not be read).
+    fn apply_read(
+        &mut self,
+        read: ReadMigration,
+        loaded: &mut Vec<LoadedMigration>,
+        replayer: &mut Replayer,
+    ) {
+        match read.text {
+            Ok(text) => {
+                let up_sql = self.report.sources.add(read.shown, text);
+                replayer.migration(&self.report.sources, up_sql, read.statements);
+                loaded.push(LoadedMigration {
+                    migration: read.migration,
+                    up_sql,
+                });
+            }
+            Err(message) => self.report.errors.push(ProjectError {
+                path: read.shown,
+                message,
+            }),
+        }
+    }
+
+    /// Reads every schema file into the source map; each goes with the print_schema
+    /// section it belongs to. Files that cannot be read are errors, reported in this order
+    /// by [`Run::schema_files`].
+    fn schema_texts(
+        &mut self,
+        config: Option<&DieselToml>,
+    ) -> Vec<Result<SchemaText, ProjectError>> {
         let sections: Vec<PrintSchema> = config.map(|c| c.print_schema.clone()).unwrap_or_default();
         let mut wanted: Vec<(PathBuf, Option<PrintSchema>)> = Vec::new();
         if let Some(path) = &self.input.schema {
@@ -289,32 +347,59 @@ impl Run<'_> {
         let named_in = config.map(|c| self.shown(&c.path));
         let mut out = Vec::new();
         for (path, section) in wanted {
+            let shown = self.shown(&path);
             if self.input.schema.is_none()
                 && let Some(named_in) = &named_in
                 && not_found(&path)
             {
                 let message = format!(
                     "schema file `{}` named in `{}` does not exist",
-                    self.shown(&path).display(),
+                    shown.display(),
                     named_in.display()
                 );
-                self.error(&path, message);
+                out.push(Err(ProjectError {
+                    path: shown,
+                    message,
+                }));
                 continue;
             }
-            let Some(text) = self.read_text(&path) else {
-                continue;
-            };
-            let shown = self.shown(&path);
-            let file = self.report.sources.add(shown.clone(), text);
-            let parsed = parse_schema_rs(SchemaRsInput {
-                file,
-                path: &shown,
-                text: self.report.sources.text(file),
-                default_schema: section.as_ref().and_then(|s| s.schema.as_deref()),
-                backend,
+            out.push(match read_text(&path, &shown) {
+                Ok(text) => Ok(SchemaText {
+                    file: self.report.sources.add(shown.clone(), text.clone()),
+                    shown,
+                    text,
+                    section,
+                }),
+                Err(message) => Err(ProjectError {
+                    path: shown,
+                    message,
+                }),
             });
+        }
+        out
+    }
+
+    /// The parsed schema files (`parsed` has one result for each text read), with their
+    /// patch files read.
+    fn schema_files(
+        &mut self,
+        texts: Vec<Result<SchemaText, ProjectError>>,
+        parsed: Vec<Result<SchemaFile, SchemaRsError>>,
+    ) -> Vec<SchemaFile> {
+        let mut out = Vec::new();
+        let mut parsed = parsed.into_iter();
+        for text in texts {
+            let text = match text {
+                Ok(text) => text,
+                Err(e) => {
+                    self.report.errors.push(e);
+                    continue;
+                }
+            };
+            let Some(parsed) = parsed.next() else { break };
             match parsed {
                 Ok(mut schema_file) => {
+                    let section = text.section;
                     if let Some(patch) = section.as_ref().and_then(|s| s.patch_file.as_ref())
                         && let Some(text) = self.read_text(patch)
                     {
@@ -335,39 +420,93 @@ impl Run<'_> {
 
     /// A UTF-8 file's text, or an error naming it.
     fn read_text(&mut self, path: &Path) -> Option<String> {
-        match crate::files::read_regular(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Some(text),
-                Err(e) => {
-                    let shown = self.shown(path);
-                    let (line, column) = line_column(e.as_bytes(), e.utf8_error().valid_up_to());
-                    let message = format!(
-                        "`{}` is not valid UTF-8 (line {line}, column {column})",
-                        shown.display()
-                    );
-                    self.error(path, message);
-                    None
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let shown = self.shown(path);
-                let message = match std::fs::read_link(path) {
-                    Ok(target) => format!(
-                        "`{}` is a symlink to `{}`, which does not exist",
-                        shown.display(),
-                        target.display()
-                    ),
-                    Err(_) => format!("`{}` does not exist", shown.display()),
-                };
+        match read_text(path, &self.shown(path)) {
+            Ok(text) => Some(text),
+            Err(message) => {
                 self.error(path, message);
                 None
             }
-            Err(e) => {
-                let shown = self.shown(path);
-                self.error(path, format!("cannot read `{}`: {e}", shown.display()));
-                None
-            }
         }
+    }
+}
+
+/// A schema file read into the source map, to be parsed.
+struct SchemaText {
+    file: FileId,
+    shown: PathBuf,
+    text: String,
+    section: Option<PrintSchema>,
+}
+
+impl SchemaText {
+    fn parse(&self, backend: Backend) -> Result<SchemaFile, SchemaRsError> {
+        parse_schema_rs(SchemaRsInput {
+            file: self.file,
+            path: &self.shown,
+            text: &self.text,
+            default_schema: self.section.as_ref().and_then(|s| s.schema.as_deref()),
+            backend,
+        })
+    }
+}
+
+/// A migration whose `up.sql` was read and split into statements, on its way to the replay.
+struct ReadMigration {
+    migration: Migration,
+    /// The `up.sql` as shown in messages.
+    shown: PathBuf,
+    /// The text, or why it could not be read.
+    text: Result<String, String>,
+    /// The text's statements (none when it could not be read).
+    statements: Vec<SqlStatement>,
+}
+
+impl ReadMigration {
+    fn new(migration: Migration, root: &Path, backend: Backend) -> Self {
+        let up = migration.dir.join("up.sql");
+        let shown = shown_in(root, &up);
+        let text = read_text(&up, &shown);
+        let statements = match &text {
+            Ok(text) => crate::sql::split::split(text, backend),
+            Err(_) => Vec::new(),
+        };
+        ReadMigration {
+            migration,
+            shown,
+            text,
+            statements,
+        }
+    }
+}
+
+/// `path` as shown: relative to `root` (normalized) where it lies inside, `..` resolved.
+fn shown_in(root: &Path, path: &Path) -> PathBuf {
+    let path = normalize(path);
+    match path.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+        _ => path,
+    }
+}
+
+/// A UTF-8 file's text, or a message naming it as `shown`.
+fn read_text(path: &Path, shown: &Path) -> Result<String, String> {
+    match crate::files::read_regular(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            let (line, column) = line_column(e.as_bytes(), e.utf8_error().valid_up_to());
+            format!(
+                "`{}` is not valid UTF-8 (line {line}, column {column})",
+                shown.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(match std::fs::read_link(path) {
+            Ok(target) => format!(
+                "`{}` is a symlink to `{}`, which does not exist",
+                shown.display(),
+                target.display()
+            ),
+            Err(_) => format!("`{}` does not exist", shown.display()),
+        }),
+        Err(e) => Err(format!("cannot read `{}`: {e}", shown.display())),
     }
 }
 

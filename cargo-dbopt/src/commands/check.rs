@@ -51,19 +51,39 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
             ws.root.display()
         )));
     }
-    let scans = scan_code(&ws, &selected, &command_line, args, overrides)?;
     let analyse_all = || -> Vec<Outcome> {
         selected
             .iter()
-            .zip(&scans)
-            .map(|(p, code)| analyse(&ws, p, code, &command_line, args, overrides))
+            .map(|p| analyse(&ws, p, &command_line, args, overrides))
             .collect()
     };
-    let mut outcomes = analyse_all();
+    // The source scan runs on its own threads while this one replays the migrations.
+    let scan = || scan_code(&ws, &selected, &command_line, args, overrides);
+    let (scans, mut outcomes) = std::thread::scope(|scope| {
+        let scanner = std::thread::Builder::new()
+            .name("dbopt-scan".to_owned())
+            .spawn_scoped(scope, scan);
+        let outcomes = analyse_all();
+        let scans = match scanner {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => scan(),
+        };
+        (scans, outcomes)
+    });
+    let scans = scans?;
+    let add_code = |outcomes: &mut Vec<Outcome>| {
+        for ((o, p), code) in outcomes.iter_mut().zip(&selected).zip(&scans) {
+            add_code(&ws, p, o, code);
+        }
+    };
+    add_code(&mut outcomes);
 
     if args.fix && apply_fixes(&ws.root, &outcomes)? {
         // Report what is left, with the new migrations replayed.
         outcomes = analyse_all();
+        add_code(&mut outcomes);
     }
 
     match args.format {
@@ -272,10 +292,10 @@ fn merge(report: &mut ProjectReport, code: &PackageScan) {
     });
 }
 
+/// The schema side of one package: its migrations, replayed, and schema.rs.
 fn analyse(
     ws: &Workspace,
     package: &SelectedPackage,
-    code: &PackageScan,
     command_line: &Config,
     args: &CheckArgs,
     overrides: &[LevelOverride],
@@ -289,10 +309,23 @@ fn analyse(
         migrations: resolved.migrations.clone(),
         schema: resolved.schema.clone(),
         backend: resolved.backend.or(package.diesel_backend),
+        threads: args.jobs.map_or(0, std::num::NonZeroUsize::get),
     };
     let levels = resolved.levels;
-    let mut report = project::analyze(&input, &|rule| levels.level(rule));
-    merge(&mut report, code);
+    let report = project::analyze(&input, &|rule| levels.level(rule));
+    Outcome {
+        package: package.name.clone(),
+        levels,
+        backend: input.backend.unwrap_or(Backend::Postgres),
+        report,
+    }
+}
+
+/// Adds the package's code findings to its outcome; a package where neither side found
+/// anything to read gets an error saying so.
+fn add_code(ws: &Workspace, package: &SelectedPackage, outcome: &mut Outcome, code: &PackageScan) {
+    let report = &mut outcome.report;
+    merge(report, code);
     if !report.analysed && report.errors.is_empty() {
         let diesel_toml = package.dir.join("diesel.toml");
         let shown = diesel_toml.strip_prefix(&ws.root).unwrap_or(&diesel_toml);
@@ -306,12 +339,6 @@ fn analyse(
                 shown.display()
             ),
         });
-    }
-    Outcome {
-        package: package.name.clone(),
-        levels,
-        backend: input.backend.unwrap_or(Backend::Postgres),
-        report,
     }
 }
 

@@ -90,16 +90,17 @@ dir = "../../db/migrations"
     assert_eq!(
         source_paths(&report),
         vec![
-            PathBuf::from("db/migrations/00000000000000_diesel_initial_setup/up.sql"),
-            PathBuf::from("db/migrations/20170102131034_a/up.sql"),
-            PathBuf::from("db/migrations/2017-08-31-230457_b/up.sql"),
+            // schema files first (they are parsed while the migrations replay);
             // [print_schema.audit] sorts before [print_schema.main]
             PathBuf::from("crates/db/src/audit.rs"),
             PathBuf::from("crates/db/src/schema.rs"),
+            PathBuf::from("db/migrations/00000000000000_diesel_initial_setup/up.sql"),
+            PathBuf::from("db/migrations/20170102131034_a/up.sql"),
+            PathBuf::from("db/migrations/2017-08-31-230457_b/up.sql"),
         ]
     );
     assert_eq!(
-        report.sources.text(crate::source::FileId(1)),
+        report.sources.text(crate::source::FileId(3)),
         "CREATE TABLE a (id INT);"
     );
     assert_eq!(
@@ -167,8 +168,8 @@ fn overrides_win_over_diesel_toml() {
     assert_eq!(
         source_paths(&report),
         vec![
-            PathBuf::from("pkg/migrations/postgres/20200101000000_y/up.sql"),
             PathBuf::from("pkg/src/other_schema.rs"),
+            PathBuf::from("pkg/migrations/postgres/20200101000000_y/up.sql"),
         ]
     );
 }
@@ -193,14 +194,14 @@ fn default_migrations_folder_next_to_diesel_toml() {
     assert_eq!(
         source_paths(&report),
         vec![
-            PathBuf::from("pkg/migrations/20200101000000_x/up.sql"),
             PathBuf::from("pkg/src/schema.rs"),
+            PathBuf::from("pkg/migrations/20200101000000_x/up.sql"),
         ]
     );
     fs::remove_dir_all(ws.join("pkg/migrations")).unwrap();
     let report = run(&input(ws, "pkg"));
     assert_eq!(
-        source_paths(&report)[0],
+        source_paths(&report)[1],
         PathBuf::from("migrations/20200101000000_ws/up.sql")
     );
 }
@@ -288,8 +289,8 @@ fn schema_errors_name_the_file_and_the_rest_is_analysed() {
     assert_eq!(
         source_paths(&report),
         vec![
-            PathBuf::from("pkg/migrations/20200101000000_x/up.sql"),
             PathBuf::from("pkg/src/a.rs"),
+            PathBuf::from("pkg/migrations/20200101000000_x/up.sql"),
         ]
     );
 }
@@ -525,4 +526,59 @@ fn migration_rules_read_metadata_and_sql_suppressions() {
         _ => rule.default_level,
     });
     assert_eq!(found(&report).len(), 1, "{:?}", found(&report));
+}
+
+#[test]
+fn reading_on_threads_gives_what_reading_on_one_gives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    write(
+        &ws.join("pkg/diesel.toml"),
+        "[print_schema]\nfile = \"src/schema.rs\"\n",
+    );
+    write(&ws.join("pkg/src/schema.rs"), SCHEMA);
+    let m = ws.join("pkg/migrations");
+    for i in 0..60_usize {
+        let up = m.join(format!("2020010100{i:04}_step/up.sql"));
+        match i % 10 {
+            // unreadable and unparsable files among the rest keep their place
+            3 => write(&up, b"SELECT '\xff';"),
+            7 => write(&up, format!("CREATE TABLE t{i} (id INT PRIMARY KEY, oops;")),
+            _ => write(
+                &up,
+                format!(
+                    "CREATE TABLE t{i} (id INT PRIMARY KEY, parent INT REFERENCES t{} (id));\n\
+                     CREATE INDEX CONCURRENTLY t{i}_idx ON t{i} (id);",
+                    i.saturating_sub(1)
+                ),
+            ),
+        }
+    }
+    let summary = |threads: usize| {
+        let report = run(&ProjectInput {
+            threads,
+            ..input(ws, "pkg")
+        });
+        let findings: Vec<(String, String, usize)> = report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let span = &d.primary.span;
+                (
+                    d.rule.to_owned(),
+                    report.sources.path(span.file).display().to_string(),
+                    span.range.start,
+                )
+            })
+            .collect();
+        (source_paths(&report), errors(&report), findings)
+    };
+    let one = summary(1);
+    assert_eq!(one.0.len(), 55, "schema.rs and 54 readable migrations");
+    assert_eq!(one.1.len(), 6, "{:?}", one.1);
+    assert!(one.2.iter().any(|f| f.0 == "unparsed_statement"));
+    assert!(one.2.iter().any(|f| f.0 == "concurrently_in_transaction"));
+    for threads in [2, 3, 8] {
+        assert_eq!(summary(threads), one, "{threads} threads");
+    }
 }

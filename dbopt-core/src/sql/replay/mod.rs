@@ -73,19 +73,58 @@ use std::collections::BTreeMap;
 use sqlparser::ast::{SchemaName, Statement};
 
 use crate::model::{Backend, Origin, QualName, Schema};
-use crate::source::{SourceMap, Span};
-use crate::sql::{LoadedMigration, Replay, StatementKind, StatementRecord, Unparsed, split};
+use crate::source::{FileId, SourceMap, Span};
+use crate::sql::{
+    LoadedMigration, Replay, SqlStatement, StatementKind, StatementRecord, Unparsed, split,
+};
 
 /// Applies every migration's `up.sql` in the given (diesel) order.
 pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigration]) -> Replay {
-    let mut state = State::new(backend);
-    let mut statements = Vec::new();
-    let mut unparsed = Vec::new();
-    for (i, m) in migrations.iter().enumerate() {
-        let text = sources.text(m.up_sql);
-        text.clone_into(&mut state.text);
-        for statement in split::split(text, backend) {
-            let span = Span::new(m.up_sql, statement.range.clone());
+    let mut replayer = Replayer::new(backend);
+    for m in migrations {
+        let statements = split::split(sources.text(m.up_sql), backend);
+        replayer.migration(sources, m.up_sql, statements);
+    }
+    replayer.finish()
+}
+
+/// A replay fed one migration at a time, so that reading and parsing the next files can
+/// run on another thread while this one applies the statements (see
+/// [`crate::project::analyze`]). Feeding every migration in order gives what [`replay`]
+/// gives.
+#[derive(Debug)]
+pub struct Replayer {
+    state: State,
+    statements: Vec<StatementRecord>,
+    unparsed: Vec<Unparsed>,
+    /// How many migrations were applied: the next one's index.
+    next: usize,
+}
+
+impl Replayer {
+    pub fn new(backend: Backend) -> Self {
+        Replayer {
+            state: State::new(backend),
+            statements: Vec::new(),
+            unparsed: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Applies the next migration: `up_sql` is its file in `sources`, `statements` what
+    /// [`split::split`] made of that file's text with this replay's backend.
+    pub fn migration(
+        &mut self,
+        sources: &SourceMap,
+        up_sql: FileId,
+        statements: Vec<SqlStatement>,
+    ) {
+        let i = self.next;
+        self.next += 1;
+        let state = &mut self.state;
+        sources.text(up_sql).clone_into(&mut state.text);
+        for statement in statements {
+            let span = Span::new(up_sql, statement.range.clone());
             state.origin = Origin {
                 span: span.clone(),
                 migration: Some(i),
@@ -95,12 +134,12 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
                 // into the message.
                 let message = match offset {
                     Some(at) if *at > statement.range.start && *at < statement.range.end => {
-                        let at = sources.line_col(m.up_sql, *at);
+                        let at = sources.line_col(up_sql, *at);
                         format!("{message} (line {}, column {})", at.line, at.column)
                     }
                     _ => message.clone(),
                 };
-                unparsed.push(Unparsed {
+                self.unparsed.push(Unparsed {
                     span: span.clone(),
                     message,
                     migration: i,
@@ -110,7 +149,7 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
             state.apply_statement(&statement.kind);
             #[cfg(test)]
             state.assert_names_indexed();
-            statements.push(StatementRecord {
+            self.statements.push(StatementRecord {
                 migration: i,
                 span,
                 statement,
@@ -118,10 +157,13 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
             });
         }
     }
-    Replay {
-        schema: state.schema,
-        statements,
-        unparsed,
+
+    pub fn finish(self) -> Replay {
+        Replay {
+            schema: self.state.schema,
+            statements: self.statements,
+            unparsed: self.unparsed,
+        }
     }
 }
 

@@ -1,0 +1,112 @@
+//! Work spread over a few threads whose results are used in order: migrations are read and
+//! parsed in parallel, but replayed one after the other.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Calls `work` on every item, on up to `threads` threads, and gives the results to `take` on
+/// the calling thread in the items' order: each one as soon as it and every one before it
+/// are done, so `take` runs while later items are still being worked on.
+///
+/// With one thread (or one item), or where no thread can be started, everything runs on the
+/// calling thread. The results, and the order `take` sees them in, are the same either way.
+/// A panic in `work` is propagated once the threads have stopped.
+pub fn map_in_order<T, R, W, F>(items: &[T], threads: usize, work: W, mut take: F)
+where
+    T: Sync,
+    R: Send,
+    W: Fn(&T) -> R + Sync,
+    F: FnMut(R),
+{
+    let threads = threads.min(items.len());
+    if threads <= 1 {
+        items.iter().for_each(|item| take(work(item)));
+        return;
+    }
+    // The index of the next item nobody has taken yet.
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::channel::<(usize, R)>();
+        let mut started = 0;
+        for k in 0..threads {
+            let sender = sender.clone();
+            let (next, work) = (&next, &work);
+            let worker = move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if sender.send((i, work(item))).is_err() {
+                        break;
+                    }
+                }
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("dbopt-worker-{k}"))
+                .spawn_scoped(scope, worker);
+            started += usize::from(spawned.is_ok());
+        }
+        drop(sender);
+        if started == 0 {
+            items.iter().for_each(|item| take(work(item)));
+            return;
+        }
+        // Results that came before the ones ahead of them, by index.
+        let mut early: BTreeMap<usize, R> = BTreeMap::new();
+        let mut wanted = 0;
+        for (i, result) in receiver {
+            if i != wanted {
+                early.insert(i, result);
+                continue;
+            }
+            take(result);
+            wanted += 1;
+            while let Some(result) = early.remove(&wanted) {
+                take(result);
+                wanted += 1;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Uneven work, so that results arrive out of order.
+    fn slow_square(n: &u64) -> u64 {
+        let mut x = 0u64;
+        for k in 0..(n % 7) * 20_000 {
+            x = x.wrapping_add(k);
+        }
+        std::hint::black_box(x);
+        n * n
+    }
+
+    #[test]
+    fn results_come_in_order_on_any_number_of_threads() {
+        let items: Vec<u64> = (0..500).collect();
+        let expected: Vec<u64> = items.iter().map(|n| n * n).collect();
+        for threads in [0, 1, 2, 3, 8, 1000] {
+            let mut got = Vec::new();
+            map_in_order(&items, threads, slow_square, |r| got.push(r));
+            assert_eq!(got, expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn no_items_no_calls() {
+        let mut calls = 0;
+        map_in_order(&[] as &[u64], 4, slow_square, |_| calls += 1);
+        assert_eq!(calls, 0);
+    }
+
+    #[test]
+    fn a_panic_in_the_work_is_propagated() {
+        let items: Vec<u64> = (0..100).collect();
+        let outcome = std::panic::catch_unwind(|| {
+            map_in_order(&items, 2, |n| assert!(*n != 57, "item {n}"), |()| {});
+        });
+        assert!(outcome.is_err());
+    }
+}
