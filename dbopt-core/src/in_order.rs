@@ -24,19 +24,29 @@ where
         items.iter().for_each(|item| take(work(item)));
         return;
     }
-    // The index of the next item nobody has taken yet.
+    // Items are taken in runs of `chunk`, and a run's results sent together: one message
+    // (and one wake-up of the calling thread) per run rather than per item, while the
+    // calling thread still starts before most of the work is done.
+    let chunk = (items.len() / (threads * 32)).clamp(1, 64);
+    // The index of the first item of the next run nobody has taken yet.
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::channel::<(usize, R)>();
+        let (sender, receiver) = mpsc::channel::<(usize, Vec<R>)>();
         let mut started = 0;
         for k in 0..threads {
             let sender = sender.clone();
             let (next, work) = (&next, &work);
             let worker = move || {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    if sender.send((i, work(item))).is_err() {
+                    let start = next.fetch_add(chunk, Ordering::Relaxed);
+                    let Some(run) = items.get(start..items.len().min(start + chunk)) else {
+                        break;
+                    };
+                    if run.is_empty()
+                        || sender
+                            .send((start, run.iter().map(work).collect()))
+                            .is_err()
+                    {
                         break;
                     }
                 }
@@ -51,19 +61,19 @@ where
             items.iter().for_each(|item| take(work(item)));
             return;
         }
-        // Results that came before the ones ahead of them, by index.
-        let mut early: BTreeMap<usize, R> = BTreeMap::new();
+        // Runs that came before the ones ahead of them, by their first index.
+        let mut early: BTreeMap<usize, Vec<R>> = BTreeMap::new();
         let mut wanted = 0;
-        for (i, result) in receiver {
-            if i != wanted {
-                early.insert(i, result);
+        for (start, results) in receiver {
+            if start != wanted {
+                early.insert(start, results);
                 continue;
             }
-            take(result);
-            wanted += 1;
-            while let Some(result) = early.remove(&wanted) {
-                take(result);
-                wanted += 1;
+            let mut results = Some(results);
+            while let Some(run) = results {
+                wanted += run.len();
+                run.into_iter().for_each(&mut take);
+                results = early.remove(&wanted);
             }
         }
     });

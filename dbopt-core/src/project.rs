@@ -12,7 +12,7 @@ use crate::rules::RULES;
 use crate::schema_rs::{SchemaFile, SchemaRsError, SchemaRsInput, parse_schema_rs};
 use crate::source::{FileId, SourceMap};
 use crate::sql::discover::{
-    DieselToml, DiscoverError, PrintSchema, discover_migrations, find_migrations_directory,
+    DieselToml, DiscoverError, PrintSchema, discover_migrations_on, find_migrations_directory,
     read_diesel_toml,
 };
 use crate::sql::replay::Replayer;
@@ -173,6 +173,14 @@ impl Run<'_> {
         shown_in(&self.root, path)
     }
 
+    /// `input.threads`, 0 meaning one per core.
+    fn threads(&self) -> usize {
+        match self.input.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
+    }
+
     fn error(&mut self, path: &Path, message: String) {
         let path = self.shown(path);
         self.report.errors.push(ProjectError { path, message });
@@ -236,7 +244,7 @@ impl Run<'_> {
             }
         };
         self.report.migrations_dir = Some(dir.clone());
-        let discovered = match discover_migrations(&dir) {
+        let discovered = match discover_migrations_on(&dir, self.threads()) {
             Ok(d) => d,
             Err(DiscoverError::MigrationsDirNotFound { path })
                 if let Some(named_in) = &named_in =>
@@ -282,13 +290,9 @@ impl Run<'_> {
         let mut loaded = Vec::with_capacity(discovered.len());
         let mut replayer = Replayer::new(backend);
         let root = self.root.clone();
-        let threads = match self.input.threads {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
-        };
         map_in_order(
             &discovered,
-            threads,
+            self.threads(),
             |m| ReadMigration::new(m.clone(), &root, backend),
             |read| self.apply_read(read, &mut loaded, &mut replayer),
         );

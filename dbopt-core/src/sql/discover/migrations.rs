@@ -36,6 +36,12 @@ pub struct Discovered {
 
 /// Lists the migrations of `dir` in the order diesel applies them.
 pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
+    discover_migrations_on(dir, 1)
+}
+
+/// [`discover_migrations`], with the migration folders looked into on up to `threads`
+/// threads. The result is the same for any number.
+pub fn discover_migrations_on(dir: &Path, threads: usize) -> Result<Discovered, DiscoverError> {
     let entries = fs::read_dir(dir).map_err(|e| match e.kind() {
         ErrorKind::NotFound => DiscoverError::MigrationsDirNotFound {
             path: dir.to_path_buf(),
@@ -48,15 +54,16 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
             message: e.to_string(),
         },
     })?;
-    let mut out = Discovered::default();
+    // The entries that may be migrations, in listing order, and the problems met listing.
+    let mut candidates: Vec<Result<Candidate, DiscoverProblem>> = Vec::new();
     for entry in entries {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                out.problems.push(DiscoverProblem::Unreadable {
+                candidates.push(Err(DiscoverProblem::Unreadable {
                     path: dir.to_path_buf(),
                     message: e.to_string(),
-                });
+                }));
                 continue;
             }
         };
@@ -69,55 +76,30 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
         // The entry's own type, as listed (a stat only where the file system does not say).
         match entry.file_type() {
             Ok(kind) if kind.is_file() => continue,
-            Ok(_) => {}
-            Err(e) => {
-                out.problems.push(DiscoverProblem::Unreadable {
-                    path,
-                    message: e.to_string(),
-                });
-                continue;
-            }
+            Ok(_) => candidates.push(Ok(Candidate {
+                utf8: file_name.to_str().is_some(),
+                path,
+                lossy,
+            })),
+            Err(e) => candidates.push(Err(DiscoverProblem::Unreadable {
+                path,
+                message: e.to_string(),
+            })),
         }
-        let may_have_metadata = match list_folder(&path) {
-            Ok(Listing {
-                up_sql: true,
-                metadata,
-            }) => metadata,
-            Ok(Listing { up_sql: false, .. }) => {
-                out.problems.push(DiscoverProblem::NoUpSql { path });
-                continue;
-            }
-            Err(e) if e.kind() == ErrorKind::NotADirectory => {
-                out.problems.push(DiscoverProblem::NotAFolder { path });
-                continue;
-            }
-            Err(e) => {
-                out.problems.push(DiscoverProblem::Unreadable {
-                    path,
-                    message: e.to_string(),
-                });
-                continue;
-            }
-        };
-        if file_name.to_str().is_none() {
-            out.problems.push(DiscoverProblem::NonUtf8Name {
-                path: path.clone(),
-                lossy: lossy.clone(),
-            });
-        }
-        let (run_in_transaction, problem) = if may_have_metadata {
-            read_metadata(&path.join("metadata.toml"))
-        } else {
-            (true, None)
-        };
-        out.problems.extend(problem);
-        out.migrations.push(Migration {
-            version: version_of(&lossy),
-            name: lossy,
-            dir: path,
-            run_in_transaction,
-        });
     }
+    let mut out = Discovered::default();
+    crate::in_order::map_in_order(
+        &candidates,
+        threads,
+        |candidate| match candidate {
+            Ok(candidate) => candidate.look_into(),
+            Err(problem) => (None, vec![problem.clone()]),
+        },
+        |(migration, problems)| {
+            out.migrations.extend(migration);
+            out.problems.extend(problems);
+        },
+    );
     // diesel sorts by version alone (unstable, after a HashMap); the name breaks ties here
     // so the order is deterministic.
     out.migrations
@@ -137,6 +119,58 @@ pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
 /// diesel's `version_from_string`: the name before the first `_`, without `-`.
 pub fn version_of(name: &str) -> String {
     name.split('_').next().unwrap_or(name).replace('-', "")
+}
+
+/// An entry of the migrations folder that is not a regular file.
+struct Candidate {
+    path: PathBuf,
+    /// Its name (lossily decoded).
+    lossy: String,
+    /// Whether the name is valid UTF-8.
+    utf8: bool,
+}
+
+impl Candidate {
+    /// The migration this entry is, if it is one, and the problems found on the way.
+    fn look_into(&self) -> (Option<Migration>, Vec<DiscoverProblem>) {
+        let path = self.path.clone();
+        let may_have_metadata = match list_folder(&path) {
+            Ok(Listing {
+                up_sql: true,
+                metadata,
+            }) => metadata,
+            Ok(Listing { up_sql: false, .. }) => {
+                return (None, vec![DiscoverProblem::NoUpSql { path }]);
+            }
+            Err(e) if e.kind() == ErrorKind::NotADirectory => {
+                return (None, vec![DiscoverProblem::NotAFolder { path }]);
+            }
+            Err(e) => {
+                let message = e.to_string();
+                return (None, vec![DiscoverProblem::Unreadable { path, message }]);
+            }
+        };
+        let mut problems = Vec::new();
+        if !self.utf8 {
+            problems.push(DiscoverProblem::NonUtf8Name {
+                path: path.clone(),
+                lossy: self.lossy.clone(),
+            });
+        }
+        let (run_in_transaction, problem) = if may_have_metadata {
+            read_metadata(&path.join("metadata.toml"))
+        } else {
+            (true, None)
+        };
+        problems.extend(problem);
+        let migration = Migration {
+            version: version_of(&self.lossy),
+            name: self.lossy.clone(),
+            dir: path,
+            run_in_transaction,
+        };
+        (Some(migration), problems)
+    }
 }
 
 /// What [`list_folder`] saw in a migration folder.

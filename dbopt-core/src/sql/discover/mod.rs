@@ -16,7 +16,8 @@ pub use diesel_toml::{
     ColumnSorting, DieselToml, Filter, PrintSchema, parse_diesel_toml, read_diesel_toml,
 };
 pub use migrations::{
-    Discovered, discover_migrations, find_migrations_directory, parse_metadata_toml,
+    Discovered, discover_migrations, discover_migrations_on, find_migrations_directory,
+    parse_metadata_toml,
 };
 
 /// An error that stops discovery of a diesel.toml or a migrations folder.

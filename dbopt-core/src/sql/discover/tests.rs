@@ -561,3 +561,49 @@ fn default_migrations_dir_is_searched_upwards_within_the_workspace() {
     fs::create_dir(&outside).unwrap();
     assert_eq!(find_migrations_directory(&outside, &ws), None);
 }
+
+#[test]
+fn looking_into_folders_on_threads_finds_what_one_thread_finds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for i in 0..80 {
+        let name = format!("2020010100{i:04}_m");
+        match i % 8 {
+            1 => fs::create_dir(root.join(&name)).unwrap(),
+            2 => {
+                let dir = migration(root, &name, "SELECT 1;");
+                fs::write(dir.join("metadata.toml"), "run_in_transaction = false\n").unwrap();
+            }
+            3 => {
+                let dir = migration(root, &name, "SELECT 1;");
+                fs::write(dir.join("metadata.toml"), "run_in_transaction = [").unwrap();
+            }
+            4 => {
+                migration(root, &format!("2020010100{i:04}_twin"), "");
+                migration(root, &name, "");
+            }
+            _ => {
+                migration(root, &name, "");
+            }
+        }
+    }
+    fs::write(root.join("README.md"), "").unwrap();
+    let one = discover_migrations(root).unwrap();
+    assert_eq!(one.migrations.len(), 80 - 10 + 10);
+    assert_eq!(
+        one.migrations
+            .iter()
+            .filter(|m| !m.run_in_transaction)
+            .count(),
+        10
+    );
+    // 10 folders without up.sql, 10 broken metadata.toml files, 10 duplicate versions
+    assert_eq!(one.problems.len(), 30, "{:?}", one.problems);
+    for threads in [0, 2, 3, 16] {
+        assert_eq!(
+            discover_migrations_on(root, threads).unwrap(),
+            one,
+            "{threads} threads"
+        );
+    }
+}
