@@ -3,9 +3,12 @@
 //! growing size, against squawk, the most used PostgreSQL migration linter, over the same
 //! `up.sql` files in the same run.
 //!
-//! Each row's workspace is generated in a temporary directory (removed afterwards), each
-//! command runs once to warm the page cache, then `N` times each, alternating (ABBA) so that
-//! a burst of load on the shared machine hits both. Wall and CPU time (user + system,
+//! Each row's workspace is generated in a temporary directory (removed afterwards), with a
+//! twin holding the same migrations and schema.rs but no Rust code. Three commands are
+//! timed: dbopt on the workspace (the whole check), dbopt on the twin (the schema side
+//! alone, what squawk's work compares with) and squawk on the `up.sql` files. Each runs
+//! once to warm the page cache, then `N` times, the order reversed every other run so that
+//! a burst of load on the shared machine hits all three. Wall and CPU time (user + system,
 //! children included: `cargo metadata` for dbopt) come from bash's `time` in milliseconds,
 //! peak RSS from `/usr/bin/time -f %M`. Medians are reported, with the ratio dbopt / squawk,
 //! and the growth between rows of a series as an exponent (`t ~ n^k`: 1 is
@@ -82,7 +85,11 @@ pub struct Measured {
 pub struct RowResult {
     pub row: Row,
     pub runs: usize,
+    /// The whole check of the workspace.
     pub dbopt: Measured,
+    /// The same workspace without its Rust code (the same migrations and schema.rs): the
+    /// schema side alone, the work squawk's is compared with.
+    pub migrations_only: Measured,
     pub squawk: Measured,
 }
 
@@ -161,18 +168,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut results = Vec::new();
     for row in rows {
         let dir = tmp.0.join(row.name);
-        eprintln!("{}: generating {:?}", row.name, row.spec);
-        crate::gen_workspace::write_workspace(&dir, &row.spec)?;
-        let result = run::measure_row(row, &dbopt, &squawk, &dir, opts.runs)?;
-        std::fs::remove_dir_all(&dir)
-            .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+        let twin = tmp.0.join(format!("{}-migrations-only", row.name));
         eprintln!(
-            "{}",
-            report::table(std::slice::from_ref(&result))
-                .lines()
-                .last()
-                .unwrap_or("")
+            "{}: generating {:?} and its twin without fns",
+            row.name, row.spec
         );
+        crate::gen_workspace::write_workspace(&dir, &row.spec)?;
+        crate::gen_workspace::write_workspace(&twin, &Spec { fns: 0, ..row.spec })?;
+        let result = run::measure_row(row, &dbopt, &squawk, &dir, &twin, opts.runs)?;
+        for d in [&dir, &twin] {
+            std::fs::remove_dir_all(d)
+                .map_err(|e| format!("cannot remove {}: {e}", d.display()))?;
+        }
+        for table in [report::migrations_table, report::whole_table] {
+            let table = table(std::slice::from_ref(&result));
+            eprintln!("{}", table.lines().last().unwrap_or(""));
+        }
         results.push(result);
     }
     let block = report::block(&env.finish(), &results, opts.runs);

@@ -168,46 +168,59 @@ fn summarise(samples: &[Sample]) -> Measured {
     }
 }
 
-/// A warm-up run of each, then `runs` runs of each in ABBA order (fewer when dbopt's
-/// warm-up is slower than [`SLOW_ROW_SECONDS`]).
+/// A warm-up run of each command, then `runs` runs of each, the order reversed every other
+/// run (fewer runs when the whole check's warm-up is slower than [`SLOW_ROW_SECONDS`]).
+/// `ws` is the row's workspace, `twin` the same without its Rust code.
 pub fn measure_row(
     row: Row,
     dbopt: &Path,
     squawk: &Path,
     ws: &Path,
+    twin: &Path,
     runs: usize,
 ) -> Result<RowResult, String> {
-    let ours = dbopt_args(&ws.join("Cargo.toml").display().to_string());
+    let whole = dbopt_args(&ws.join("Cargo.toml").display().to_string());
+    let schema_side = dbopt_args(&twin.join("Cargo.toml").display().to_string());
     let theirs = squawk_args(&up_sql_pattern(ws));
-    let warm = once(Tool::Dbopt, dbopt, &ours)?;
+    let commands = [
+        (Tool::Dbopt, dbopt, &whole),
+        (Tool::Dbopt, dbopt, &schema_side),
+        (Tool::Squawk, squawk, &theirs),
+    ];
+    let warm = once(Tool::Dbopt, dbopt, &whole)?;
+    once(Tool::Dbopt, dbopt, &schema_side)?;
     once(Tool::Squawk, squawk, &theirs)?;
     let runs = if warm.wall > SLOW_ROW_SECONDS {
         runs.min(SLOW_ROW_RUNS)
     } else {
         runs
     };
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let mut samples: [Vec<Sample>; 3] = Default::default();
     for r in 0..runs {
-        if r % 2 == 0 {
-            a.push(once(Tool::Dbopt, dbopt, &ours)?);
-            b.push(once(Tool::Squawk, squawk, &theirs)?);
-        } else {
-            b.push(once(Tool::Squawk, squawk, &theirs)?);
-            a.push(once(Tool::Dbopt, dbopt, &ours)?);
+        let mut order = [0, 1, 2];
+        if r % 2 == 1 {
+            order.reverse();
+        }
+        for k in order {
+            let (tool, bin, args) = commands[k];
+            samples[k].push(once(tool, bin, args)?);
         }
         eprintln!(
-            "  {} run {}: dbopt {:.3} s, squawk {:.3} s",
+            "  {} run {}: dbopt {:.3} s, dbopt on the migrations {:.3} s, squawk {:.3} s",
             row.name,
             r + 1,
-            a[r].wall,
-            b[r].wall
+            samples[0][r].wall,
+            samples[1][r].wall,
+            samples[2][r].wall
         );
     }
+    let [whole, schema_side, squawk] = samples;
     Ok(RowResult {
         row,
         runs,
-        dbopt: summarise(&a),
-        squawk: summarise(&b),
+        dbopt: summarise(&whole),
+        migrations_only: summarise(&schema_side),
+        squawk: summarise(&squawk),
     })
 }
 

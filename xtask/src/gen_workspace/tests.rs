@@ -76,6 +76,26 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 }
 
 #[test]
+fn without_fns_the_migrations_and_schema_rs_are_the_same() {
+    // `cargo xtask bench-scale` times the schema side on this twin of each workspace.
+    let tmp = tempfile::tempdir().unwrap();
+    let (with, without) = (tmp.path().join("with"), tmp.path().join("without"));
+    write_workspace(&with, &SPEC).unwrap();
+    write_workspace(&without, &Spec { fns: 0, ..SPEC }).unwrap();
+    let sql_and_schema = |dir: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
+        files(dir)
+            .into_iter()
+            .filter(|(p, _)| {
+                p.extension().is_some_and(|e| e == "sql" || e == "toml") || p.ends_with("schema.rs")
+            })
+            .collect()
+    };
+    let twin = sql_and_schema(&without);
+    assert_eq!(twin.keys().filter(|p| p.ends_with("up.sql")).count(), 300);
+    assert_eq!(sql_and_schema(&with), twin);
+}
+
+#[test]
 fn replaces_only_what_it_wrote() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("keep.txt"), "mine").unwrap();
