@@ -9,6 +9,15 @@ fn write(path: &Path, text: impl AsRef<[u8]>) {
     fs::write(path, text).unwrap();
 }
 
+/// `pkg/` with a diesel.toml naming `src/schema.rs`, which holds [`SCHEMA`].
+fn schema_package(ws: &Path) {
+    write(
+        &ws.join("pkg/diesel.toml"),
+        "[print_schema]\nfile = \"src/schema.rs\"\n",
+    );
+    write(&ws.join("pkg/src/schema.rs"), SCHEMA);
+}
+
 fn input(ws: &Path, pkg: &str) -> ProjectInput {
     ProjectInput {
         package_dir: ws.join(pkg),
@@ -24,6 +33,22 @@ fn run(input: &ProjectInput) -> ProjectReport {
 
 fn source_paths(report: &ProjectReport) -> Vec<PathBuf> {
     report.sources.iter().map(|(_, f)| f.path.clone()).collect()
+}
+
+/// Each finding's rule, file and line.
+fn findings(report: &ProjectReport) -> Vec<(String, String, usize)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let span = &d.primary.span;
+            (
+                d.rule.to_owned(),
+                report.sources.path(span.file).display().to_string(),
+                report.sources.line_col(span.file, span.range.start).line,
+            )
+        })
+        .collect()
 }
 
 fn errors(report: &ProjectReport) -> Vec<(String, String)> {
@@ -178,11 +203,7 @@ fn overrides_win_over_diesel_toml() {
 fn default_migrations_folder_next_to_diesel_toml() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path();
-    write(
-        &ws.join("pkg/diesel.toml"),
-        "[print_schema]\nfile = \"src/schema.rs\"\n",
-    );
-    write(&ws.join("pkg/src/schema.rs"), SCHEMA);
+    schema_package(ws);
     write(
         &ws.join("pkg/migrations/20200101000000_x/up.sql"),
         "SELECT 1;",
@@ -299,11 +320,7 @@ fn schema_errors_name_the_file_and_the_rest_is_analysed() {
 fn no_migrations_folder_anywhere() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path();
-    write(
-        &ws.join("pkg/diesel.toml"),
-        "[print_schema]\nfile = \"src/schema.rs\"\n",
-    );
-    write(&ws.join("pkg/src/schema.rs"), SCHEMA);
+    schema_package(ws);
     let report = run(&input(ws, "pkg"));
     assert!(report.analysed, "schema.rs alone is analysed");
     assert_eq!(
@@ -490,23 +507,9 @@ fn migration_rules_read_metadata_and_sql_suppressions() {
         migrations: Some(m.clone()),
         ..input(ws, "pkg")
     };
-    let found = |report: &ProjectReport| -> Vec<(String, String, usize)> {
-        report
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let span = &d.primary.span;
-                (
-                    d.rule.to_owned(),
-                    report.sources.path(span.file).display().to_string(),
-                    report.sources.line_col(span.file, span.range.start).line,
-                )
-            })
-            .collect()
-    };
     let report = run(&input);
     assert_eq!(
-        found(&report),
+        findings(&report),
         vec![
             (
                 "concurrently_in_transaction".to_owned(),
@@ -525,20 +528,17 @@ fn migration_rules_read_metadata_and_sql_suppressions() {
         "destructive_change" => Level::Allow,
         _ => rule.default_level,
     });
-    assert_eq!(found(&report).len(), 1, "{:?}", found(&report));
+    assert_eq!(findings(&report).len(), 1, "{:?}", findings(&report));
 }
 
 #[test]
 fn reading_on_threads_gives_what_reading_on_one_gives() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path();
-    write(
-        &ws.join("pkg/diesel.toml"),
-        "[print_schema]\nfile = \"src/schema.rs\"\n",
-    );
-    write(&ws.join("pkg/src/schema.rs"), SCHEMA);
+    schema_package(ws);
     let m = ws.join("pkg/migrations");
-    for i in 0..60_usize {
+    // more migrations than `in_order::FEW`, so that threads are used
+    for i in 0..150_usize {
         let up = m.join(format!("2020010100{i:04}_step/up.sql"));
         match i % 10 {
             // unreadable and unparsable files among the rest keep their place
@@ -559,23 +559,11 @@ fn reading_on_threads_gives_what_reading_on_one_gives() {
             threads,
             ..input(ws, "pkg")
         });
-        let findings: Vec<(String, String, usize)> = report
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let span = &d.primary.span;
-                (
-                    d.rule.to_owned(),
-                    report.sources.path(span.file).display().to_string(),
-                    span.range.start,
-                )
-            })
-            .collect();
-        (source_paths(&report), errors(&report), findings)
+        (source_paths(&report), errors(&report), findings(&report))
     };
     let one = summary(1);
-    assert_eq!(one.0.len(), 55, "schema.rs and 54 readable migrations");
-    assert_eq!(one.1.len(), 6, "{:?}", one.1);
+    assert_eq!(one.0.len(), 136, "schema.rs and 135 readable migrations");
+    assert_eq!(one.1.len(), 15, "{:?}", one.1);
     assert!(one.2.iter().any(|f| f.0 == "unparsed_statement"));
     assert!(one.2.iter().any(|f| f.0 == "concurrently_in_transaction"));
     for threads in [2, 3, 8] {

@@ -180,7 +180,9 @@ pub fn growth(results: &[RowResult]) -> (String, Vec<String>) {
     let mut flags = Vec::new();
     for series in [Series::Migrations, Series::Fns] {
         let rows: Vec<&RowResult> = results.iter().filter(|r| r.row.series == series).collect();
-        let (unit, n, t): (&str, fn(&RowResult) -> usize, fn(&RowResult) -> f64) = match series {
+        // A row's number of units and dbopt's CPU time for them.
+        type Of<T> = fn(&RowResult) -> T;
+        let (unit, n, t): (&str, Of<usize>, Of<f64>) = match series {
             Series::Migrations => (
                 "migration",
                 |r| r.row.spec.migrations,
