@@ -64,6 +64,24 @@ pub fn find_squawk(given: Option<&Path>) -> Result<PathBuf, String> {
     Ok(resolved.filter(|p| p.is_file()).unwrap_or(path))
 }
 
+/// The cargo binary itself, as `cargo dbopt` gives it to dbopt in `$CARGO` (so that its
+/// `cargo metadata` does not go through rustup's proxy, ~20 ms, just as squawk runs without
+/// pyenv's shim): `$CARGO` when set (`cargo xtask` sets it), else what `rustup which cargo`
+/// names, else `cargo`.
+pub fn find_cargo() -> PathBuf {
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        return PathBuf::from(cargo);
+    }
+    Command::new("rustup")
+        .args(["which", "cargo"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("cargo"))
+}
+
 /// `squawk --version`, e.g. `squawk 2.70.0`.
 pub fn version(bin: &Path) -> Result<String, String> {
     let out = Command::new(bin)
@@ -91,11 +109,12 @@ enum Tool {
 /// `/usr/bin/time -f %M` (the peak RSS of the command and its children, in KiB).
 const TIMER: &str = r#"TIMEFORMAT="%3R %3U %3S"; time /usr/bin/time -f %M "$@""#;
 
-fn once(tool: Tool, bin: &Path, args: &[String]) -> Result<Sample, String> {
+fn once(tool: Tool, bin: &Path, args: &[String], cargo: &Path) -> Result<Sample, String> {
     let out = Command::new("bash")
         .args(["-c", TIMER, "bash"])
         .arg(bin)
         .args(args)
+        .env("CARGO", cargo)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run bash: {e}"))?;
@@ -179,6 +198,8 @@ pub fn measure_row(
     twin: &Path,
     runs: usize,
 ) -> Result<RowResult, String> {
+    let cargo = find_cargo();
+    let once = |tool, bin, args: &[String]| once(tool, bin, args, &cargo);
     let whole = dbopt_args(&ws.join("Cargo.toml").display().to_string());
     let schema_side = dbopt_args(&twin.join("Cargo.toml").display().to_string());
     let theirs = squawk_args(&up_sql_pattern(ws));
