@@ -13,7 +13,6 @@
 pub mod config;
 pub mod diagnostic;
 pub mod files;
-mod in_order;
 pub mod model;
 pub mod project;
 pub mod rule;
@@ -22,3 +21,4 @@ pub mod rust;
 pub mod schema_rs;
 pub mod source;
 pub mod sql;
+pub mod threads;

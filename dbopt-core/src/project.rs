@@ -5,7 +5,6 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Level, Reporter};
-use crate::in_order::map_in_order;
 use crate::model::Backend;
 use crate::rule::{Check, Rule};
 use crate::rules::RULES;
@@ -17,6 +16,7 @@ use crate::sql::discover::{
 };
 use crate::sql::replay::Replayer;
 use crate::sql::{LoadedMigration, Migration, Replay, SchemaContext, SqlStatement};
+use crate::threads::{self, map_in_order};
 
 /// What to analyse for one package. Paths are absolute.
 #[derive(Debug, Clone, Default)]
@@ -83,20 +83,11 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
     let discovered = run.discover(config.as_ref());
     // schema.rs is parsed on its own thread while the migrations are read and replayed.
     let schemas = run.schema_texts(config.as_ref());
-    let parse = || -> Vec<_> { schemas.iter().flatten().map(|s| s.parse(backend)).collect() };
-    let (migrations, replay, parsed) = std::thread::scope(|scope| {
-        let parser = std::thread::Builder::new()
-            .name("dbopt-schema-rs".to_owned())
-            .spawn_scoped(scope, parse);
-        let (migrations, replay) = run.load_and_replay(discovered, backend);
-        let parsed = match parser {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => parse(),
-        };
-        (migrations, replay, parsed)
-    });
+    let (parsed, (migrations, replay)) = threads::beside(
+        "dbopt-schema-rs",
+        || -> Vec<_> { schemas.iter().flatten().map(|s| s.parse(backend)).collect() },
+        || run.load_and_replay(discovered, backend),
+    );
     let schema_files = run.schema_files(schemas, parsed);
     run.report.analysed = !migrations.is_empty() || !schema_files.is_empty();
     if !run.report.analysed {
@@ -173,14 +164,6 @@ impl Run<'_> {
         shown_in(&self.root, path)
     }
 
-    /// `input.threads`, 0 meaning one per core.
-    fn threads(&self) -> usize {
-        match self.input.threads {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
-        }
-    }
-
     fn error(&mut self, path: &Path, message: String) {
         let path = self.shown(path);
         self.report.errors.push(ProjectError { path, message });
@@ -244,7 +227,7 @@ impl Run<'_> {
             }
         };
         self.report.migrations_dir = Some(dir.clone());
-        let discovered = match discover_migrations_on(&dir, self.threads()) {
+        let discovered = match discover_migrations_on(&dir, threads::count(self.input.threads)) {
             Ok(d) => d,
             Err(DiscoverError::MigrationsDirNotFound { path })
                 if let Some(named_in) = &named_in =>
@@ -292,7 +275,7 @@ impl Run<'_> {
         let root = self.root.clone();
         map_in_order(
             &discovered,
-            self.threads(),
+            threads::count(self.input.threads),
             |m| ReadMigration::new(m.clone(), &root, backend),
             |read| self.apply_read(read, &mut loaded, &mut replayer),
         );

@@ -59,19 +59,7 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
     };
     // The source scan runs on its own threads while this one replays the migrations.
     let scan = || scan_code(&ws, &selected, &command_line, args, overrides);
-    let (scans, mut outcomes) = std::thread::scope(|scope| {
-        let scanner = std::thread::Builder::new()
-            .name("dbopt-scan".to_owned())
-            .spawn_scoped(scope, scan);
-        let outcomes = analyse_all();
-        let scans = match scanner {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => scan(),
-        };
-        (scans, outcomes)
-    });
+    let (scans, mut outcomes) = dbopt_core::threads::beside("dbopt-scan", scan, analyse_all);
     let scans = scans?;
     let add_code = |outcomes: &mut Vec<Outcome>| {
         for ((o, p), code) in outcomes.iter_mut().zip(&selected).zip(&scans) {

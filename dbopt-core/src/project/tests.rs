@@ -537,7 +537,7 @@ fn reading_on_threads_gives_what_reading_on_one_gives() {
     let ws = tmp.path();
     schema_package(ws);
     let m = ws.join("pkg/migrations");
-    // more migrations than `in_order::FEW`, so that threads are used
+    // more migrations than `threads::FEW`, so that threads are used
     for i in 0..150_usize {
         let up = m.join(format!("2020010100{i:04}_step/up.sql"));
         match i % 10 {

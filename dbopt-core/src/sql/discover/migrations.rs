@@ -88,7 +88,7 @@ pub fn discover_migrations_on(dir: &Path, threads: usize) -> Result<Discovered, 
         }
     }
     let mut out = Discovered::default();
-    crate::in_order::map_in_order(
+    crate::threads::map_in_order(
         &candidates,
         threads,
         |candidate| match candidate {

@@ -95,8 +95,8 @@ pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigrati
 #[derive(Debug)]
 pub struct Replayer {
     state: State,
-    statements: Vec<StatementRecord>,
-    unparsed: Vec<Unparsed>,
+    /// The statements and unparsed ones so far (the schema is `state`'s until the end).
+    done: Replay,
     /// How many migrations were applied: the next one's index.
     next: usize,
 }
@@ -105,8 +105,7 @@ impl Replayer {
     pub fn new(backend: Backend) -> Self {
         Replayer {
             state: State::new(backend),
-            statements: Vec::new(),
-            unparsed: Vec::new(),
+            done: Replay::default(),
             next: 0,
         }
     }
@@ -139,7 +138,7 @@ impl Replayer {
                     }
                     _ => message.clone(),
                 };
-                self.unparsed.push(Unparsed {
+                self.done.unparsed.push(Unparsed {
                     span: span.clone(),
                     message,
                     migration: i,
@@ -149,7 +148,7 @@ impl Replayer {
             state.apply_statement(&statement.kind);
             #[cfg(test)]
             state.assert_names_indexed();
-            self.statements.push(StatementRecord {
+            self.done.statements.push(StatementRecord {
                 migration: i,
                 span,
                 statement,
@@ -161,8 +160,7 @@ impl Replayer {
     pub fn finish(self) -> Replay {
         Replay {
             schema: self.state.schema,
-            statements: self.statements,
-            unparsed: self.unparsed,
+            ..self.done
         }
     }
 }

@@ -1,9 +1,43 @@
-//! Work spread over a few threads whose results are used in order: migrations are read and
-//! parsed in parallel, but replayed one after the other.
+//! The few ways dbopt spreads work over threads: items worked on in parallel and used in
+//! order (migrations are read and parsed on several threads, replayed on one), and one
+//! piece of work beside another (schema.rs parsed while the migrations replay, the source
+//! scan beside the schema side). Where no thread can be started, everything runs on the
+//! calling thread, with the same result.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+
+/// `requested` threads, 0 meaning one per core (`--jobs`' default).
+pub fn count(requested: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+}
+
+/// Runs `background` on a thread named `name` while `foreground` runs on this one, and
+/// returns both results. Where the thread cannot start, `background` runs here after
+/// `foreground`. A panic in either is propagated.
+pub fn beside<B: Send, F>(
+    name: &str,
+    background: impl Fn() -> B + Sync,
+    foreground: impl FnOnce() -> F,
+) -> (B, F) {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn_scoped(scope, &background);
+        let f = foreground();
+        let b = match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => background(),
+        };
+        (b, f)
+    })
+}
 
 /// Below this many items, starting threads costs about what it saves (50 migrations per
 /// package on two cores: the same wall time, more CPU time).
@@ -14,8 +48,8 @@ const FEW: usize = 64;
 /// are done, so `take` runs while later items are still being worked on.
 ///
 /// With one thread, fewer than [`FEW`] items, or where no thread can be started, everything
-/// runs on the calling thread. The results, and the order `take` sees them in, are the same either way.
-/// A panic in `work` is propagated once the threads have stopped.
+/// runs on the calling thread. The results, and the order `take` sees them in, are the same
+/// either way. A panic in `work` is propagated once the threads have stopped.
 pub fn map_in_order<T, R, W, F>(items: &[T], threads: usize, work: W, mut take: F)
 where
     T: Sync,
@@ -122,5 +156,26 @@ mod tests {
             map_in_order(&items, 2, |n| assert!(*n != 57, "item {n}"), |()| {});
         });
         assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn beside_returns_both_results_and_propagates_panics() {
+        let items: Vec<u64> = (0..1000).collect();
+        let (sum, squares) = beside(
+            "test",
+            || items.iter().sum::<u64>(),
+            || items.iter().map(|n| n * n).sum::<u64>(),
+        );
+        assert_eq!((sum, squares), (499_500, 332_833_500));
+        let background = std::panic::catch_unwind(|| beside("test", || panic!("b"), || 1));
+        assert!(background.is_err());
+        let foreground = std::panic::catch_unwind(|| beside("test", || 1, || panic!("f")));
+        assert!(foreground.is_err());
+    }
+
+    #[test]
+    fn zero_threads_means_one_per_core() {
+        assert!(count(0) >= 1);
+        assert_eq!(count(3), 3);
     }
 }
