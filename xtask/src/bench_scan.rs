@@ -14,7 +14,9 @@
 //! peak RSS. Per corpus: `RUNS` runs (default 3) on one thread (`--jobs 1`), the median by
 //! CPU time reported as MB of Rust per CPU second; `RUNS` runs on every core (wall time);
 //! one run without the text pre-check, whose findings must be the same (the pre-check must
-//! not lose any). Last, the release `cargo-dbopt` binary end to end on the generated
+//! not lose any). `RUNS` runs of syn alone (`--syn-only`: every file the scan reads, lexed
+//! and parsed as the scan does, then dropped, and nothing else): the floor under any scan
+//! built on syn. Last, the release `cargo-dbopt` binary end to end on the generated
 //! workspace (`check --workspace --format json`, `cargo metadata` included).
 
 use std::collections::hash_map::DefaultHasher;
@@ -81,6 +83,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let words = child(&xtask, corpus, "1", &["--no-pull-back"])?;
         // What leaving out items saves.
         let whole = child(&xtask, corpus, "1", &["--no-prune"])?;
+        // The parser's own cost: the ceiling of any scan built on syn.
+        let syn_alone: Vec<Sample> = (0..runs)
+            .map(|_| child(&xtask, corpus, "1", &["--syn-only"]))
+            .collect::<Result<_, _>>()?;
+        let syn_alone = median_by(syn_alone, |s| s.syn_cpu);
         let one = median_by(one, |s| s.cpu);
         let all = median_by(all, |s| s.wall);
         if full.digest != one.digest || full.findings != one.findings {
@@ -93,7 +100,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "{name}: {one:?}\n{name} (all cores): {all:?}\n{name} (no pre-check): {full:?}\n\
              {name} (no pull-back): {words:?}"
         );
-        rows.push((name, one, all, full, words, whole));
+        rows.push((name, one, all, full, words, whole, syn_alone));
     }
     let e2e = end_to_end(&root.join("target/release/cargo-dbopt"), &gen_dir, runs)?;
 
@@ -101,13 +108,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "| corpus | files | MB | skipped by pre-check (files, MB) | pulled back | \
          fns left out (MB) | files whose left-out fns were analysed after all | parse errors | findings | MB/s, 1 core (CPU) | CPU s, 1 core | wall s, all cores | \
          peak RSS MB, 1 core / all | MB/s without pre-check, all cores (CPU) | \
-         MB/s without pull-back, 1 core (CPU) | MB/s without leaving out items, 1 core (CPU) |"
+         MB/s without pull-back, 1 core (CPU) | MB/s without leaving out items, 1 core (CPU) | \
+         MB/s of syn alone, every file, 1 core (CPU) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (name, one, all, full, words, whole) in &rows {
+    println!(
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for (name, one, all, full, words, whole, syn_alone) in &rows {
         let s = &one.stats;
         println!(
-            "| {name} | {} | {:.1} | {} ({:.1}) | {} | {:.1} | {} | {} | {} | **{:.1}** | {:.2} | {:.2} | {:.0} / {:.0} | {:.1} | {:.1} | {:.1} |",
+            "| {name} | {} | {:.1} | {} ({:.1}) | {} | {:.1} | {} | {} | {} | **{:.1}** | {:.2} | {:.2} | {:.0} / {:.0} | {:.1} | {:.1} | {:.1} | {:.1} |",
             s.files,
             mb(s.bytes),
             s.skipped,
@@ -125,6 +135,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             mb(full.stats.bytes) / full.cpu.max(f64::EPSILON),
             mb(words.stats.bytes) / words.cpu.max(f64::EPSILON),
             mb(whole.stats.bytes) / whole.cpu.max(f64::EPSILON),
+            mb(syn_alone.stats.bytes) / syn_alone.syn_cpu.max(f64::EPSILON),
         );
     }
     println!();
@@ -162,6 +173,8 @@ struct Sample {
     findings: usize,
     digest: u64,
     stats: Stats,
+    /// `--syn-only`: the child's CPU time in syn alone (s).
+    syn_cpu: f64,
 }
 
 fn median_by(mut v: Vec<Sample>, key: impl Fn(&Sample) -> f64) -> Sample {
@@ -241,11 +254,11 @@ fn end_to_end(bin: &Path, dir: &Path, runs: usize) -> Result<Sample, String> {
 }
 
 /// `bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back] [--no-prune]
-/// [--list]`: one scan, in
+/// [--list] [--syn-only]`: one scan, in
 /// this process; prints one line of `key=value` counts and times.
 pub fn child_main(args: &[String]) -> Result<(), String> {
     let usage = "usage: xtask bench-scan-child (DIR | registry) JOBS [--no-precheck] [--no-pull-back] \
-         [--no-prune]";
+         [--no-prune] [--syn-only]";
     let (Some(corpus), Some(jobs)) = (args.first(), args.get(1)) else {
         return Err(usage.into());
     };
@@ -260,6 +273,9 @@ pub fn child_main(args: &[String]) -> Result<(), String> {
     } else {
         generated_packages(Path::new(corpus))?
     };
+    if args.iter().any(|a| a == "--syn-only") {
+        return syn_only(&packages);
+    }
     let pool = scan::thread_pool(jobs).map_err(|e| e.to_string())?;
     let settings = Settings {
         precheck,
@@ -321,6 +337,34 @@ pub fn child_main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The floor under the scan's cost: every file the scan reads, lexed and parsed by syn (as
+/// the scan does: proc-macro2 with span locations) and dropped, on this thread, and nothing
+/// else. Prints `bytes=` and `syn_ms=` (this thread's CPU time).
+fn syn_only(packages: &[PackageInput]) -> Result<(), String> {
+    let mut texts = Vec::new();
+    for package in packages {
+        for file in scan::files::discover(&package.crate_roots).files {
+            if let Ok(text) = std::fs::read_to_string(&file.path) {
+                texts.push(text);
+            }
+        }
+    }
+    let start = thread_cpu_time();
+    let mut parsed = 0;
+    for text in &texts {
+        parsed += usize::from(syn::parse_file(text).is_ok());
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
+    let cpu = thread_cpu_time().saturating_sub(start);
+    let bytes: usize = texts.iter().map(String::len).sum();
+    println!(
+        "files={} bytes={bytes} parsed={parsed} syn_ms={}",
+        texts.len(),
+        cpu.as_millis()
+    );
+    Ok(())
+}
+
 /// The CPU time of the calling thread (a busy machine does not inflate it).
 fn thread_cpu_time() -> std::time::Duration {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
@@ -357,6 +401,7 @@ fn parse_child_line(line: &str, s: &mut Sample) -> Result<(), String> {
             "precheck_ms" => s.stats.precheck = ms,
             "analyse_ms" => s.stats.analyse = ms,
             "link_ms" => s.stats.link = ms,
+            "syn_ms" => s.syn_cpu = ms.as_secs_f64(),
             _ => {}
         }
     }

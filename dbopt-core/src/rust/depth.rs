@@ -26,6 +26,8 @@
 //! 8 MiB of stack in a debug build (the `deep_*` tests below run at the limit on such a
 //! thread).
 
+use std::fmt::Write as _;
+
 use proc_macro2::{Delimiter, Group, Spacing, Span, TokenStream, TokenTree};
 
 /// Deepest nesting of Rust code analysed, in units. Of the 9,860 files of 287 crates'
@@ -64,6 +66,7 @@ pub fn too_deep(tokens: &TokenStream, limit: usize) -> Option<Span> {
 /// The deepest nesting of `tokens` in units, or the span where it first exceeds `limit`.
 pub fn measure(tokens: &TokenStream, limit: usize) -> Result<usize, Span> {
     let mut deepest = 0;
+    let mut word = String::new();
     let mut stack = vec![(
         tokens.clone().into_iter().collect::<Vec<_>>(),
         0,
@@ -78,7 +81,7 @@ pub fn measure(tokens: &TokenStream, limit: usize) -> Result<usize, Span> {
         *next += 1;
         let prev = index.checked_sub(1).and_then(|i| tokens.get(i));
         let following = tokens.get(index + 1);
-        let (depth, inner) = level.step(&token, prev, following, limit)?;
+        let (depth, inner) = level.step(&token, Prev::of(prev), following, limit, &mut word)?;
         deepest = deepest.max(depth);
         if let (Some(inner), TokenTree::Group(group)) = (inner, token) {
             stack.push((group.stream().into_iter().collect(), 0, inner));
@@ -90,19 +93,23 @@ pub fn measure(tokens: &TokenStream, limit: usize) -> Result<usize, Span> {
 /// [`check`] for tokens the caller owns: measures them without copying a token (the
 /// borrowed [`measure`] copies every identifier) and gives them back, regrouped.
 pub fn check_owned(tokens: TokenStream) -> syn::Result<TokenStream> {
-    /// A group being measured: its tokens still to come, those seen, and how to rebuild it.
+    /// A group being measured: its tokens still to come, those seen (moved into the stream
+    /// that rebuilds it), the last one seen, and how to rebuild it.
     struct Frame {
         rest: std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
-        seen: Vec<TokenTree>,
+        seen: TokenStream,
+        prev: Prev,
         level: Level,
         group: Option<(Delimiter, Span)>,
     }
     let frame = |stream: TokenStream, level: Level, group: Option<(Delimiter, Span)>| Frame {
         rest: stream.into_iter().peekable(),
-        seen: Vec::new(),
+        seen: TokenStream::new(),
+        prev: Prev::None,
         level,
         group,
     };
+    let mut word = String::new();
     let mut stack = vec![frame(tokens, Level::new(0, false), None)];
     loop {
         let top = stack
@@ -110,19 +117,19 @@ pub fn check_owned(tokens: TokenStream) -> syn::Result<TokenStream> {
             .expect("the outermost frame is popped last");
         let Some(token) = top.rest.next() else {
             let done = stack.pop().expect("a frame");
-            let stream: TokenStream = done.seen.into_iter().collect();
             let Some((delimiter, span)) = done.group else {
-                return Ok(stream);
+                return Ok(done.seen);
             };
-            let mut group = Group::new(delimiter, stream);
+            let mut group = Group::new(delimiter, done.seen);
             group.set_span(span);
             let parent = stack.last_mut().expect("a group has a parent");
-            parent.seen.push(TokenTree::Group(group));
+            parent.prev = Prev::Other;
+            parent.seen.extend([TokenTree::Group(group)]);
             continue;
         };
         let step = top
             .level
-            .step(&token, top.seen.last(), top.rest.peek(), MAX_NESTING)
+            .step(&token, top.prev, top.rest.peek(), MAX_NESTING, &mut word)
             .map_err(|span| syn::Error::new(span, message(MAX_NESTING)))?;
         match (step, token) {
             ((_, Some(inner)), TokenTree::Group(group)) => {
@@ -131,7 +138,29 @@ pub fn check_owned(tokens: TokenStream) -> syn::Result<TokenStream> {
                 drop(group);
                 stack.push(frame(stream, inner, Some((delimiter, span))));
             }
-            (_, token) => top.seen.push(token),
+            (_, token) => {
+                top.prev = Prev::of(Some(&token));
+                top.seen.extend([token]);
+            }
+        }
+    }
+}
+
+/// What [`Level::step`] needs of the token before the one it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prev {
+    /// The first token of its sequence.
+    None,
+    Punct(char, Spacing),
+    Other,
+}
+
+impl Prev {
+    fn of(token: Option<&TokenTree>) -> Self {
+        match token {
+            None => Prev::None,
+            Some(TokenTree::Punct(p)) => Prev::Punct(p.as_char(), p.spacing()),
+            Some(_) => Prev::Other,
         }
     }
 }
@@ -177,13 +206,14 @@ impl Level {
 
     /// Counts `token` (between `prev` and `next` in this sequence): the depth in units at it,
     /// and for a group the level of its content; the token's span when it is deeper than
-    /// `limit`.
+    /// `limit`. `word` is scratch space for an identifier's text.
     fn step(
         &mut self,
         token: &TokenTree,
-        prev: Option<&TokenTree>,
+        prev: Prev,
         next: Option<&TokenTree>,
         limit: usize,
+        word: &mut String,
     ) -> Result<(usize, Option<Level>), Span> {
         match token {
             TokenTree::Group(group) => {
@@ -195,7 +225,7 @@ impl Level {
                 Ok((depth, Some(Level::new(depth, match_body))))
             }
             other => {
-                self.token(other, prev, next);
+                self.token(other, prev, next, word);
                 let depth = self.depth();
                 if depth > limit {
                     return Err(other.span());
@@ -240,10 +270,16 @@ impl Level {
     }
 
     /// Counts a token other than a group.
-    fn token(&mut self, token: &TokenTree, prev: Option<&TokenTree>, next: Option<&TokenTree>) {
+    fn token(
+        &mut self,
+        token: &TokenTree,
+        prev: Prev,
+        next: Option<&TokenTree>,
+        word: &mut String,
+    ) {
         // The previous token when it is glued to this one (`-` of `->`, `<` of `<<`).
         let joined_to = match prev {
-            Some(TokenTree::Punct(p)) if p.spacing() == Spacing::Joint => Some(p.as_char()),
+            Prev::Punct(c, Spacing::Joint) => Some(c),
             _ => None,
         };
         let joint_before = joined_to.is_some();
@@ -264,7 +300,7 @@ impl Level {
             self.after_operand = false;
             return;
         }
-        let after_hash = matches!(prev, Some(TokenTree::Punct(p)) if p.as_char() == '#');
+        let after_hash = matches!(prev, Prev::Punct('#', _));
         match token {
             // `#` and the `!` of `#![attr]` (and of `//!` docs) start an attribute.
             TokenTree::Punct(p) if p.as_char() == '#' || after_hash => {
@@ -311,31 +347,33 @@ impl Level {
                 }
             }
             TokenTree::Ident(ident) => {
-                const RECURSING: &[&str] = &[
-                    "fn", "impl", "dyn", "if", "return", "break", "yield", "become", "box",
-                    "async", "unsafe", "move", "static", "while", "for", "match", "let",
-                ];
-                const KEYWORDS: &[&str] = &[
-                    "in", "mut", "ref", "where", "const", "type", "pub", "use", "struct", "enum",
-                    "trait", "mod", "loop", "continue", "extern",
-                ];
-                // Compared in place: `Ident::to_string` would allocate for every name.
-                let is = |words: &[&str]| words.iter().any(|w| ident == w);
-                if ident == "else" {
-                    self.links += 1;
-                    self.after_else = true;
-                    self.after_operand = false;
-                } else if ident == "as" {
-                    self.links += 1;
-                    self.after_operand = false;
-                } else if ident == "if" && after_else {
-                    self.after_operand = false;
-                } else if is(RECURSING) {
-                    self.prefixes += 1;
-                    self.pending_match = ident == "match";
-                    self.after_operand = false;
-                } else {
-                    self.after_operand = !is(KEYWORDS);
+                // Written into a buffer used again for every name: one match instead of a
+                // comparison per keyword, and no allocation (`Ident::to_string` makes one).
+                word.clear();
+                let _ = write!(word, "{ident}");
+                match word.as_str() {
+                    "else" => {
+                        self.links += 1;
+                        self.after_else = true;
+                        self.after_operand = false;
+                    }
+                    "as" => {
+                        self.links += 1;
+                        self.after_operand = false;
+                    }
+                    "if" if after_else => self.after_operand = false,
+                    "fn" | "impl" | "dyn" | "if" | "return" | "break" | "yield" | "become"
+                    | "box" | "async" | "unsafe" | "move" | "static" | "while" | "for"
+                    | "match" | "let" => {
+                        self.prefixes += 1;
+                        self.pending_match = word == "match";
+                        self.after_operand = false;
+                    }
+                    "in" | "mut" | "ref" | "where" | "const" | "type" | "pub" | "use"
+                    | "struct" | "enum" | "trait" | "mod" | "loop" | "continue" | "extern" => {
+                        self.after_operand = false;
+                    }
+                    _ => self.after_operand = true,
                 }
             }
             TokenTree::Literal(_) => self.after_operand = true,
