@@ -2,4 +2,5 @@
 //! (`cargo dbopt check`) and the benchmark (`cargo xtask bench-scan`), which drives it
 //! in-process over crates that are not Cargo workspaces (`~/.cargo/registry`).
 
+pub mod alloc;
 pub mod scan;

@@ -24,24 +24,6 @@
 //!   crates in `~/.cargo/registry/src/` and counts fns, panics and findings (run in release).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line chore tool prints
 
-/// The CLI's allocator (see `cargo-dbopt`'s `main.rs`).
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-/// jemalloc's options, read when it starts: one arena for every thread. Migrations are
-/// parsed on worker threads and their syntax trees freed on the replaying thread; with an
-/// arena per thread, memory went back to the system and was faulted in again (twice the
-/// page faults and 40% more system time on 50,000 migrations). The scan is as fast either
-/// way: thread caches serve its small allocations. A thin pointer to a C string.
-///
-/// The workspace's only `unsafe`: exporting the symbol jemalloc looks up (`malloc_conf`,
-/// `_rjem_` prefixed by tikv-jemalloc-sys). No other library defines it.
-#[cfg(not(target_env = "msvc"))]
-#[allow(unsafe_code, non_upper_case_globals)]
-#[unsafe(export_name = "_rjem_malloc_conf")]
-pub static malloc_conf: &[u8; 10] = b"narenas:1\0";
-
 mod bench;
 mod bench_macro;
 mod bench_scale;

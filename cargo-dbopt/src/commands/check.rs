@@ -61,17 +61,17 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
     let scan = || scan_code(&ws, &selected, &command_line, args, overrides);
     let (scans, mut outcomes) = dbopt_core::threads::beside("dbopt-scan", scan, analyse_all);
     let scans = scans?;
-    let add_code = |outcomes: &mut Vec<Outcome>| {
+    let add_scans = |outcomes: &mut Vec<Outcome>| {
         for ((o, p), code) in outcomes.iter_mut().zip(&selected).zip(&scans) {
             add_code(&ws, p, o, code);
         }
     };
-    add_code(&mut outcomes);
+    add_scans(&mut outcomes);
 
     if args.fix && apply_fixes(&ws.root, &outcomes)? {
         // Report what is left, with the new migrations replayed.
         outcomes = analyse_all();
-        add_code(&mut outcomes);
+        add_scans(&mut outcomes);
     }
 
     match args.format {

@@ -55,7 +55,7 @@ pub fn discover_migrations_on(dir: &Path, threads: usize) -> Result<Discovered, 
         },
     })?;
     // The entries that may be migrations, in listing order, and the problems met listing.
-    let mut candidates: Vec<Result<Candidate, DiscoverProblem>> = Vec::new();
+    let mut candidates: Vec<Result<PathBuf, DiscoverProblem>> = Vec::new();
     for entry in entries {
         let entry = match entry {
             Ok(entry) => entry,
@@ -67,20 +67,14 @@ pub fn discover_migrations_on(dir: &Path, threads: usize) -> Result<Discovered, 
                 continue;
             }
         };
-        let file_name = entry.file_name();
-        let lossy = file_name.to_string_lossy().into_owned();
-        if lossy.starts_with('.') {
+        if entry.file_name().as_encoded_bytes().starts_with(b".") {
             continue;
         }
         let path = entry.path();
         // The entry's own type, as listed (a stat only where the file system does not say).
         match entry.file_type() {
             Ok(kind) if kind.is_file() => continue,
-            Ok(_) => candidates.push(Ok(Candidate {
-                utf8: file_name.to_str().is_some(),
-                path,
-                lossy,
-            })),
+            Ok(_) => candidates.push(Ok(path)),
             Err(e) => candidates.push(Err(DiscoverProblem::Unreadable {
                 path,
                 message: e.to_string(),
@@ -92,7 +86,7 @@ pub fn discover_migrations_on(dir: &Path, threads: usize) -> Result<Discovered, 
         &candidates,
         threads,
         |candidate| match candidate {
-            Ok(candidate) => candidate.look_into(),
+            Ok(path) => look_into(path),
             Err(problem) => (None, vec![problem.clone()]),
         },
         |(migration, problems)| {
@@ -121,56 +115,48 @@ pub fn version_of(name: &str) -> String {
     name.split('_').next().unwrap_or(name).replace('-', "")
 }
 
-/// An entry of the migrations folder that is not a regular file.
-struct Candidate {
-    path: PathBuf,
-    /// Its name (lossily decoded).
-    lossy: String,
-    /// Whether the name is valid UTF-8.
-    utf8: bool,
-}
-
-impl Candidate {
-    /// The migration this entry is, if it is one, and the problems found on the way.
-    fn look_into(&self) -> (Option<Migration>, Vec<DiscoverProblem>) {
-        let path = self.path.clone();
-        let may_have_metadata = match list_folder(&path) {
-            Ok(Listing {
-                up_sql: true,
-                metadata,
-            }) => metadata,
-            Ok(Listing { up_sql: false, .. }) => {
-                return (None, vec![DiscoverProblem::NoUpSql { path }]);
-            }
-            Err(e) if e.kind() == ErrorKind::NotADirectory => {
-                return (None, vec![DiscoverProblem::NotAFolder { path }]);
-            }
-            Err(e) => {
-                let message = e.to_string();
-                return (None, vec![DiscoverProblem::Unreadable { path, message }]);
-            }
-        };
-        let mut problems = Vec::new();
-        if !self.utf8 {
-            problems.push(DiscoverProblem::NonUtf8Name {
-                path: path.clone(),
-                lossy: self.lossy.clone(),
-            });
+/// The migration an entry of the migrations folder that is not a regular file is, if it is
+/// one, and the problems found on the way.
+fn look_into(path: &Path) -> (Option<Migration>, Vec<DiscoverProblem>) {
+    let path = path.to_path_buf();
+    let file_name = path.file_name().unwrap_or_default();
+    let lossy = file_name.to_string_lossy().into_owned();
+    let may_have_metadata = match list_folder(&path) {
+        Ok(Listing {
+            up_sql: true,
+            metadata,
+        }) => metadata,
+        Ok(Listing { up_sql: false, .. }) => {
+            return (None, vec![DiscoverProblem::NoUpSql { path }]);
         }
-        let (run_in_transaction, problem) = if may_have_metadata {
-            read_metadata(&path.join("metadata.toml"))
-        } else {
-            (true, None)
-        };
-        problems.extend(problem);
-        let migration = Migration {
-            version: version_of(&self.lossy),
-            name: self.lossy.clone(),
-            dir: path,
-            run_in_transaction,
-        };
-        (Some(migration), problems)
+        Err(e) if e.kind() == ErrorKind::NotADirectory => {
+            return (None, vec![DiscoverProblem::NotAFolder { path }]);
+        }
+        Err(e) => {
+            let message = e.to_string();
+            return (None, vec![DiscoverProblem::Unreadable { path, message }]);
+        }
+    };
+    let mut problems = Vec::new();
+    if file_name.to_str().is_none() {
+        problems.push(DiscoverProblem::NonUtf8Name {
+            path: path.clone(),
+            lossy: lossy.clone(),
+        });
     }
+    let (run_in_transaction, problem) = if may_have_metadata {
+        read_metadata(&path.join("metadata.toml"))
+    } else {
+        (true, None)
+    };
+    problems.extend(problem);
+    let migration = Migration {
+        version: version_of(&lossy),
+        name: lossy,
+        dir: path,
+        run_in_transaction,
+    };
+    (Some(migration), problems)
 }
 
 /// What [`list_folder`] saw in a migration folder.
