@@ -37,6 +37,21 @@ pub struct ProjectInput {
     pub backend: Option<Backend>,
     /// Threads that read and parse the migrations (0: one per core).
     pub threads: usize,
+    /// Set when packages are analysed side by side, and shared by them. A package with
+    /// [`threads::LARGE`] migrations or more waits for its turn (so that one large history
+    /// at a time is in memory) and reads them on `threads` threads; a smaller one reads them
+    /// on its own thread, the other packages keeping the other cores busy.
+    pub side_by_side: Option<threads::LargeTurn>,
+}
+
+impl ProjectInput {
+    /// The threads that read `items` migrations (or look into as many folders).
+    fn threads_for(&self, items: usize) -> usize {
+        match &self.side_by_side {
+            Some(_) if items < threads::LARGE => 1,
+            _ => threads::count(self.threads),
+        }
+    }
 }
 
 /// A problem that stopped part of the analysis; one clear sentence naming the path.
@@ -81,6 +96,10 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
     }
 
     let discovered = run.discover(config.as_ref());
+    let _turn = input
+        .side_by_side
+        .as_ref()
+        .and_then(|turn| turn.wait(discovered.len()));
     // schema.rs is parsed on its own thread while the migrations are read and replayed.
     let schemas = run.schema_texts(config.as_ref());
     let (parsed, (migrations, replay)) = threads::beside(
@@ -227,7 +246,7 @@ impl Run<'_> {
             }
         };
         self.report.migrations_dir = Some(dir.clone());
-        let discovered = match discover_migrations_on(&dir, threads::count(self.input.threads)) {
+        let discovered = match discover_migrations_on(&dir, &|n| self.input.threads_for(n)) {
             Ok(d) => d,
             Err(DiscoverError::MigrationsDirNotFound { path })
                 if let Some(named_in) = &named_in =>
@@ -275,7 +294,7 @@ impl Run<'_> {
         let root = self.root.clone();
         map_in_order(
             &discovered,
-            threads::count(self.input.threads),
+            self.input.threads_for(discovered.len()),
             |m| ReadMigration::new(m.clone(), &root, backend),
             |read| self.apply_read(read, &mut loaded, &mut replayer),
         );

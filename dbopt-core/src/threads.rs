@@ -6,12 +6,15 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 
-/// `requested` threads, 0 meaning one per core (`--jobs`' default).
+/// `requested` threads, 0 meaning one per core (`--jobs`' default). The number of cores is
+/// asked once per process: on Linux the answer reads the cgroup files, which costs about as
+/// much as analysing a small package's migrations.
 pub fn count(requested: usize) -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
     match requested {
-        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)),
         n => n,
     }
 }
@@ -39,8 +42,8 @@ pub fn beside<B: Send, F>(
     })
 }
 
-/// Below this many items, starting threads costs about what it saves (50 migrations per
-/// package on two cores: the same wall time, more CPU time).
+/// Below this many small items, starting threads costs about what it saves (50 migrations
+/// per package on two cores: the same wall time, more CPU time).
 const FEW: usize = 64;
 
 /// Calls `work` on every item, on up to `threads` threads, and gives the results to `take` on
@@ -50,7 +53,30 @@ const FEW: usize = 64;
 /// With one thread, fewer than [`FEW`] items, or where no thread can be started, everything
 /// runs on the calling thread. The results, and the order `take` sees them in, are the same
 /// either way. A panic in `work` is propagated once the threads have stopped.
-pub fn map_in_order<T, R, W, F>(items: &[T], threads: usize, work: W, mut take: F)
+pub fn map_in_order<T, R, W, F>(items: &[T], threads: usize, work: W, take: F)
+where
+    T: Sync,
+    R: Send,
+    W: Fn(&T) -> R + Sync,
+    F: FnMut(R),
+{
+    spread(items, threads, FEW, work, take);
+}
+
+/// [`map_in_order`] for a few large items (the packages of a workspace, each with its own
+/// migrations): threads start from two items on.
+pub fn map_large_in_order<T, R, W, F>(items: &[T], threads: usize, work: W, take: F)
+where
+    T: Sync,
+    R: Send,
+    W: Fn(&T) -> R + Sync,
+    F: FnMut(R),
+{
+    spread(items, threads, 2, work, take);
+}
+
+/// [`map_in_order`], with threads only from `few` items on.
+fn spread<T, R, W, F>(items: &[T], threads: usize, few: usize, work: W, mut take: F)
 where
     T: Sync,
     R: Send,
@@ -58,7 +84,7 @@ where
     F: FnMut(R),
 {
     let threads = threads.min(items.len());
-    if threads <= 1 || items.len() < FEW {
+    if threads <= 1 || items.len() < few {
         items.iter().for_each(|item| take(work(item)));
         return;
     }
@@ -117,6 +143,24 @@ where
     });
 }
 
+/// From this many items on, a piece of work (a package's migrations) is large: its working
+/// set is tens of megabytes at 10k migrations, and two at once would double the peak.
+pub const LARGE: usize = 1_000;
+
+/// Lets one large piece of work run at a time, while small ones run beside it: packages are
+/// analysed side by side, and a package with [`LARGE`] migrations or more waits for the other
+/// large ones (it still spreads its own migrations over the threads). Clones share the turn.
+#[derive(Debug, Default, Clone)]
+pub struct LargeTurn(Arc<Mutex<()>>);
+
+impl LargeTurn {
+    /// Waits for the turn when `items` is large; the turn passes on when the guard drops.
+    pub fn wait(&self, items: usize) -> Option<MutexGuard<'_, ()>> {
+        // The lock guards no data, so a panic elsewhere leaves nothing inconsistent.
+        (items >= LARGE).then(|| self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +183,34 @@ mod tests {
             let mut got = Vec::new();
             map_in_order(&items, threads, slow_square, |r| got.push(r));
             assert_eq!(got, expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn large_items_are_spread_from_two_on_and_come_in_order() {
+        let items: Vec<u64> = (0..5).map(|n| n * 7 + 3).collect();
+        let expected: Vec<u64> = items.iter().map(|n| n * n).collect();
+        for threads in [0, 1, 2, 8] {
+            let threads_seen = std::sync::Mutex::new(std::collections::HashSet::new());
+            let mut got = Vec::new();
+            map_large_in_order(
+                &items,
+                threads,
+                |n| {
+                    threads_seen
+                        .lock()
+                        .unwrap()
+                        .insert(std::thread::current().id());
+                    slow_square(n)
+                },
+                |r| got.push(r),
+            );
+            assert_eq!(got, expected, "{threads} threads");
+            let on_this_thread = threads_seen
+                .lock()
+                .unwrap()
+                .contains(&std::thread::current().id());
+            assert_eq!(on_this_thread, threads <= 1, "{threads} threads");
         }
     }
 
@@ -171,6 +243,18 @@ mod tests {
         assert!(background.is_err());
         let foreground = std::panic::catch_unwind(|| beside("test", || 1, || panic!("f")));
         assert!(foreground.is_err());
+    }
+
+    #[test]
+    fn large_work_takes_turns_and_small_work_does_not_wait() {
+        let turn = LargeTurn::default();
+        let held = turn.wait(LARGE);
+        assert!(held.is_some());
+        // Small work does not wait for the large one; large work would.
+        assert!(turn.clone().wait(LARGE - 1).is_none());
+        assert!(turn.0.try_lock().is_err());
+        drop(held);
+        assert!(turn.clone().wait(LARGE).is_some());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use dbopt_core::diagnostic::Level;
 use dbopt_core::model::Backend;
 use dbopt_core::project::{self, ProjectError, ProjectInput, ProjectReport};
 use dbopt_core::source::{FileId, Span};
+use dbopt_core::threads;
 
 use super::Status;
 use crate::cli::{CheckArgs, Format};
@@ -51,15 +52,33 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
             ws.root.display()
         )));
     }
+    // Packages are analysed side by side, each small one on one thread, and reported in the
+    // workspace's order; those with many migrations take turns, each spread over the threads
+    // (see `ProjectInput::side_by_side`).
     let analyse_all = || -> Vec<Outcome> {
-        selected
-            .iter()
-            .map(|p| analyse(&ws, p, &command_line, args, overrides))
-            .collect()
+        let mut outcomes = Vec::with_capacity(selected.len());
+        let threads = threads::count(jobs(args));
+        let side_by_side = (threads > 1 && selected.len() > 1).then(threads::LargeTurn::default);
+        threads::map_large_in_order(
+            &selected,
+            threads,
+            |p| {
+                analyse(
+                    &ws,
+                    p,
+                    &command_line,
+                    args,
+                    overrides,
+                    side_by_side.as_ref(),
+                )
+            },
+            |o| outcomes.push(o),
+        );
+        outcomes
     };
     // The source scan runs on its own threads while this one replays the migrations.
     let scan = || scan_code(&ws, &selected, &command_line, args, overrides);
-    let (scans, mut outcomes) = dbopt_core::threads::beside("dbopt-scan", scan, analyse_all);
+    let (scans, mut outcomes) = threads::beside("dbopt-scan", scan, analyse_all);
     let scans = scans?;
     let add_scans = |outcomes: &mut Vec<Outcome>| {
         for ((o, p), code) in outcomes.iter_mut().zip(&selected).zip(&scans) {
@@ -212,8 +231,7 @@ fn scan_code(
             scan_input(p, &resolved)
         })
         .collect();
-    let jobs = args.jobs.map_or(0, std::num::NonZeroUsize::get);
-    let pool = scan::thread_pool(jobs)
+    let pool = scan::thread_pool(jobs(args))
         .map_err(|e| CliError::Threads(format!("cannot start the scan's threads: {e}")))?;
     let settings = scan::Settings::new(ws.root.clone());
     Ok(pool.install(|| scan::scan(&inputs, &settings)))
@@ -287,6 +305,7 @@ fn analyse(
     command_line: &Config,
     args: &CheckArgs,
     overrides: &[LevelOverride],
+    side_by_side: Option<&threads::LargeTurn>,
 ) -> Outcome {
     let resolved = config::resolve(&ws.config, Some(&package.config), command_line, overrides);
     let input = ProjectInput {
@@ -297,7 +316,8 @@ fn analyse(
         migrations: resolved.migrations.clone(),
         schema: resolved.schema.clone(),
         backend: resolved.backend.or(package.diesel_backend),
-        threads: args.jobs.map_or(0, std::num::NonZeroUsize::get),
+        threads: jobs(args),
+        side_by_side: side_by_side.cloned(),
     };
     let levels = resolved.levels;
     let report = project::analyze(&input, &|rule| levels.level(rule));
@@ -417,6 +437,11 @@ fn findings(o: &Outcome) -> PackageFindings<'_> {
         diagnostics: &o.report.diagnostics,
         levels: &o.levels,
     }
+}
+
+/// `--jobs`, 0 when not given (one thread per core).
+fn jobs(args: &CheckArgs) -> usize {
+    args.jobs.map_or(0, std::num::NonZeroUsize::get)
 }
 
 fn absolute(path: &Path) -> PathBuf {

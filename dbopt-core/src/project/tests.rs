@@ -554,19 +554,28 @@ fn reading_on_threads_gives_what_reading_on_one_gives() {
             ),
         }
     }
-    let summary = |threads: usize| {
+    let summary = |threads: usize, side_by_side: Option<crate::threads::LargeTurn>| {
         let report = run(&ProjectInput {
             threads,
+            side_by_side,
             ..input(ws, "pkg")
         });
         (source_paths(&report), errors(&report), findings(&report))
     };
-    let one = summary(1);
+    let one = summary(1, None);
     assert_eq!(one.0.len(), 136, "schema.rs and 135 readable migrations");
     assert_eq!(one.1.len(), 15, "{:?}", one.1);
     assert!(one.2.iter().any(|f| f.0 == "unparsed_statement"));
     assert!(one.2.iter().any(|f| f.0 == "concurrently_in_transaction"));
     for threads in [2, 3, 8] {
-        assert_eq!(summary(threads), one, "{threads} threads");
+        assert_eq!(summary(threads, None), one, "{threads} threads");
     }
+    // Beside other packages, on the threads they share.
+    let turn = crate::threads::LargeTurn::default();
+    let (a, b) = crate::threads::beside(
+        "test",
+        || summary(2, Some(turn.clone())),
+        || summary(2, Some(turn.clone())),
+    );
+    assert_eq!((a, b), (one.clone(), one));
 }

@@ -36,12 +36,15 @@ pub struct Discovered {
 
 /// Lists the migrations of `dir` in the order diesel applies them.
 pub fn discover_migrations(dir: &Path) -> Result<Discovered, DiscoverError> {
-    discover_migrations_on(dir, 1)
+    discover_migrations_on(dir, &|_| 1)
 }
 
-/// [`discover_migrations`], with the migration folders looked into on up to `threads`
-/// threads. The result is the same for any number.
-pub fn discover_migrations_on(dir: &Path, threads: usize) -> Result<Discovered, DiscoverError> {
+/// [`discover_migrations`], with the migration folders looked into on up to `threads(n)`
+/// threads, `n` being the number of entries of `dir`. The result is the same for any number.
+pub fn discover_migrations_on(
+    dir: &Path,
+    threads: &dyn Fn(usize) -> usize,
+) -> Result<Discovered, DiscoverError> {
     let entries = fs::read_dir(dir).map_err(|e| match e.kind() {
         ErrorKind::NotFound => DiscoverError::MigrationsDirNotFound {
             path: dir.to_path_buf(),
@@ -84,7 +87,7 @@ pub fn discover_migrations_on(dir: &Path, threads: usize) -> Result<Discovered, 
     let mut out = Discovered::default();
     crate::threads::map_in_order(
         &candidates,
-        threads,
+        threads(candidates.len()),
         |candidate| match candidate {
             Ok(path) => look_into(path),
             Err(problem) => (None, vec![problem.clone()]),

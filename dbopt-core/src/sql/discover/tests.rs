@@ -601,7 +601,7 @@ fn looking_into_folders_on_threads_finds_what_one_thread_finds() {
     assert_eq!(one.problems.len(), 30, "{:?}", one.problems);
     for threads in [0, 2, 3, 16] {
         assert_eq!(
-            discover_migrations_on(root, threads).unwrap(),
+            discover_migrations_on(root, &|_| threads).unwrap(),
             one,
             "{threads} threads"
         );
