@@ -9,6 +9,8 @@ use dbopt_core::model::Backend;
 use crate::cli::WorkspaceArgs;
 use crate::error::CliError;
 
+pub mod guess;
+
 /// The loaded workspace and the packages the command line selected.
 #[derive(Debug)]
 pub struct Workspace {

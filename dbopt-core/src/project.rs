@@ -100,13 +100,17 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
         .side_by_side
         .as_ref()
         .and_then(|turn| turn.wait(discovered.len()));
-    // schema.rs is parsed on its own thread while the migrations are read and replayed.
+    // schema.rs is parsed on its own thread while the migrations are read and replayed,
+    // unless this package has one thread (`--jobs 1`, or a small package beside others).
     let schemas = run.schema_texts(config.as_ref());
-    let (parsed, (migrations, replay)) = threads::beside(
-        "dbopt-schema-rs",
-        || -> Vec<_> { schemas.iter().flatten().map(|s| s.parse(backend)).collect() },
-        || run.load_and_replay(discovered, backend),
-    );
+    let parse = || -> Vec<_> { schemas.iter().flatten().map(|s| s.parse(backend)).collect() };
+    let (parsed, (migrations, replay)) = if input.threads_for(discovered.len()) > 1 {
+        threads::beside("dbopt-schema-rs", parse, || {
+            run.load_and_replay(discovered, backend)
+        })
+    } else {
+        (parse(), run.load_and_replay(discovered, backend))
+    };
     let schema_files = run.schema_files(schemas, parsed);
     run.report.analysed = !migrations.is_empty() || !schema_files.is_empty();
     if !run.report.analysed {

@@ -1,6 +1,9 @@
 //! `cargo dbopt check` (the default): analyse each selected package, render, decide the
 //! status.
 
+mod early;
+mod plan;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,7 +12,7 @@ use cargo_dbopt::scan::{self, OptionsSpec, PackageInput, PackageScan};
 use dbopt_core::config::{self, Config, LevelOverride, Resolved, RuleLevels};
 use dbopt_core::diagnostic::Level;
 use dbopt_core::model::Backend;
-use dbopt_core::project::{self, ProjectError, ProjectInput, ProjectReport};
+use dbopt_core::project::{ProjectError, ProjectReport};
 use dbopt_core::source::{FileId, Span};
 use dbopt_core::threads;
 
@@ -22,6 +25,8 @@ use crate::render::json::Document;
 use crate::render::sarif::Sarif;
 use crate::render::{PackageFindings, display_path, github};
 use crate::workspace::{self, SelectedPackage, Workspace};
+use early::Early;
+use plan::{CommandLine, Plan};
 
 /// One analysed package.
 struct Outcome {
@@ -32,12 +37,18 @@ struct Outcome {
 }
 
 pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliError> {
-    let ws = workspace::load(&args.workspace)?;
     let command_line = Config {
         migrations: args.migrations.as_deref().map(absolute),
         schema: args.schema.as_deref().map(absolute),
         ..Config::default()
     };
+    let cli = CommandLine {
+        args,
+        config: &command_line,
+        overrides,
+    };
+    let early = start_early(cli);
+    let ws = workspace::load(&args.workspace)?;
     let paths_given =
         args.migrations.is_some() || args.schema.is_some() || args.diesel_toml.is_some();
     let selected: Vec<&SelectedPackage> = ws
@@ -52,33 +63,10 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
             ws.root.display()
         )));
     }
-    // Packages are analysed side by side, each small one on one thread, and reported in the
-    // workspace's order; those with many migrations take turns, each spread over the threads
-    // (see `ProjectInput::side_by_side`).
-    let analyse_all = || -> Vec<Outcome> {
-        let mut outcomes = Vec::with_capacity(selected.len());
-        let threads = threads::count(jobs(args));
-        let side_by_side = (threads > 1 && selected.len() > 1).then(threads::LargeTurn::default);
-        threads::map_large_in_order(
-            &selected,
-            threads,
-            |p| {
-                analyse(
-                    &ws,
-                    p,
-                    &command_line,
-                    args,
-                    overrides,
-                    side_by_side.as_ref(),
-                )
-            },
-            |o| outcomes.push(o),
-        );
-        outcomes
-    };
+    let analyse_all = |early: Option<&Early>| analyse_all(&ws, &selected, cli, early);
     // The source scan runs on its own threads while this one replays the migrations.
     let scan = || scan_code(&ws, &selected, &command_line, args, overrides);
-    let (scans, mut outcomes) = threads::beside("dbopt-scan", scan, analyse_all);
+    let (scans, mut outcomes) = threads::beside("dbopt-scan", scan, || analyse_all(early.as_ref()));
     let scans = scans?;
     let add_scans = |outcomes: &mut Vec<Outcome>| {
         for ((o, p), code) in outcomes.iter_mut().zip(&selected).zip(&scans) {
@@ -89,7 +77,7 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
 
     if args.fix && apply_fixes(&ws.root, &outcomes)? {
         // Report what is left, with the new migrations replayed.
-        outcomes = analyse_all();
+        outcomes = analyse_all(None);
         add_scans(&mut outcomes);
     }
 
@@ -99,13 +87,15 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
             err.write_all(human_text(&ws.root, &outcomes).as_bytes())?;
             err.flush()?;
         }
+        // JSON has no escape sequence to strip (serde_json writes ESC as `\u001b`): the
+        // document goes to stdout as it is, not through anstream's filter.
         Format::Json => {
-            let mut out = anstream::stdout().lock();
+            let mut out = std::io::stdout().lock();
             writeln!(out, "{}", json_text(&ws.root, &outcomes))?;
             out.flush()?;
         }
         Format::Sarif => {
-            let mut out = anstream::stdout().lock();
+            let mut out = std::io::stdout().lock();
             writeln!(out, "{}", sarif_text(&ws.root, &outcomes))?;
             out.flush()?;
         }
@@ -298,35 +288,63 @@ fn merge(report: &mut ProjectReport, code: &PackageScan) {
     });
 }
 
-/// The schema side of one package: its migrations, replayed, and schema.rs.
-fn analyse(
+/// The analyses of the packages cargo's guess let start before it answered
+/// (see [`early`]); `None` where the manifests leave the workspace unsure.
+fn start_early(cli: CommandLine<'_>) -> Option<Early> {
+    let guess = workspace::guess::guess(&cli.args.workspace)?;
+    let plans = guess
+        .packages
+        .iter()
+        .map(|p| Plan::new(&guess.root, &guess.config, plan::Package::from(p), cli).0)
+        .collect();
+    Some(Early::start(plans, threads::count(jobs(cli.args))))
+}
+
+/// The schema side of every selected package: migrations replayed, schema.rs, schema rules.
+/// A package keeps its early analysis where one was started with the same plan. The others
+/// are analysed side by side, each small one on one thread, and everything is reported in
+/// the workspace's order; packages with many migrations take turns, each spread over the
+/// threads (see `ProjectInput::side_by_side`).
+fn analyse_all(
     ws: &Workspace,
-    package: &SelectedPackage,
-    command_line: &Config,
-    args: &CheckArgs,
-    overrides: &[LevelOverride],
-    side_by_side: Option<&threads::LargeTurn>,
-) -> Outcome {
-    let resolved = config::resolve(&ws.config, Some(&package.config), command_line, overrides);
-    let input = ProjectInput {
-        package_dir: package.dir.clone(),
-        display_root: ws.root.clone(),
-        package: package.name.clone(),
-        diesel_toml: args.diesel_toml.as_deref().map(absolute),
-        migrations: resolved.migrations.clone(),
-        schema: resolved.schema.clone(),
-        backend: resolved.backend.or(package.diesel_backend),
-        threads: jobs(args),
-        side_by_side: side_by_side.cloned(),
-    };
-    let levels = resolved.levels;
-    let report = project::analyze(&input, &|rule| levels.level(rule));
-    Outcome {
-        package: package.name.clone(),
-        levels,
-        backend: input.backend.unwrap_or(Backend::Postgres),
-        report,
+    selected: &[&SelectedPackage],
+    cli: CommandLine<'_>,
+    early: Option<&Early>,
+) -> Vec<Outcome> {
+    let mut plans: Vec<Plan> = selected
+        .iter()
+        .map(|p| Plan::new(&ws.root, &ws.config, plan::Package::from(*p), cli).0)
+        .collect();
+    let kept = early.map_or_else(|| vec![None; plans.len()], |e| e.keep(&plans));
+    let pending: Vec<usize> = (0..plans.len()).filter(|&k| kept[k].is_none()).collect();
+    let threads = threads::count(jobs(cli.args));
+    if threads > 1 && pending.len() > 1 {
+        let turn = early.and_then(Early::turn).cloned().unwrap_or_default();
+        for &k in &pending {
+            plans[k].input.side_by_side = Some(turn.clone());
+        }
     }
+    let mut fresh = Vec::with_capacity(pending.len());
+    threads::map_large_in_order(&pending, threads, |&k| plans[k].run(), |r| fresh.push(r));
+    let mut fresh = fresh.into_iter();
+    plans
+        .into_iter()
+        .zip(kept)
+        .zip(selected)
+        .map(|((plan, kept), p)| {
+            let report = match kept {
+                Some(k) => early.and_then(|e| e.take(k)),
+                None => fresh.next(),
+            }
+            .unwrap_or_else(|| plan.run());
+            Outcome {
+                package: p.name.clone(),
+                backend: plan.backend(),
+                levels: plan.levels,
+                report,
+            }
+        })
+        .collect()
 }
 
 /// Adds the package's code findings to its outcome; a package where neither side found

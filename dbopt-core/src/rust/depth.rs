@@ -93,6 +93,12 @@ pub fn measure(tokens: &TokenStream, limit: usize) -> Result<usize, Span> {
 /// [`check`] for tokens the caller owns: measures them without copying a token (the
 /// borrowed [`measure`] copies every identifier) and gives them back, regrouped.
 pub fn check_owned(tokens: TokenStream) -> syn::Result<TokenStream> {
+    within(tokens, MAX_NESTING).map_err(|span| syn::Error::new(span, message(MAX_NESTING)))
+}
+
+/// [`check_owned`] against any `limit`: the tokens, regrouped, or the span where the nesting
+/// first exceeds it.
+pub fn within(tokens: TokenStream, limit: usize) -> Result<TokenStream, Span> {
     /// A group being measured: its tokens still to come, those seen (moved into the stream
     /// that rebuilds it), the last one seen, and how to rebuild it.
     struct Frame {
@@ -129,8 +135,7 @@ pub fn check_owned(tokens: TokenStream) -> syn::Result<TokenStream> {
         };
         let step = top
             .level
-            .step(&token, top.prev, top.rest.peek(), MAX_NESTING, &mut word)
-            .map_err(|span| syn::Error::new(span, message(MAX_NESTING)))?;
+            .step(&token, top.prev, top.rest.peek(), limit, &mut word)?;
         match (step, token) {
             ((_, Some(inner)), TokenTree::Group(group)) => {
                 let (delimiter, span, stream) = (group.delimiter(), group.span(), group.stream());

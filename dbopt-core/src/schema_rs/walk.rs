@@ -34,13 +34,13 @@ fn parse(parsed: &str, text: &str) -> syn::Result<syn::File> {
     let Ok(tokens) = parsed.parse::<proc_macro2::TokenStream>() else {
         return syn::parse_file(text);
     };
-    if let Some(span) = crate::rust::depth::too_deep(&tokens, MAX_NESTING) {
-        return Err(syn::Error::new(
+    match crate::rust::depth::within(tokens, MAX_NESTING) {
+        Ok(tokens) => syn::parse2(tokens),
+        Err(span) => Err(syn::Error::new(
             span,
             format!("nesting deeper than {MAX_NESTING} levels is not read"),
-        ));
+        )),
     }
-    syn::parse2(tokens)
 }
 
 /// Parses one schema.rs. A file syn rejects, or a `table!`/`joinable!` whose body does not

@@ -1,0 +1,126 @@
+//! What one package's schema side is analysed with: the [`ProjectInput`] and the rule levels
+//! that the configuration layers and the command line give it.
+
+use std::path::Path;
+
+use dbopt_core::config::{self, Config, LevelOverride, Resolved, RuleLevels};
+use dbopt_core::model::Backend;
+use dbopt_core::project::{self, ProjectInput, ProjectReport};
+use dbopt_core::rule::Check;
+use dbopt_core::rules::RULES;
+
+use crate::cli::CheckArgs;
+use crate::workspace::SelectedPackage;
+use crate::workspace::guess::GuessedPackage;
+
+/// One package's analysis, ready to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub input: ProjectInput,
+    pub levels: RuleLevels,
+}
+
+/// The package facts a plan is made of; cargo's and the guessed workspace both have them.
+#[derive(Debug, Clone, Copy)]
+pub struct Package<'a> {
+    pub name: &'a str,
+    pub dir: &'a Path,
+    pub config: &'a Config,
+    pub diesel_backend: Option<Backend>,
+}
+
+impl<'a> From<&'a SelectedPackage> for Package<'a> {
+    fn from(p: &'a SelectedPackage) -> Self {
+        Package {
+            name: &p.name,
+            dir: &p.dir,
+            config: &p.config,
+            diesel_backend: p.diesel_backend,
+        }
+    }
+}
+
+impl<'a> From<&'a GuessedPackage> for Package<'a> {
+    fn from(p: &'a GuessedPackage) -> Self {
+        Package {
+            name: &p.name,
+            dir: &p.dir,
+            config: &p.config,
+            diesel_backend: p.diesel_backend,
+        }
+    }
+}
+
+/// The command line's part of every plan.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandLine<'a> {
+    pub args: &'a CheckArgs,
+    pub config: &'a Config,
+    pub overrides: &'a [LevelOverride],
+}
+
+impl Plan {
+    /// The plan for `package` of the workspace at `root` with `[workspace.metadata.dbopt]`
+    /// `workspace`. Returns the resolved settings too (the source scan uses them).
+    pub fn new(
+        root: &Path,
+        workspace: &Config,
+        package: Package<'_>,
+        command_line: CommandLine<'_>,
+    ) -> (Plan, Resolved) {
+        let resolved = config::resolve(
+            workspace,
+            Some(package.config),
+            command_line.config,
+            command_line.overrides,
+        );
+        let args = command_line.args;
+        let input = ProjectInput {
+            package_dir: package.dir.to_path_buf(),
+            display_root: root.to_path_buf(),
+            package: package.name.to_owned(),
+            diesel_toml: args.diesel_toml.as_deref().map(super::absolute),
+            migrations: resolved.migrations.clone(),
+            schema: resolved.schema.clone(),
+            backend: resolved.backend.or(package.diesel_backend),
+            threads: super::jobs(args),
+            side_by_side: None,
+        };
+        let plan = Plan {
+            input,
+            levels: resolved.levels.clone(),
+        };
+        (plan, resolved)
+    }
+
+    pub fn run(&self) -> ProjectReport {
+        project::analyze(&self.input, &|rule| self.levels.level(rule))
+    }
+
+    /// The backend findings and `--fix` are written for.
+    pub fn backend(&self) -> Backend {
+        self.input.backend.unwrap_or(Backend::Postgres)
+    }
+
+    /// Whether both plans give the same report: the same files and settings read, the same
+    /// levels for the schema rules. The threads, and the packages analysed beside, change
+    /// nothing in a report.
+    pub fn same_report(&self, other: &Plan) -> bool {
+        let (a, b) = (&self.input, &other.input);
+        let schema_levels = |plan: &Plan| -> Vec<_> {
+            RULES
+                .iter()
+                .filter(|r| matches!(r.check, Check::Schema(_)))
+                .map(|r| plan.levels.level(r))
+                .collect()
+        };
+        a.package_dir == b.package_dir
+            && a.display_root == b.display_root
+            && a.package == b.package
+            && a.diesel_toml == b.diesel_toml
+            && a.migrations == b.migrations
+            && a.schema == b.schema
+            && a.backend == b.backend
+            && schema_levels(self) == schema_levels(other)
+    }
+}
