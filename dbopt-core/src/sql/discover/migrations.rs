@@ -6,15 +6,18 @@
 //!   file (checked without following symlinks, so a symlink to a folder counts);
 //! * it is a migration when listing it (symlinks followed) shows an entry named `up.sql`;
 //!   anything else makes diesel stop with "unknown migration format", which is reported
-//!   here as a [`DiscoverProblem`] and the entry skipped;
+//!   here as a [`DiscoverProblem`] and the entry skipped. Where names are compared exactly
+//!   (Linux and the other Unixes but macOS) the entry is asked for by name, without
+//!   listing the folder: the same answer, except for a folder that may be searched but not
+//!   listed (mode `--x`), which diesel cannot read and which is read here;
 //! * the version is the name before the first `_` with every `-` removed, and migrations
 //!   run sorted by that string (so `2017-08-31-230457_x` -> `20170831230457` sorts among
 //!   `20170102131034_y`, which a sort by folder name gets wrong);
 //! * `00000000000000_diesel_initial_setup` is an ordinary migration that sorts first;
 //! * `metadata.toml`: missing or unreadable -> `run_in_transaction = true`; present and
 //!   valid -> its `run_in_transaction`, which **defaults to `false`** when the key is
-//!   absent (diesel's `#[serde(default)] run_in_transaction: bool`). It is only opened when
-//!   the folder's listing (read for `up.sql` anyway) holds a name it may be.
+//!   absent (diesel's `#[serde(default)] run_in_transaction: bool`). Where the folder is
+//!   listed for `up.sql` anyway, it is only opened when the listing holds a name it may be.
 //!
 //! Only the folder's direct entries are read, never recursively, so symlink loops cannot
 //! make discovery loop; a looping symlink entry is simply unreadable.
@@ -171,7 +174,28 @@ struct Listing {
     metadata: bool,
 }
 
+/// Whether the file system may match `up.sql` to an entry named `UP.SQL`: the default on
+/// macOS and Windows. There the folder is listed, as diesel lists it, to compare names
+/// exactly; elsewhere asking for `up.sql` itself is exact and three system calls cheaper.
+const NAMES_MAY_IGNORE_CASE: bool = cfg!(any(target_os = "macos", target_os = "ios", windows));
+
 fn list_folder(path: &Path) -> std::io::Result<Listing> {
+    if !NAMES_MAY_IGNORE_CASE {
+        // The entry itself, not what a symlink named `up.sql` points to, as a listing sees it.
+        return match fs::symlink_metadata(path.join("up.sql")) {
+            Ok(_) => Ok(Listing {
+                up_sql: true,
+                metadata: true,
+            }),
+            // No `up.sql` in a folder that exists; or no folder at all (a dangling
+            // symlink), which listing it says.
+            Err(e) if e.kind() == ErrorKind::NotFound => fs::metadata(path).map(|_| Listing {
+                up_sql: false,
+                metadata: false,
+            }),
+            Err(e) => Err(e),
+        };
+    }
     let mut listing = Listing {
         up_sql: false,
         metadata: false,
