@@ -318,10 +318,12 @@ fn analyse_all(
     let kept = early.map_or_else(|| vec![None; plans.len()], |e| e.keep(&plans));
     let pending: Vec<usize> = (0..plans.len()).filter(|&k| kept[k].is_none()).collect();
     let threads = threads::count(jobs(cli.args));
-    if threads > 1 && pending.len() > 1 {
+    // Kept analyses that no thread has started yet run here, beside the others: every plan
+    // takes the same turn as the early ones.
+    if threads > 1 && plans.len() > 1 {
         let turn = early.and_then(Early::turn).cloned().unwrap_or_default();
-        for &k in &pending {
-            plans[k].input.side_by_side = Some(turn.clone());
+        for plan in &mut plans {
+            plan.input.side_by_side = Some(turn.clone());
         }
     }
     let mut fresh = Vec::with_capacity(pending.len());

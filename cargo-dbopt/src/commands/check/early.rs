@@ -55,7 +55,8 @@ impl Early {
     /// [`dbopt_core::project::ProjectInput::side_by_side`] says).
     pub fn start(plans: Vec<Plan>, threads: usize) -> Early {
         let workers = threads.min(plans.len());
-        let turn = (threads > 1).then(LargeTurn::default);
+        // One package alone spreads its own migrations over the threads.
+        let turn = (workers > 1).then(LargeTurn::default);
         let slots = plans
             .into_iter()
             .map(|mut plan| {
