@@ -18,7 +18,9 @@
 //! * names the configuration adds (`handle_types`, `accessors`): added to the words.
 //!
 //! `diesel` and `sql_query` are added as a margin for future rules (they cost nothing on code
-//! that is not database code). Executor names (`execute`, `load(`, `first`) are deliberately
+//! that is not database code). `diesel` does not count where it names what `diesel
+//! print-schema` writes ([`SCHEMA_ONLY`]): a schema.rs of `table!` and `joinable!` macros
+//! holds no handle, and the schema side parses it already. Executor names (`execute`, `load(`, `first`) are deliberately
 //! *not* words: without a handle they are not round trips, and `load(` alone would keep every
 //! file that reads an atomic. Matching is a case-sensitive substring search (comments and
 //! strings count: a superset is safe).
@@ -48,6 +50,19 @@ pub const DB_WORDS: &[&str] = &[
     "transaction",
 ];
 
+/// What follows `diesel` where schema.rs names diesel's own items: the macros and attributes
+/// `diesel print-schema` writes, and the SQL types its tables use.
+pub const SCHEMA_ONLY: &[&str] = &[
+    "::table!",
+    "::joinable!",
+    "::allow_tables_to_appear_in_same_query!",
+    "::sql_types::",
+    "::query_builder::QueryId",
+    "(postgres_type(",
+    "(mysql_type(",
+    "(sqlite_type(",
+];
+
 /// The database words of one package: [`DB_WORDS`] and configured names.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
@@ -68,7 +83,13 @@ impl Prefilter {
 
     /// Whether `text` contains a database word: it may touch a database.
     pub fn may_touch_db(&self, text: &str) -> bool {
-        self.words.as_ref().is_none_or(|w| w.is_match(text))
+        let Some(words) = &self.words else {
+            return true;
+        };
+        words.find_iter(text).any(|m| {
+            DB_WORDS.get(m.pattern().as_usize()) != Some(&"diesel")
+                || !SCHEMA_ONLY.iter().any(|s| text[m.end()..].starts_with(s))
+        })
     }
 }
 
@@ -142,6 +163,31 @@ mod tests {
             "struct Db; fn f(db: &Db) {}",
         ] {
             assert!(!p.may_touch_db(plain), "{plain}");
+        }
+    }
+
+    /// What `diesel print-schema` writes, with custom types, foreign keys and two tables.
+    const SCHEMA_RS: &str = "// @generated automatically by Diesel CLI.\n\n\
+        pub mod sql_types {\n    #[derive(diesel::query_builder::QueryId, \
+        diesel::sql_types::SqlType)]\n    #[diesel(postgres_type(name = \"mood\"))]\n    \
+        pub struct Mood;\n}\n\n\
+        diesel::table! {\n    use diesel::sql_types::*;\n    use super::sql_types::Mood;\n\n    \
+        users (id) {\n        id -> Int4,\n        mood -> Mood,\n    }\n}\n\n\
+        diesel::table! {\n    posts (id) {\n        id -> Int4,\n        user_id -> Int4,\n    }\n}\n\n\
+        diesel::joinable!(posts -> users (user_id));\n\n\
+        diesel::allow_tables_to_appear_in_same_query!(posts, users,);\n";
+
+    #[test]
+    fn schema_rs_as_diesel_writes_it_is_skipped_and_code_beside_it_is_not() {
+        let p = Prefilter::new::<&str>(&[]);
+        assert!(!p.may_touch_db(SCHEMA_RS));
+        for added in [
+            "use diesel::prelude::*;\n",
+            "fn f() { diesel::insert_into(users::table); }\n",
+            "#[derive(Queryable)]\n#[diesel(table_name = users)]\nstruct User;\n",
+            "fn f(c: &mut C) { c.transaction(|t| Ok(())) }\n",
+        ] {
+            assert!(p.may_touch_db(&format!("{SCHEMA_RS}{added}")), "{added}");
         }
     }
 
