@@ -221,7 +221,7 @@ fn scan_code(
             scan_input(p, &resolved)
         })
         .collect();
-    let pool = scan::thread_pool(jobs(args))
+    let pool = scan::thread_pool(threads::count(jobs(args)))
         .map_err(|e| CliError::Threads(format!("cannot start the scan's threads: {e}")))?;
     let settings = scan::Settings::new(ws.root.clone());
     Ok(pool.install(|| scan::scan(&inputs, &settings)))

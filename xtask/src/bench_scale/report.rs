@@ -250,15 +250,21 @@ fn worst(
         .reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)))
 }
 
+/// Wall time (how long the user waits) and CPU time (what the run costs, `cargo metadata`
+/// included) each against the target, each with its own verdict.
 fn verdict((wall, cpu): (f64, f64), target: f64) -> String {
-    let met = if wall <= target && cpu <= target {
-        "met"
-    } else {
-        "**not met**"
+    let met = |ratio: f64| {
+        if ratio <= target {
+            "met"
+        } else {
+            "**not met**"
+        }
     };
     format!(
-        "at most {wall:.2}x squawk's wall time and {cpu:.2}x its CPU time (target ≤ {target}): \
-         {met}"
+        "at most {wall:.2}x squawk's wall time ({}) and {cpu:.2}x its CPU time ({}); target \
+         ≤ {target}",
+        met(wall),
+        met(cpu)
     )
 }
 
@@ -440,7 +446,7 @@ mod tests {
                 "f20k",
                 Series::Fns,
                 (100, 20_000),
-                (0.9, 0.7),
+                (0.6, 0.7),
                 (0.1, 0.1),
                 (0.2, 0.1),
             ),
@@ -469,11 +475,13 @@ mod tests {
             notes,
             [
                 "* Migrations (every row; target: no slower than squawk): dbopt takes at most \
-                 2.00x squawk's wall time and 2.00x its CPU time (target ≤ 1): **not met**.",
+                 2.00x squawk's wall time (**not met**) and 2.00x its CPU time (**not met**); \
+                 target ≤ 1.",
                 "* Whole check, migrations rows (target: within 3x of squawk): dbopt takes at \
-                 most 2.20x squawk's wall time and 2.10x its CPU time (target ≤ 3): met.",
+                 most 2.20x squawk's wall time (met) and 2.10x its CPU time (met); target ≤ 3.",
                 "* Whole check, fns rows (target: within 3x of squawk): dbopt takes at most \
-                 4.50x squawk's wall time and 7.00x its CPU time (target ≤ 3): **not met**.",
+                 3.00x squawk's wall time (met) and 7.00x its CPU time (**not met**); target \
+                 ≤ 3.",
                 "* dbopt grows superlinearly from 1000 to 10000 migrations: CPU time ~ n^1.30",
             ]
         );
