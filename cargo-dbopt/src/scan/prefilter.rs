@@ -73,7 +73,18 @@ pub struct Prefilter {
 
 impl Prefilter {
     /// [`DB_WORDS`] plus `extra` (configured handle types, accessors, wrapper macros).
+    /// Without extra words every package shares one automaton, built once.
     pub fn new<S: AsRef<str>>(extra: &[S]) -> Self {
+        static BUILT_IN: std::sync::OnceLock<Prefilter> = std::sync::OnceLock::new();
+        if extra.iter().all(|w| w.as_ref().is_empty()) {
+            return BUILT_IN
+                .get_or_init(|| Prefilter::with(&[] as &[&str]))
+                .clone();
+        }
+        Prefilter::with(extra)
+    }
+
+    fn with<S: AsRef<str>>(extra: &[S]) -> Self {
         let mut words: Vec<&str> = DB_WORDS.to_vec();
         words.extend(extra.iter().map(AsRef::as_ref).filter(|w| !w.is_empty()));
         Prefilter {
