@@ -295,7 +295,7 @@ fn start_early(cli: CommandLine<'_>) -> Option<Early> {
     let plans = guess
         .packages
         .iter()
-        .map(|p| Plan::new(&guess.root, &guess.config, plan::Package::from(p), cli).0)
+        .map(|p| Plan::new(&guess.root, &guess.config, plan::Package::from(p), cli))
         .collect();
     Some(Early::start(plans, threads::count(jobs(cli.args))))
 }
@@ -313,7 +313,7 @@ fn analyse_all(
 ) -> Vec<Outcome> {
     let mut plans: Vec<Plan> = selected
         .iter()
-        .map(|p| Plan::new(&ws.root, &ws.config, plan::Package::from(*p), cli).0)
+        .map(|p| Plan::new(&ws.root, &ws.config, plan::Package::from(*p), cli))
         .collect();
     let kept = early.map_or_else(|| vec![None; plans.len()], |e| e.keep(&plans));
     let pending: Vec<usize> = (0..plans.len()).filter(|&k| kept[k].is_none()).collect();

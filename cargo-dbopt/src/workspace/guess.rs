@@ -122,9 +122,10 @@ pub fn guess(args: &WorkspaceArgs) -> Option<Guess> {
     })
 }
 
+/// A manifest's table; only a regular file is read (a FIFO would never end).
 fn read(manifest: &Path) -> Option<toml::Table> {
-    let text = std::fs::read_to_string(manifest).ok()?;
-    toml::from_str(&text).ok()
+    let bytes = dbopt_core::files::read_regular(manifest).ok()?;
+    toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()
 }
 
 /// The nearest manifest above `manifest` with a `[workspace]` table, as cargo looks for it.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use dbopt_core::config::{self, Config, LevelOverride, Resolved, RuleLevels};
+use dbopt_core::config::{self, Config, LevelOverride, RuleLevels};
 use dbopt_core::model::Backend;
 use dbopt_core::project::{self, ProjectInput, ProjectReport};
 use dbopt_core::rule::Check;
@@ -61,13 +61,13 @@ pub struct CommandLine<'a> {
 
 impl Plan {
     /// The plan for `package` of the workspace at `root` with `[workspace.metadata.dbopt]`
-    /// `workspace`. Returns the resolved settings too (the source scan uses them).
+    /// `workspace`.
     pub fn new(
         root: &Path,
         workspace: &Config,
         package: Package<'_>,
         command_line: CommandLine<'_>,
-    ) -> (Plan, Resolved) {
+    ) -> Plan {
         let resolved = config::resolve(
             workspace,
             Some(package.config),
@@ -86,11 +86,10 @@ impl Plan {
             threads: super::jobs(args),
             side_by_side: None,
         };
-        let plan = Plan {
+        Plan {
             input,
-            levels: resolved.levels.clone(),
-        };
-        (plan, resolved)
+            levels: resolved.levels,
+        }
     }
 
     pub fn run(&self) -> ProjectReport {

@@ -199,4 +199,13 @@ fn what_the_manifests_leave_unsure_is_not_guessed() {
     // A manifest that does not parse.
     write(&root.join("broken/Cargo.toml"), "[package\n");
     assert!(guess(&at(&root.join("broken/Cargo.toml"))).is_none());
+    // A FIFO is not read (reading it would wait for a writer forever).
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(root.join("fifo")).unwrap();
+        let fifo = root.join("fifo/Cargo.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.expect("mkfifo runs").success());
+        assert!(guess(&at(&fifo)).is_none());
+    }
 }
