@@ -113,7 +113,7 @@ pub struct CheckArgs {
     /// finding (never changes an existing file)
     #[arg(long)]
     pub fix: bool,
-    /// Threads for the source scan and for reading migrations (default: one per core)
+    /// Threads for the source scan, the packages and their migrations (default: one per core)
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
     #[command(flatten)]
