@@ -1,8 +1,9 @@
-//! Reading the user's files. Only regular files are read: `std::fs::read` on a FIFO waits
-//! for a writer forever, and a device such as `/dev/zero` never ends.
+//! Reading the user's files, and their paths as shown. Only regular files are read:
+//! `std::fs::read` on a FIFO waits for a writer forever, and a device such as `/dev/zero`
+//! never ends.
 
 use std::io;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 /// The bytes of the regular file at `path` (symlinks followed). A folder, FIFO, socket or
 /// device is an error saying so, without opening it.
@@ -21,6 +22,24 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
         ));
     }
     std::fs::read(path)
+}
+
+/// `path` with `.` dropped and `..` applied lexically (no symlinks resolved), as cargo and
+/// diesel show paths: `/ws/a/../b` is `/ws/b`; a leading `..` of a relative path stays.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(all(test, unix))]

@@ -2,9 +2,10 @@
 //! -> schema rules. The public types and [`analyze`]'s signature are the interface the CLI
 //! codes against.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Level, Reporter};
+use crate::files::normalize;
 use crate::model::Backend;
 use crate::rule::{Check, Rule};
 use crate::rules::RULES;
@@ -532,23 +533,6 @@ fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = before.matches('\n').count() + 1;
     (line, before[line_start..].chars().count() + 1)
-}
-
-/// `path` with `.` dropped and `..` applied lexically (no symlinks resolved).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@
 //! `workspace = true` entries included. Not guessed: `-p` (cargo's spec matching),
 //! `--exclude`, `package.workspace`, and members that only path dependencies make.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use dbopt_core::config::Config;
+use dbopt_core::files::normalize;
 use dbopt_core::model::Backend;
 use serde_json::Value;
 
@@ -291,21 +292,6 @@ fn diesel_features(
         }
     }
     Some(features)
-}
-
-/// `path` with `.` and `..` resolved lexically, as cargo shows manifest paths.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
