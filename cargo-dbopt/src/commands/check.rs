@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cargo_dbopt::scan::{self, OptionsSpec, PackageInput, PackageScan};
-use dbopt_core::config::{self, Config, LevelOverride, Resolved, RuleLevels};
+use dbopt_core::config::{Config, LevelOverride, Resolved, RuleLevels};
 use dbopt_core::diagnostic::Level;
 use dbopt_core::model::Backend;
 use dbopt_core::project::{ProjectError, ProjectReport};
@@ -63,9 +63,10 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
             ws.root.display()
         )));
     }
-    let analyse_all = |early: Option<&Early>| analyse_all(&ws, &selected, cli, early);
+    let plans = plans(&ws, &selected, cli, early.as_ref());
+    let analyse_all = |early: Option<&Early>| analyse_all(&plans, &selected, early);
     // The source scan runs on its own threads while this one replays the migrations.
-    let scan = || scan_code(&ws, &selected, &command_line, args, overrides);
+    let scan = || scan_code(&ws, &selected, &plans, args);
     let (scans, mut outcomes) = threads::beside("dbopt-scan", scan, || analyse_all(early.as_ref()));
     let scans = scans?;
     let add_scans = |outcomes: &mut Vec<Outcome>| {
@@ -210,16 +211,13 @@ fn wanted(package: &SelectedPackage, paths_given: bool) -> bool {
 fn scan_code(
     ws: &Workspace,
     selected: &[&SelectedPackage],
-    command_line: &Config,
+    plans: &[Plan],
     args: &CheckArgs,
-    overrides: &[LevelOverride],
 ) -> Result<Vec<PackageScan>, CliError> {
     let inputs: Vec<PackageInput> = selected
         .iter()
-        .map(|p| {
-            let resolved = config::resolve(&ws.config, Some(&p.config), command_line, overrides);
-            scan_input(p, &resolved)
-        })
+        .zip(plans)
+        .map(|(p, plan)| scan_input(p, &plan.resolved))
         .collect();
     let pool = scan::thread_pool(threads::count(jobs(args)))
         .map_err(|e| CliError::Threads(format!("cannot start the scan's threads: {e}")))?;
@@ -300,37 +298,45 @@ fn start_early(cli: CommandLine<'_>) -> Option<Early> {
     Some(Early::start(plans, threads::count(jobs(cli.args))))
 }
 
-/// The schema side of every selected package: migrations replayed, schema.rs, schema rules.
-/// A package keeps its early analysis where one was started with the same plan. The others
-/// are analysed side by side, each small one on one thread, and everything is reported in
-/// the workspace's order; packages with many migrations take turns, each spread over the
-/// threads (see `ProjectInput::side_by_side`).
-fn analyse_all(
+/// Each selected package's plan, its configuration resolved once for both sides. With
+/// several packages and threads, packages are analysed side by side, each small one on one
+/// thread; those with many migrations take turns, each spread over the threads, and the turn
+/// is the early analyses' own (see `ProjectInput::side_by_side`).
+fn plans(
     ws: &Workspace,
     selected: &[&SelectedPackage],
     cli: CommandLine<'_>,
     early: Option<&Early>,
-) -> Vec<Outcome> {
-    let mut plans: Vec<Plan> = selected
+) -> Vec<Plan> {
+    let side_by_side = (threads::count(jobs(cli.args)) > 1 && selected.len() > 1)
+        .then(|| early.and_then(Early::turn).cloned().unwrap_or_default());
+    selected
         .iter()
-        .map(|p| Plan::new(&ws.root, &ws.config, plan::Package::from(*p), cli))
-        .collect();
-    let kept = early.map_or_else(|| vec![None; plans.len()], |e| e.keep(&plans));
+        .map(|p| {
+            let mut plan = Plan::new(&ws.root, &ws.config, plan::Package::from(*p), cli);
+            plan.input.side_by_side.clone_from(&side_by_side);
+            plan
+        })
+        .collect()
+}
+
+/// The schema side of every selected package: migrations replayed, schema.rs, schema rules,
+/// reported in the workspace's order. A package keeps its early analysis where one was
+/// started with the same plan; the others are analysed on `--jobs` threads, and a kept
+/// analysis no thread has started yet runs here.
+fn analyse_all(
+    plans: &[Plan],
+    selected: &[&SelectedPackage],
+    early: Option<&Early>,
+) -> Vec<Outcome> {
+    let kept = early.map_or_else(|| vec![None; plans.len()], |e| e.keep(plans));
     let pending: Vec<usize> = (0..plans.len()).filter(|&k| kept[k].is_none()).collect();
-    let threads = threads::count(jobs(cli.args));
-    // Kept analyses that no thread has started yet run here, beside the others: every plan
-    // takes the same turn as the early ones.
-    if threads > 1 && plans.len() > 1 {
-        let turn = early.and_then(Early::turn).cloned().unwrap_or_default();
-        for plan in &mut plans {
-            plan.input.side_by_side = Some(turn.clone());
-        }
-    }
+    let threads = plans.first().map_or(1, |p| threads::count(p.input.threads));
     let mut fresh = Vec::with_capacity(pending.len());
     threads::map_large_in_order(&pending, threads, |&k| plans[k].run(), |r| fresh.push(r));
     let mut fresh = fresh.into_iter();
     plans
-        .into_iter()
+        .iter()
         .zip(kept)
         .zip(selected)
         .map(|((plan, kept), p)| {
@@ -342,7 +348,7 @@ fn analyse_all(
             Outcome {
                 package: p.name.clone(),
                 backend: plan.backend(),
-                levels: plan.levels,
+                levels: plan.resolved.levels.clone(),
                 report,
             }
         })

@@ -164,16 +164,16 @@ fn members(root: &Path, root_doc: &toml::Table) -> Option<Vec<PathBuf>> {
         Some(_) => return None,
         None => Vec::new(),
     };
+    // A member listed outright stays a member inside an excluded folder.
+    let named: Vec<PathBuf> = workspace
+        .get("members")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(|p| normalize(&root.join(p))))
+        .collect();
     for dir in listed {
-        // A member listed outright stays a member inside an excluded folder.
-        let named = workspace
-            .get("members")
-            .and_then(toml::Value::as_array)
-            .is_some_and(|m| {
-                m.iter()
-                    .any(|p| p.as_str().map(|p| normalize(&root.join(p))) == Some(dir.clone()))
-            });
-        if !named && excluded.iter().any(|e| dir.starts_with(e)) {
+        if !named.contains(&dir) && excluded.iter().any(|e| dir.starts_with(e)) {
             continue;
         }
         if !members.contains(&dir) {

@@ -196,7 +196,7 @@ impl Drop for Ended<'_> {
 mod tests {
     use std::path::Path;
 
-    use dbopt_core::config::RuleLevels;
+    use dbopt_core::config::Resolved;
     use dbopt_core::model::Backend;
     use dbopt_core::project::ProjectInput;
 
@@ -238,7 +238,7 @@ mod tests {
                 backend: Some(backend),
                 ..ProjectInput::default()
             },
-            levels: RuleLevels::default(),
+            resolved: Resolved::default(),
         }
     }
 

@@ -1,9 +1,9 @@
-//! What one package's schema side is analysed with: the [`ProjectInput`] and the rule levels
-//! that the configuration layers and the command line give it.
+//! What one package is analysed with: the [`ProjectInput`] of its schema side and the
+//! settings (levels, code options) the configuration layers and the command line give it.
 
 use std::path::Path;
 
-use dbopt_core::config::{self, Config, LevelOverride, RuleLevels};
+use dbopt_core::config::{self, Config, LevelOverride, Resolved};
 use dbopt_core::model::Backend;
 use dbopt_core::project::{self, ProjectInput, ProjectReport};
 use dbopt_core::rule::Check;
@@ -17,7 +17,8 @@ use crate::workspace::guess::GuessedPackage;
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub input: ProjectInput,
-    pub levels: RuleLevels,
+    /// The configuration resolved for the package; the source scan starts from it too.
+    pub resolved: Resolved,
 }
 
 /// The package facts a plan is made of; cargo's and the guessed workspace both have them.
@@ -86,14 +87,11 @@ impl Plan {
             threads: super::jobs(args),
             side_by_side: None,
         };
-        Plan {
-            input,
-            levels: resolved.levels,
-        }
+        Plan { input, resolved }
     }
 
     pub fn run(&self) -> ProjectReport {
-        project::analyze(&self.input, &|rule| self.levels.level(rule))
+        project::analyze(&self.input, &|rule| self.resolved.levels.level(rule))
     }
 
     /// The backend findings and `--fix` are written for.
@@ -105,21 +103,33 @@ impl Plan {
     /// levels for the schema rules. The threads, and the packages analysed beside, change
     /// nothing in a report.
     pub fn same_report(&self, other: &Plan) -> bool {
-        let (a, b) = (&self.input, &other.input);
+        // Every field named, so that one added to `ProjectInput` is decided on here.
+        let ProjectInput {
+            package_dir,
+            display_root,
+            package,
+            diesel_toml,
+            migrations,
+            schema,
+            backend,
+            threads: _,
+            side_by_side: _,
+        } = &self.input;
+        let b = &other.input;
         let schema_levels = |plan: &Plan| -> Vec<_> {
             RULES
                 .iter()
                 .filter(|r| matches!(r.check, Check::Schema(_)))
-                .map(|r| plan.levels.level(r))
+                .map(|r| plan.resolved.levels.level(r))
                 .collect()
         };
-        a.package_dir == b.package_dir
-            && a.display_root == b.display_root
-            && a.package == b.package
-            && a.diesel_toml == b.diesel_toml
-            && a.migrations == b.migrations
-            && a.schema == b.schema
-            && a.backend == b.backend
+        *package_dir == b.package_dir
+            && *display_root == b.display_root
+            && *package == b.package
+            && *diesel_toml == b.diesel_toml
+            && *migrations == b.migrations
+            && *schema == b.schema
+            && *backend == b.backend
             && schema_levels(self) == schema_levels(other)
     }
 }
