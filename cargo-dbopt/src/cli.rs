@@ -113,6 +113,10 @@ pub struct CheckArgs {
     /// finding (never changes an existing file)
     #[arg(long)]
     pub fix: bool,
+    /// Also check test code: `#[cfg(test)]` items, `#[test]` fns, `tests.rs`, test-support
+    /// packages (`include_tests = true` in the config)
+    #[arg(long)]
+    pub include_tests: bool,
     /// Threads for the source scan, the packages and their migrations (default: one per core)
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,

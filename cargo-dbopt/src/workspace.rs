@@ -44,6 +44,10 @@ pub struct SelectedPackage {
     /// The crate root files of the lib, bin and proc-macro targets (not tests, benches,
     /// examples or build scripts), sorted: the source scan reads the folders they are in.
     pub crate_roots: Vec<PathBuf>,
+    /// Test support: named so (`*test-utils*`, `*test_utils*`, `integration-tests`), or a
+    /// member that other members depend on only as a dev-dependency. Its code is not scanned
+    /// unless `include_tests` is set.
+    pub test_support: bool,
 }
 
 /// Runs `cargo metadata --no-deps` and selects packages the way cargo does.
@@ -81,8 +85,12 @@ pub fn load(args: &WorkspaceArgs) -> Result<Workspace, CliError> {
 
     let packages = chosen
         .into_iter()
-        .map(|p| selected(p, explicit))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| {
+            let mut s = selected(p, explicit)?;
+            s.test_support = is_test_support(p, &members);
+            Ok(s)
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
     Ok(Workspace {
         root,
         config,
@@ -149,6 +157,27 @@ fn cargo_sentence(stderr: &str, manifest_path: Option<&Path>, shown: &str) -> St
     sentence
 }
 
+/// Package names that say they are test support.
+fn test_support_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('_', "-");
+    n.contains("test-utils") || n.contains("test-util") || n == "integration-tests"
+}
+
+/// Is `package` test support: named so, or depended on by other members, every one of
+/// them only through `[dev-dependencies]`?
+fn is_test_support(package: &Package, members: &[&Package]) -> bool {
+    if test_support_name(&package.name) {
+        return true;
+    }
+    let mut dependents = members
+        .iter()
+        .flat_map(|m| m.dependencies.iter().map(move |d| (m, d)))
+        .filter(|(m, d)| m.id != package.id && d.name == package.name.as_str() && d.path.is_some())
+        .peekable();
+    dependents.peek().is_some()
+        && dependents.all(|(_, d)| d.kind == cargo_metadata::DependencyKind::Development)
+}
+
 fn selected(package: &Package, explicit: bool) -> Result<SelectedPackage, CliError> {
     let manifest = package.manifest_path.clone().into_std_path_buf();
     let dir = manifest
@@ -179,6 +208,7 @@ fn selected(package: &Package, explicit: bool) -> Result<SelectedPackage, CliErr
         uses_diesel: diesel(false).next().is_some(),
         explicit,
         crate_roots: crate_roots(package),
+        test_support: false,
     })
 }
 

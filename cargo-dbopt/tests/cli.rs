@@ -193,7 +193,8 @@ fn unknown_config_key_is_an_error_listing_the_keys() {
     assert!(
         err.contains(
             "unknown key `migration`; expected one of: accessors, backend, handle_types, \
-             max_connections, migrations, rules, schema, wrapper_macros"
+             include_tests, max_connections, migrations, rules, schema, small_tables, \
+             transaction_macros, wrapper_macros"
         ),
         "{err}"
     );

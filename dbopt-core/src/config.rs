@@ -10,6 +10,9 @@
 //! accessors = ["db_pool"]               # extra methods that yield a handle
 //! max_connections = 200                 # the server's limit, for pool_misconfigured
 //! wrapper_macros = ["db_run"]           # project macros whose body runs with a connection
+//! transaction_macros = ["db::atomic"]   # macros or fns (of other crates) that run their body in a transaction
+//! small_tables = ["countries"]          # tables small enough to load whole (unbounded_load)
+//! include_tests = false                 # also check test code (`#[cfg(test)]`, `#[test]` fns, ..)
 //! rules = { fk_without_index = "warn" }
 //! ```
 //!
@@ -30,14 +33,17 @@ use crate::rule::Rule;
 use crate::rules::{self, RULES};
 
 /// The keys of a `dbopt` metadata table, sorted.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 11] = [
     "accessors",
     "backend",
     "handle_types",
+    "include_tests",
     "max_connections",
     "migrations",
     "rules",
     "schema",
+    "small_tables",
+    "transaction_macros",
     "wrapper_macros",
 ];
 
@@ -89,6 +95,13 @@ pub struct Config {
     /// Project macros whose body runs with a connection, as paths (`db_run`,
     /// `my_crate::with_conn`).
     pub wrapper_macros: Option<Vec<String>>,
+    /// Macros or fns that run their body in a transaction and that the scan cannot read
+    /// (from other crates), as paths.
+    pub transaction_macros: Option<Vec<String>>,
+    /// Tables small enough to load whole: `unbounded_load` passes them over.
+    pub small_tables: Option<Vec<String>>,
+    /// Also check test code (`#[cfg(test)]` items, test fns, test-support packages).
+    pub include_tests: Option<bool>,
     /// Rule levels in the order they were written.
     pub rules: Vec<(&'static str, Level)>,
 }
@@ -144,6 +157,23 @@ impl Config {
                         .collect::<Result<_, _>>()
                         .map_err(err)?;
                     config.wrapper_macros = Some(paths);
+                }
+                "transaction_macros" => {
+                    let names = expect_str_list(value, key).map_err(err)?;
+                    let paths = names
+                        .iter()
+                        .map(|n| macro_path(n, key))
+                        .collect::<Result<_, _>>()
+                        .map_err(err)?;
+                    config.transaction_macros = Some(paths);
+                }
+                "small_tables" => {
+                    config.small_tables = Some(expect_str_list(value, key).map_err(err)?);
+                }
+                "include_tests" => {
+                    config.include_tests = Some(value.as_bool().ok_or_else(|| {
+                        err(format!("`{key}` must be a boolean, found {}", kind(value)))
+                    })?);
                 }
                 "rules" => config.rules = parse_rules(value).map_err(err)?,
                 other => {
@@ -365,6 +395,9 @@ pub struct Resolved {
     /// default, 100).
     pub max_connections: Option<u64>,
     pub wrapper_macros: Vec<String>,
+    pub transaction_macros: Vec<String>,
+    pub small_tables: Vec<String>,
+    pub include_tests: bool,
     pub levels: RuleLevels,
 }
 
@@ -391,6 +424,12 @@ impl Resolved {
                 .iter()
                 .map(|w| w.split("::").map(str::to_owned).collect())
                 .collect(),
+            transaction_wrappers: self
+                .transaction_macros
+                .iter()
+                .map(|w| w.split("::").map(str::to_owned).collect())
+                .collect(),
+            include_tests: self.include_tests,
             ..crate::rust::Options::default()
         }
     }
@@ -433,6 +472,18 @@ pub fn resolve(
             .iter()
             .find_map(|c| c.wrapper_macros.clone())
             .unwrap_or_default(),
+        transaction_macros: layers
+            .iter()
+            .find_map(|c| c.transaction_macros.clone())
+            .unwrap_or_default(),
+        small_tables: layers
+            .iter()
+            .find_map(|c| c.small_tables.clone())
+            .unwrap_or_default(),
+        include_tests: layers
+            .iter()
+            .find_map(|c| c.include_tests)
+            .unwrap_or(false),
         levels,
     }
 }
@@ -484,8 +535,8 @@ mod tests {
         assert_eq!(
             e.message,
             "`[package.metadata.dbopt]`: unknown key `migration`; expected one of: \
-             accessors, backend, handle_types, max_connections, migrations, rules, schema, \
-             wrapper_macros"
+             accessors, backend, handle_types, include_tests, max_connections, migrations, \
+             rules, schema, small_tables, transaction_macros, wrapper_macros"
         );
         let e = parse(json!({"dbopt": {"rules": {"fk_no_index": "deny"}}})).unwrap_err();
         let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
@@ -527,8 +578,8 @@ mod tests {
         assert_eq!(
             e.message,
             "`[package.metadata.dbopt]`: unknown key `\\n`; expected one of: \
-             accessors, backend, handle_types, max_connections, migrations, rules, schema, \
-             wrapper_macros"
+             accessors, backend, handle_types, include_tests, max_connections, migrations, \
+             rules, schema, small_tables, transaction_macros, wrapper_macros"
         );
         let e = parse(json!({"dbopt": {"backend": "pg\u{1b}[2J\r"}})).unwrap_err();
         assert_eq!(

@@ -106,6 +106,9 @@ pub struct Diagnostic<S = Span> {
     pub fix: Option<Fix>,
     /// Rule-specific structured data for machine output (a JSON object).
     pub data: serde_json::Value,
+    /// The most this finding may be, whatever the rule's level (`n_plus_one` over a fixed,
+    /// small collection is at most a warning): the engine takes the lower of the two.
+    pub cap: Option<Level>,
 }
 
 impl<S> Diagnostic<S> {
@@ -120,7 +123,19 @@ impl<S> Diagnostic<S> {
             help: None,
             fix: None,
             data: serde_json::Value::Null,
+            cap: None,
         }
+    }
+
+    /// Caps the level the engine may give this finding.
+    pub fn with_cap(mut self, cap: Level) -> Self {
+        self.cap = Some(cap);
+        self
+    }
+
+    /// `level` lowered to this finding's cap, if it has one.
+    pub fn capped(&self, level: Level) -> Level {
+        self.cap.map_or(level, |c| level.min(c))
     }
 
     pub fn with_label(mut self, message: impl Into<String>) -> Self {
@@ -163,6 +178,7 @@ impl<S> Diagnostic<S> {
             help: self.help,
             fix: self.fix,
             data: self.data,
+            cap: self.cap,
         }
     }
 }

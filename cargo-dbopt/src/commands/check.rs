@@ -40,6 +40,7 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
     let command_line = Config {
         migrations: args.migrations.as_deref().map(absolute),
         schema: args.schema.as_deref().map(absolute),
+        include_tests: args.include_tests.then_some(true),
         ..Config::default()
     };
     let cli = CommandLine {
@@ -238,9 +239,15 @@ fn scan_input(package: &SelectedPackage, resolved: &Resolved) -> PackageInput {
             .iter()
             .filter_map(|m| m.rsplit("::").next().map(str::to_owned)),
     );
+    // A test-support package (`*test-utils*`, one only dev-dependencies use) is test code.
+    let crate_roots = if package.test_support && !resolved.include_tests {
+        Vec::new()
+    } else {
+        package.crate_roots.clone()
+    };
     PackageInput {
         name: package.name.clone(),
-        crate_roots: package.crate_roots.clone(),
+        crate_roots,
         options: OptionsSpec::from(&resolved.code_options()),
         extra_words,
     }

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use dbopt_core::diagnostic::{Diagnostic, Level};
 use dbopt_core::project::ProjectError;
 use dbopt_core::rust::Options;
+use dbopt_core::rust::test_code;
 use dbopt_core::rust::package::{
     FileAnalysis, FileInput, analyse_file_pruned, analyse_left_out, link,
 };
@@ -69,6 +70,10 @@ pub struct OptionsSpec {
     pub max_connections: Option<u64>,
     /// Project macros whose body runs with a connection, as paths.
     pub wrapper_macros: Vec<Vec<String>>,
+    /// Macros and fns that run their body in a transaction, as paths.
+    pub transaction_wrappers: Vec<Vec<String>>,
+    /// Check test code too.
+    pub include_tests: bool,
 }
 
 impl OptionsSpec {
@@ -78,6 +83,8 @@ impl OptionsSpec {
             conn: self.conn.clone(),
             max_connections: self.max_connections,
             wrapper_macros: self.wrapper_macros.clone(),
+            transaction_wrappers: self.transaction_wrappers.clone(),
+            include_tests: self.include_tests,
             ..Options::default()
         }
     }
@@ -91,6 +98,8 @@ impl From<&Options> for OptionsSpec {
             conn: options.conn.clone(),
             max_connections: options.max_connections,
             wrapper_macros: options.wrapper_macros.clone(),
+            transaction_wrappers: options.transaction_wrappers.clone(),
+            include_tests: options.include_tests,
         }
     }
 }
@@ -162,6 +171,8 @@ pub struct Stats {
     /// a database fn.
     pub unpruned: usize,
     pub parse_errors: usize,
+    /// Files left out as test code.
+    pub test_files: usize,
     /// Finding the files (walking the source roots).
     pub discover: Duration,
     pub read: Duration,
@@ -180,6 +191,7 @@ impl Stats {
         self.pruned_bytes += o.pruned_bytes;
         self.unpruned += o.unpruned;
         self.parse_errors += o.parse_errors;
+        self.test_files += o.test_files;
         self.discover += o.discover;
         self.read += o.read;
         self.precheck += o.precheck;
@@ -271,6 +283,9 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
         slot.stats.skipped = 1;
         slot.stats.skipped_bytes = slot.stats.bytes;
     }
+    if !package.options.include_tests {
+        leave_out_test_files(&mut slots, &discovered.files);
+    }
 
     let mut analyses = Vec::new();
     let mut analysed = false;
@@ -350,6 +365,30 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
         errors,
         analysed,
         stats,
+    }
+}
+
+/// Test code is left out by default: files named like test files (`tests.rs`,
+/// `test_utils.rs`) and the files of out-of-line `#[cfg(test)] mod name;` modules (and every
+/// file below them). Their analyses are dropped before the package is linked, so they
+/// neither report nor count as callers. See `dbopt_core::rust::test_code`.
+fn leave_out_test_files(slots: &mut [Slot], files: &[RustFile]) {
+    let mut test_modules: HashSet<Vec<String>> = HashSet::new();
+    for slot in slots.iter() {
+        let Some(text) = &slot.text else { continue };
+        for name in test_code::cfg_test_modules(text) {
+            let mut path = slot.module_path.clone();
+            path.push(name);
+            test_modules.insert(path);
+        }
+    }
+    for (slot, file) in slots.iter_mut().zip(files) {
+        let under_test_module = (1..=slot.module_path.len())
+            .any(|n| test_modules.contains(&slot.module_path[..n]));
+        if under_test_module || test_code::is_test_file(&file.path) {
+            slot.analysis = None;
+            slot.stats.test_files = 1;
+        }
     }
 }
 

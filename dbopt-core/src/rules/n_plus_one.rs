@@ -3,11 +3,13 @@
 use proc_macro2::Span;
 use serde_json::json;
 
-use crate::diagnostic::{Diagnostic, Level, Reporter};
+use crate::diagnostic::{Diagnostic, Label, Level, Reporter};
 use crate::rule::{Check, Group, Rule};
 use crate::rust::CodeContext;
-use crate::rust::callgraph::Graph;
-use crate::rust::model::{RoundTrip, TripKind};
+use crate::rust::callgraph::{FnId, Graph};
+use crate::rust::summary::LoopFact;
+use crate::source::Span as FileSpan;
+use crate::rust::model::{LoopCtx, LoopNature, RoundTrip, TripKind};
 use crate::rust::package::PackageFindings;
 
 pub static RULE: Rule = Rule {
@@ -79,28 +81,71 @@ annotated.
 };
 
 fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
+    // One finding per loop: its round trips in source order, the first one primary.
+    let mut loops: Vec<(&LoopCtx, Vec<&RoundTrip>)> = Vec::new();
     for trip in &ctx.model.round_trips {
         if trip.ctx.allows(RULE.name) {
             continue;
         }
-        let Some(lp) = trip.ctx.innermost_loop() else {
+        let Some(lp) = trip.ctx.per_row_loop() else {
             continue;
         };
+        match loops.iter_mut().find(|(l, _)| l.id == lp.id) {
+            Some((_, trips)) => trips.push(trip),
+            None => loops.push((lp, vec![trip])),
+        }
+    }
+    for (lp, trips) in loops {
+        let first = trips[0];
         let where_ = lp.describe();
-        out.report(
-            Diagnostic::new(
-                &RULE,
-                format!(
-                    "query inside a loop: `{}` runs once per iteration of the {where_}",
-                    trip.call
-                ),
-                trip.span,
-            )
-            .with_label("one round trip per iteration")
+        let message = match lp.nature {
+            LoopNature::Bounded(n) => format!(
+                "query inside a loop over a fixed collection: `{}` runs {} of the {where_}",
+                first.call,
+                runs_up_to(n)
+            ),
+            _ => format!(
+                "query inside a loop: `{}` runs once per iteration of the {where_}",
+                first.call
+            ),
+        };
+        let mut d = Diagnostic::new(&RULE, message, first.span)
+            .with_label(per_iteration_label(trips.len()))
             .with_secondary(lp.span, format!("the {where_}"))
-            .with_help(help(trip))
-            .with_data(json!({ "call": trip.name, "loop": where_ })),
-        );
+            .with_help(help(first))
+            .with_data(json!({
+                "call": first.name,
+                "loop": where_,
+                "round_trips": trips.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+            }));
+        for t in &trips[1..] {
+            d = d.with_secondary(t.span, format!("another query in the same loop: `{}`", t.call));
+        }
+        if let LoopNature::Bounded(_) = lp.nature {
+            d = d.with_cap(Level::Warn);
+        }
+        out.report(d);
+    }
+}
+
+/// "runs up to 3 queries", or once per item of a constant whose size is not written here.
+fn runs_up_to(n: u64) -> String {
+    match n {
+        0 => "once per item".to_owned(),
+        1 => "up to 1 query, one per iteration".to_owned(),
+        n => format!("up to {n} queries, one per iteration"),
+    }
+}
+
+/// The primary label: one round trip per iteration, and how many more the loop makes.
+fn per_iteration_label(trips: usize) -> String {
+    match trips {
+        0 | 1 => "one round trip per iteration".to_owned(),
+        2 => "one round trip per iteration, and 1 more query in the same loop".to_owned(),
+        n => format!(
+            "one round trip per iteration, and {} more queries in the same loop",
+            n - 1
+        ),
     }
 }
 
@@ -115,6 +160,8 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
         if s.annotated || level == Level::Allow {
             continue;
         }
+        // One finding per loop: (loop, [(call, via, witness)]).
+        let mut loops: Vec<(&LoopFact, Vec<(usize, FnId)>)> = Vec::new();
         for (ci, call) in s.calls.iter().enumerate() {
             if call.counted || call.allows.contains(&RULE.name) {
                 continue;
@@ -126,44 +173,129 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
             let Some(&via) = targets.first() else {
                 continue;
             };
+            if g.trips[via].is_none() || targets.iter().any(|t| g.trips[*t].is_none()) {
+                continue;
+            }
+            match loops.iter_mut().find(|(l, _)| l.id == lp.id) {
+                Some((_, calls)) => calls.push((ci, via)),
+                None => loops.push((lp, vec![(ci, via)])),
+            }
+        }
+        for (lp, calls) in loops {
+            let (ci, via) = calls[0];
+            let call = &s.calls[ci];
             let Some(witness) = &g.trips[via] else {
                 continue;
             };
-            if targets.iter().any(|t| g.trips[*t].is_none()) {
-                continue;
-            }
             let via_name = g.summary(via).display();
-            let mut d = Diagnostic::new(
-                &RULE,
-                format!(
+            let message = match lp.bounded {
+                Some(n) => format!(
+                    "query inside a loop over a fixed collection: `{}` queries the database \
+                     through `{via_name}`, {} of the {}",
+                    call.text,
+                    runs_up_to(n),
+                    lp.describe
+                ),
+                None => format!(
                     "query inside a loop: `{}` queries the database through `{via_name}` once \
                      per iteration of the {}",
                     call.text, lp.describe
                 ),
-                call.span.clone(),
-            )
-            .with_label("one round trip per iteration")
-            .with_secondary(lp.span.clone(), format!("the {}", lp.describe))
-            .with_secondary(
-                witness.span.clone(),
-                format!(
-                    "`{}` makes a query here",
-                    g.summary(witness.fn_id).display()
-                ),
-            )
-            .with_help(format!(
-                "give `{via_name}` a batch form that loads what all the items need in one \
-                 query (`.filter(col.eq_any(&ids))`, or `belonging_to(&parents)` + \
-                 `grouped_by`) and call it once before the loop"
-            ))
-            .with_data(json!({
-                "call": call.name(),
-                "loop": lp.describe,
-                "via": g.qualified(via),
-            }));
-            d.level = level;
+            };
+            let mut d = Diagnostic::new(&RULE, message, call.span.clone())
+                .with_label(per_iteration_label(calls.len()))
+                .with_secondary(lp.span.clone(), format!("the {}", lp.describe))
+                .with_secondary(
+                    witness.span.clone(),
+                    format!(
+                        "`{}` makes a query here",
+                        g.summary(witness.fn_id).display()
+                    ),
+                )
+                .with_help(format!(
+                    "give `{via_name}` a batch form that loads what all the items need in one \
+                     query (`.filter(col.eq_any(&ids))`, or `belonging_to(&parents)` + \
+                     `grouped_by`) and call it once before the loop"
+                ))
+                .with_data(json!({
+                    "call": call.name(),
+                    "loop": lp.describe,
+                    "via": g.qualified(via),
+                    "round_trips": calls.iter().map(|(c, _)| s.calls[*c].name().to_owned()).collect::<Vec<_>>(),
+                }));
+            for (c, _) in &calls[1..] {
+                let other = &s.calls[*c];
+                d = d.with_secondary(
+                    other.span.clone(),
+                    format!("another query in the same loop: `{}`", other.text),
+                );
+            }
+            d.level = match lp.bounded {
+                Some(_) => level.min(Level::Warn),
+                None => level,
+            };
             out.add.push(d);
         }
+    }
+}
+
+/// `cargo dbopt`'s scan: one finding per loop, also when the per-fn rule found some of its
+/// round trips and the cross-function analysis the others. The loop is the first secondary
+/// label of every `n_plus_one` finding; findings sharing it are folded into the first one
+/// (by position), the others' round trips becoming its secondary labels.
+pub(crate) fn fold_per_loop(found: Vec<Diagnostic<FileSpan>>) -> Vec<Diagnostic<FileSpan>> {
+    let mut out: Vec<Diagnostic<FileSpan>> = Vec::with_capacity(found.len());
+    let mut by_loop: std::collections::HashMap<FileSpan, usize> = Default::default();
+    for d in found {
+        let key = (d.rule == RULE.name)
+            .then(|| d.secondary.first().map(|l| l.span.clone()))
+            .flatten();
+        let Some(key) = key else {
+            out.push(d);
+            continue;
+        };
+        match by_loop.get(&key) {
+            None => {
+                by_loop.insert(key, out.len());
+                out.push(d);
+            }
+            Some(&i) => {
+                let kept = &mut out[i];
+                kept.level = kept.level.max(d.level);
+                kept.secondary.push(Label::new(
+                    d.primary.span.clone(),
+                    format!("another query in the same loop: {}", quoted_call(&d.message)),
+                ));
+                kept.secondary.extend(
+                    d.secondary
+                        .into_iter()
+                        .skip(1)
+                        .filter(|l| l.message.starts_with("another query")),
+                );
+                let more = d.data.get("round_trips").and_then(|r| r.as_array()).cloned();
+                if let (Some(more), Some(serde_json::Value::Array(trips))) =
+                    (more, kept.data.get_mut("round_trips"))
+                {
+                    trips.extend(more);
+                }
+                let n = kept
+                    .data
+                    .get("round_trips")
+                    .and_then(|r| r.as_array())
+                    .map_or(1, Vec::len);
+                kept.primary.message = per_iteration_label(n);
+            }
+        }
+    }
+    out
+}
+
+/// The first backquoted call of a message (`query inside a loop: `x` runs ..` -> `` `x` ``).
+fn quoted_call(message: &str) -> String {
+    let mut parts = message.split('`');
+    match (parts.next(), parts.next()) {
+        (Some(_), Some(call)) => format!("`{call}`"),
+        _ => message.to_owned(),
     }
 }
 
@@ -198,7 +330,7 @@ fn help(trip: &RoundTrip) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::rust::testing::{hits, hits_with, run};
+    use crate::rust::testing::{hits, hits_with, run, trip_hits};
 
     const R: &str = "n_plus_one";
 
@@ -257,7 +389,9 @@ mod tests {
         d(&mut conn.into(), id);
     }
 }"#;
-        assert_eq!(hits(src, R), vec![(3, 9), (4, 9), (5, 9), (6, 9)]);
+        assert_eq!(trip_hits(src, R), vec![(3, 9), (4, 9), (5, 9), (6, 9)]);
+        // One loop, one finding.
+        assert_eq!(hits(src, R), vec![(3, 9)]);
     }
 
     #[test]
@@ -392,7 +526,7 @@ mod tests {
     }
 }"#;
         assert_eq!(
-            hits(src, R),
+            trip_hits(src, R),
             vec![(3, 32), (3, 50), (4, 9), (5, 41), (6, 30)]
         );
     }

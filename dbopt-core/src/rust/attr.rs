@@ -59,6 +59,12 @@ pub struct Options {
     /// `wrapper_macros(db_run, my_crate::with_conn)`: project macros whose body runs with a
     /// connection (config key `wrapper_macros`), as paths (`["my_crate", "with_conn"]`).
     pub wrapper_macros: Vec<Vec<String>>,
+    /// Macros and fns that run their closure or body inside a transaction: configured
+    /// (`transaction_macros`) and, in the scan, the package's own wrappers it found.
+    pub transaction_wrappers: Vec<Vec<String>>,
+    /// The scan checks test code too (`include_tests`); off by default. The macro always
+    /// checks what it annotates.
+    pub include_tests: bool,
 }
 
 /// PostgreSQL's default `max_connections`, used when none is configured.
@@ -198,6 +204,9 @@ impl Options {
         }
         out.wrapper_macros
             .extend(inner.wrapper_macros.iter().cloned());
+        out.transaction_wrappers
+            .extend(inner.transaction_wrappers.iter().cloned());
+        out.include_tests |= inner.include_tests;
         out
     }
 

@@ -16,6 +16,7 @@ use crate::rust::handler::request_handler;
 use crate::rust::handles::{HandleKind, conn_generics, type_handle};
 use crate::rust::model::{Ctx, FnModel};
 use crate::rust::summary::{FnSyntax, fn_syntax, generic_bounds};
+use crate::rust::test_code::is_test_item;
 use crate::rust::walk::walk_fn_with;
 
 /// Findings and attribute misuse for one item.
@@ -138,6 +139,9 @@ impl Items<'_> {
             syn::Item::Mod(m) => &m.attrs,
             _ => &[],
         };
+        if self.skips_test_code(outer, scope, attrs) {
+            return;
+        }
         self.guarded(attrs, |w| w.item_body(item, outer, generics, scope, depth));
     }
 
@@ -151,6 +155,9 @@ impl Items<'_> {
     ) {
         match item {
             syn::Item::Fn(f) => {
+                if self.skips_test_code(outer, scope, &f.attrs) {
+                    return;
+                }
                 let scope = annotate(scope, &f.attrs);
                 self.guarded(&f.attrs, |w| {
                     let opts = w.fn_options(outer, &f.attrs);
@@ -188,7 +195,9 @@ impl Items<'_> {
                     .map(|s| s.ident.to_string());
                 generic_bounds(&i.generics, &mut scope.bounds);
                 for it in &i.items {
-                    if let syn::ImplItem::Fn(f) = it {
+                    if let syn::ImplItem::Fn(f) = it
+                        && !self.skips_test_code(&opts, &scope, &f.attrs)
+                    {
                         self.guarded(&f.attrs, |w| {
                             let fo = w.fn_options(&opts, &f.attrs);
                             let scope = annotate(&scope, &f.attrs);
@@ -229,6 +238,16 @@ impl Items<'_> {
             }
             _ => {}
         }
+    }
+
+    /// The scan leaves test code out (see [`crate::rust::test_code`]) unless `include_tests`
+    /// is set or the user annotated the item (or one around it) with `#[db_checked]`.
+    fn skips_test_code(&self, opts: &Options, scope: &FnScope, attrs: &[syn::Attribute]) -> bool {
+        self.comments.is_some()
+            && !opts.include_tests
+            && !scope.annotated
+            && !attrs.iter().any(is_db_checked)
+            && is_test_item(attrs)
     }
 
     /// `outer` refined by `#[db_checked(..)]` in `attrs`; a `#[dbopt::allow(..)]` on an item
@@ -275,6 +294,17 @@ impl Items<'_> {
         depth: usize,
     ) {
         let scan = self.comments.is_some();
+        // What the user annotated is checked whole, test set-up included (as the macro does).
+        let annotated_opts;
+        let opts = if scope.annotated && !opts.include_tests {
+            annotated_opts = Options {
+                include_tests: true,
+                ..opts.clone()
+            };
+            &annotated_opts
+        } else {
+            opts
+        };
         let mut walked = walk_fn_with(sig, block, generics, opts, Vec::new(), scan);
         walked.model.handler = request_handler(attrs, sig);
         self.out.errors.extend(walked.errors);
@@ -314,6 +344,9 @@ impl Items<'_> {
         let mut inner = scope.clone();
         inner.enclosing_fns.push(name);
         for nested in walked.nested {
+            if self.skips_test_code(&opts, &inner, &nested.item.attrs) {
+                continue;
+            }
             let mut fo = self.fn_options(&opts, &nested.item.attrs);
             for rule in &nested.allows {
                 fo.levels.push((rule, Level::Allow));
@@ -386,7 +419,7 @@ pub fn run_rules(ctx: &CodeContext<'_>, out: &mut Vec<Diagnostic<Span>>) {
         let mut reporter = Reporter::new();
         check(ctx, &mut reporter);
         for mut d in reporter.into_diagnostics() {
-            d.level = level;
+            d.level = d.capped(level);
             out.push(d);
         }
     }

@@ -29,6 +29,7 @@ pub mod emit;
 pub mod handler;
 pub mod handles;
 pub mod items;
+pub mod loop_nature;
 pub mod loops;
 pub mod model;
 pub mod package;
@@ -36,6 +37,7 @@ pub mod pools;
 pub mod render;
 pub mod strip;
 pub mod summary;
+pub mod test_code;
 #[cfg(test)]
 mod tests;
 pub mod txn;
@@ -188,6 +190,26 @@ pub(crate) mod testing {
                 (start.line, start.column + 1)
             })
             .collect()
+    }
+
+    /// (line, 1-based column) of every round trip `rule` points at: each finding's primary
+    /// span and its "another query in the same loop" labels, sorted.
+    pub fn trip_hits(src: &str, rule: &str) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = run_with(src, "")
+            .iter()
+            .filter(|d| d.rule == rule)
+            .flat_map(|d| {
+                std::iter::once(d.primary.span).chain(
+                    d.secondary
+                        .iter()
+                        .filter(|l| l.message.starts_with("another query"))
+                        .map(|l| l.span),
+                )
+            })
+            .map(|s| (s.start().line, s.start().column + 1))
+            .collect();
+        out.sort();
+        out
     }
 
     /// (line, 1-based column, source text) of the primary span of each finding of `rule`.

@@ -13,9 +13,36 @@ pub enum LoopKind {
     Adapter(String),
 }
 
+/// What a loop's passes are, read from its syntax ([`crate::rust::loop_nature`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopNature {
+    /// One pass per item of a collection of unknown size: a round trip per pass is an N+1.
+    PerItem,
+    /// A fixed, small collection: `n` passes (0: a constant whose size is not written here).
+    Bounded(u64),
+    /// Leaves on success, waits or counts attempts otherwise.
+    Retry,
+    /// Every pass waits on a timer, interval, schedule or channel.
+    Polling,
+    /// Each pass takes a chunk of the collection, which its queries take whole.
+    Chunks,
+    /// Its queries page through a table with `.limit(..)` and it leaves on a short page.
+    Paged,
+}
+
+impl LoopNature {
+    /// Passes of a per-row loop: their round trips are `n_plus_one` findings.
+    pub fn is_per_row(self) -> bool {
+        matches!(self, LoopNature::PerItem | LoopNature::Bounded(_))
+    }
+}
+
 /// One enclosing loop context.
 #[derive(Debug, Clone)]
 pub struct LoopCtx {
+    /// Unique within the fn: events with the same id are in the same loop.
+    pub id: usize,
+    pub nature: LoopNature,
     pub kind: LoopKind,
     /// The `for`/`while`/`loop` keyword or the adapter's method name.
     pub span: Span,
@@ -67,6 +94,16 @@ impl Ctx {
     pub fn innermost_loop(&self) -> Option<&LoopCtx> {
         self.loops.last()
     }
+
+    /// The loop that makes an event per-row work: the innermost per-item loop, else the
+    /// innermost fixed-size one; `None` inside retry, polling, chunked or paged loops only.
+    pub fn per_row_loop(&self) -> Option<&LoopCtx> {
+        self.loops
+            .iter()
+            .rev()
+            .find(|l| l.nature == LoopNature::PerItem)
+            .or_else(|| self.loops.iter().rev().find(|l| l.nature.is_per_row()))
+    }
 }
 
 /// How a round trip reaches the database.
@@ -109,6 +146,11 @@ pub struct RoundTrip {
     /// `Some(table)` when the call is `load`/`get_results` of a whole table with no filter,
     /// limit or pagination in its query chain.
     pub unbounded_table: Option<String>,
+    /// The query carries `.limit(..)` (or a paginate helper): one page of rows.
+    pub limited: bool,
+    /// A failure of this call ends the fn (`?`, `.unwrap()`, `.expect(..)`, `return`, the
+    /// fn's value), as opposed to being handled (`.ok()`, `let _ =`, `if let Err(..)`).
+    pub aborts: bool,
 }
 
 /// What an I/O call inside a transaction does.

@@ -312,12 +312,17 @@ pub struct TripFact {
     pub call_site: Option<usize>,
 }
 
-/// The innermost loop context around a call.
+/// The loop that makes a call per-row work ([`crate::rust::model::Ctx::per_row_loop`]):
+/// retry, polling, chunked and paged loops are not.
 #[derive(Debug, Clone)]
 pub struct LoopFact {
+    /// Unique within the fn.
+    pub id: usize,
     /// "`for` loop", "closure passed to `.map(..)`".
     pub describe: String,
     pub span: Span,
+    /// `Some(n)` for a fixed, small collection of `n` items (0: a constant).
+    pub bounded: Option<u64>,
 }
 
 /// A call site, as the scan needs it.
@@ -493,9 +498,14 @@ pub fn summarise(
 }
 
 fn loop_fact(ctx: &Ctx, to_span: &dyn Fn(proc_macro2::Span) -> Span) -> Option<LoopFact> {
-    ctx.innermost_loop().map(|l| LoopFact {
+    ctx.per_row_loop().map(|l| LoopFact {
+        id: l.id,
         describe: l.describe(),
         span: to_span(l.span),
+        bounded: match l.nature {
+            crate::rust::model::LoopNature::Bounded(n) => Some(n),
+            _ => None,
+        },
     })
 }
 

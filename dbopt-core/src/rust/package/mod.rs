@@ -443,7 +443,7 @@ pub fn link(files: Vec<FileAnalysis>, _options: &Options) -> Vec<Diagnostic<Span
         out.push((fi, d));
     }
     out.sort_by_key(|(fi, d)| (*fi, d.primary.span.range.start));
-    out.into_iter().map(|(_, d)| d).collect()
+    crate::rules::n_plus_one::fold_per_loop(out.into_iter().map(|(_, d)| d).collect())
 }
 
 /// `text` with a leading BOM and a `#!` line (not `#![attr]`) replaced by spaces of the same

@@ -8,8 +8,10 @@ use crate::rust::calls::{
 };
 use crate::rust::handles::{ACCESSORS, HandleKind, Shape};
 use crate::rust::loops::{call_shape, is_loop_adapter, method_shape};
-use crate::rust::model::{Callee, ConnectKind, IoKind, LoopCtx, LoopKind, TripKind};
+use crate::rust::loop_nature;
+use crate::rust::model::{Callee, ConnectKind, IoKind, LoopKind, TripKind};
 use crate::rust::pools;
+use crate::rust::test_code::TEST_TRANSACTIONS;
 use crate::rust::txn::{as_closure, is_transaction_fn, is_transaction_method};
 
 use super::{Val, Walker};
@@ -31,6 +33,20 @@ const NEUTRAL: &[&str] = &[
     "is_ok",
     "is_err",
 ];
+
+/// Fns and methods that run their closure or async block as a task of its own.
+const SPAWNS: &[&str] = &["spawn", "spawn_blocking", "spawn_local", "spawn_on"];
+
+/// Query methods that bound the rows to one page.
+const PAGE_METHODS: &[&str] = &["limit", "paginate", "per_page", "page"];
+
+/// A closure or async block: what a spawn runs.
+fn is_task_body(e: &syn::Expr) -> bool {
+    matches!(
+        e,
+        syn::Expr::Closure(_) | syn::Expr::Async(_) | syn::Expr::Paren(_)
+    ) || matches!(e, syn::Expr::Call(c) if c.args.iter().any(is_task_body))
+}
 
 /// Collection methods that store their argument (`shards.push(conn)`).
 const STORING: &[&str] = &["push", "push_back", "push_front"];
@@ -94,6 +110,14 @@ impl Walker<'_> {
             };
         }
         let has_closure = m.args.iter().any(|a| as_closure(a).is_some());
+        // `conn.test_transaction(|conn| ..)`: test set-up, rolled back; the scan leaves it out.
+        if has_closure
+            && self.record_calls
+            && !self.opts.include_tests
+            && TEST_TRANSACTIONS.contains(&name.as_str())
+        {
+            return Val::default();
+        }
         if has_closure && is_transaction_method(&name, &m.receiver) {
             for arg in &m.args {
                 match as_closure(arg) {
@@ -118,16 +142,24 @@ impl Walker<'_> {
             return Val::default();
         }
 
+        if SPAWNS.contains(&name.as_str()) && m.args.iter().any(is_task_body) {
+            self.spawned_args(&m.args);
+            if let Some(kind) = io_of_method(&name, &m.receiver) {
+                self.io_call(span, format!(".{name}()"), kind);
+            }
+            return Val::default();
+        }
         let is_loop = is_loop_adapter(&name, recv.shape);
         let mut passed: Option<HandleKind> = None;
         for arg in &m.args {
             match as_closure(arg) {
                 Some(c) if is_loop => {
-                    self.push_loop(LoopCtx {
-                        kind: LoopKind::Adapter(name.clone()),
+                    self.push_loop(
+                        LoopKind::Adapter(name.clone()),
                         span,
-                        exits: false,
-                    });
+                        false,
+                        loop_nature::adapter_nature(&m.receiver, c),
+                    );
                     self.closure(c, None);
                     self.pop_loop();
                 }
@@ -183,6 +215,12 @@ impl Walker<'_> {
             } else {
                 None
             };
+            let limited = kind == TripKind::Executor
+                && (matches!(name.as_str(), "first" | "get_result")
+                    || calls::chain(&m.receiver)
+                        .methods
+                        .iter()
+                        .any(|c| PAGE_METHODS.contains(&c.method.to_string().as_str())));
             executor_trip = kind == TripKind::Executor;
             self.trip(
                 span,
@@ -195,6 +233,7 @@ impl Walker<'_> {
             );
             if let Some(t) = self.round_trips.last_mut() {
                 t.table = table;
+                t.limited = limited;
             }
             if passed == Some(HandleKind::Pool) || recv.handle == Some(HandleKind::Pool) {
                 self.io_call(span, call, IoKind::Checkout);
@@ -217,6 +256,27 @@ impl Walker<'_> {
             handle: None,
             shape,
         }
+    }
+
+    /// The arguments of a spawn: the task runs beside the caller, not on its path, so its
+    /// round trips are left out of the caller's cost sequence (write counts); a long-lived
+    /// task (one with a loop of its own, a worker) is not one pass of the loops around the
+    /// spawn either.
+    fn spawned_args(&mut self, args: &Punctuated<syn::Expr, syn::Token![,]>) -> Option<HandleKind> {
+        let long_lived = args.iter().any(loop_nature::is_long_lived);
+        let loops = long_lived.then(|| {
+            (
+                std::mem::take(&mut self.loops),
+                std::mem::take(&mut self.loop_scopes),
+            )
+        });
+        let mut passed = None;
+        let _beside = self.arm(|w| passed = w.args(args));
+        if let Some((loops, scopes)) = loops {
+            self.loops = loops;
+            self.loop_scopes = scopes;
+        }
+        passed
     }
 
     pub(super) fn args(
@@ -293,7 +353,11 @@ impl Walker<'_> {
                 shape: Shape::Unknown,
             };
         }
-        let passed = self.args(&c.args);
+        let passed = if SPAWNS.contains(&last.as_str()) {
+            self.spawned_args(&c.args)
+        } else {
+            self.args(&c.args)
+        };
         // A call that receives a handle is a database call, even on a model named `File`.
         if let (Some(kind), None) = (io_of_path(&path), passed) {
             self.io_call(span, format!("{}(..)", path.join("::")), kind);

@@ -3,7 +3,8 @@
 
 use crate::rust::handles::{ACCESSORS, Binding, HandleKind, Shape};
 use crate::rust::loops::body_exits;
-use crate::rust::model::{Cost, LoopCtx, LoopKind};
+use crate::rust::loop_nature;
+use crate::rust::model::{Cost, LoopKind};
 
 use super::{Val, Walker};
 
@@ -78,11 +79,13 @@ impl Walker<'_> {
             E::Macro(m) => self.mac(&m.mac),
             E::ForLoop(f) => {
                 self.expr(&f.expr);
-                self.push_loop(LoopCtx {
-                    kind: LoopKind::For,
-                    span: f.for_token.span,
-                    exits: body_exits(&f.body, f.label.as_ref()),
-                });
+                let exits = body_exits(&f.body, f.label.as_ref());
+                self.push_loop(
+                    LoopKind::For,
+                    f.for_token.span,
+                    exits,
+                    loop_nature::for_nature(f, exits),
+                );
                 self.env.push();
                 self.bind_pat(&f.pat, Val::default());
                 self.block(&f.body);
@@ -91,11 +94,13 @@ impl Walker<'_> {
                 Val::default()
             }
             E::While(wl) => {
-                self.push_loop(LoopCtx {
-                    kind: LoopKind::While,
-                    span: wl.while_token.span,
-                    exits: body_exits(&wl.body, wl.label.as_ref()),
-                });
+                let exits = body_exits(&wl.body, wl.label.as_ref());
+                self.push_loop(
+                    LoopKind::While,
+                    wl.while_token.span,
+                    exits,
+                    loop_nature::while_nature(wl, exits),
+                );
                 self.env.push();
                 self.expr(&wl.cond);
                 self.block(&wl.body);
@@ -104,11 +109,13 @@ impl Walker<'_> {
                 Val::default()
             }
             E::Loop(l) => {
-                self.push_loop(LoopCtx {
-                    kind: LoopKind::Loop,
-                    span: l.loop_token.span,
-                    exits: body_exits(&l.body, l.label.as_ref()),
-                });
+                let exits = body_exits(&l.body, l.label.as_ref());
+                self.push_loop(
+                    LoopKind::Loop,
+                    l.loop_token.span,
+                    exits,
+                    loop_nature::loop_nature(l, exits),
+                );
                 self.block(&l.body);
                 self.pop_loop();
                 Val::default()

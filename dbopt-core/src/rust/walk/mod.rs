@@ -16,8 +16,8 @@ use crate::rust::handles::{
     Binding, Env, HandleKind, Shape, pat_idents, pat_main_ident, type_handle, type_shape,
 };
 use crate::rust::model::{
-    CallSite, Callee, Connect, ConnectKind, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, RoundTrip,
-    TripKind, TxnCtx, Write,
+    CallSite, Callee, Connect, ConnectKind, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, LoopKind,
+    LoopNature, RoundTrip, TripKind, TxnCtx, Write,
 };
 use crate::rust::pools::PoolBuild;
 
@@ -88,6 +88,7 @@ pub fn walk_fn_with(
         depth: 0,
         too_deep: false,
         next_txn: 1,
+        next_loop: 0,
         last_span: sig.ident.span(),
         errors: Vec::new(),
         nested: Vec::new(),
@@ -120,6 +121,7 @@ pub fn walk_fn_with(
         }
     }
     w.block(block);
+    w.mark_paged_loops();
     let cost = w.cost.pop().unwrap_or_default();
     Walked {
         model: FnModel {
@@ -159,6 +161,7 @@ struct Walker<'o> {
     depth: usize,
     too_deep: bool,
     next_txn: usize,
+    next_loop: usize,
     last_span: Span,
     errors: Vec<syn::Error>,
     nested: Vec<NestedFn>,
@@ -358,10 +361,52 @@ impl Walker<'_> {
             locks,
             table: None,
             unbounded_table,
+            limited: false,
+            aborts: false,
         });
     }
 
-    fn push_loop(&mut self, lp: LoopCtx) {
+    /// A per-item loop whose own query takes one page (`.limit(..)`) and that can leave
+    /// (a `while` condition, a `break` on a short page) pages through a table: keyset or
+    /// `LIMIT` pagination, the batch form `n_plus_one` recommends. Its events are marked
+    /// [`LoopNature::Paged`].
+    fn mark_paged_loops(&mut self) {
+        let paged: Vec<usize> = self
+            .round_trips
+            .iter()
+            .filter(|t| t.limited)
+            .filter_map(|t| t.ctx.loops.last())
+            .filter(|l| {
+                l.nature == LoopNature::PerItem && (l.exits || l.kind == LoopKind::While)
+            })
+            .map(|l| l.id)
+            .collect();
+        if paged.is_empty() {
+            return;
+        }
+        let mark = |ctx: &mut Ctx| {
+            for l in &mut ctx.loops {
+                if paged.contains(&l.id) {
+                    l.nature = LoopNature::Paged;
+                }
+            }
+        };
+        self.round_trips.iter_mut().for_each(|t| mark(&mut t.ctx));
+        self.io.iter_mut().for_each(|t| mark(&mut t.ctx));
+        self.calls.iter_mut().for_each(|t| mark(&mut t.ctx));
+        self.connects.iter_mut().for_each(|t| mark(&mut t.ctx));
+    }
+
+    /// Opens a loop context of this kind and nature, with a fresh id.
+    fn push_loop(&mut self, kind: LoopKind, span: Span, exits: bool, nature: LoopNature) {
+        let lp = LoopCtx {
+            id: self.next_loop,
+            nature,
+            kind,
+            span,
+            exits,
+        };
+        self.next_loop += 1;
         self.loops.push(lp);
         self.loop_scopes.push(self.env.depth());
     }

@@ -183,8 +183,21 @@ mod tests {
             spans_with(src, WRAP, "n_plus_one"),
             vec![
                 (3, 37, "first".to_owned()),
-                (4, 67, "load".to_owned()),
-                (5, 44, "load".to_owned())
+            ]
+        );
+        // One loop, one finding: the other two round trips are its secondary labels.
+        let d = crate::rust::testing::run_with(src, WRAP);
+        let more: Vec<(usize, usize, &str)> = d[0]
+            .secondary
+            .iter()
+            .map(|l| (l.span.start().line, l.span.start().column + 1, l.message.as_str()))
+            .collect();
+        assert_eq!(
+            more,
+            vec![
+                (2, 5, "the `for` loop"),
+                (4, 67, "another query in the same loop: `load`"),
+                (5, 44, "another query in the same loop: `load`"),
             ]
         );
         // Unnamed, only the call that mentions the pool is seen, as one opaque round trip.
