@@ -480,10 +480,7 @@ pub fn resolve(
             .iter()
             .find_map(|c| c.small_tables.clone())
             .unwrap_or_default(),
-        include_tests: layers
-            .iter()
-            .find_map(|c| c.include_tests)
-            .unwrap_or(false),
+        include_tests: layers.iter().find_map(|c| c.include_tests).unwrap_or(false),
         levels,
     }
 }

@@ -250,6 +250,7 @@ fn scan_input(package: &SelectedPackage, resolved: &Resolved) -> PackageInput {
         crate_roots,
         options: OptionsSpec::from(&resolved.code_options()),
         extra_words,
+        small_tables: resolved.small_tables.clone(),
     }
 }
 

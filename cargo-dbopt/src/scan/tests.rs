@@ -39,6 +39,7 @@ fn run(root: &Path, precheck: bool) -> PackageScan {
         crate_roots: vec![root.join("src/lib.rs")],
         options: OptionsSpec::default(),
         extra_words: Vec::new(),
+        small_tables: Vec::new(),
     };
     let settings = Settings {
         precheck,
@@ -241,6 +242,7 @@ fn levels_and_handle_types_come_from_the_package() {
         crate_roots: vec![root.join("src/lib.rs")],
         options: spec,
         extra_words: extra.iter().map(|s| (*s).to_owned()).collect(),
+        small_tables: Vec::new(),
     };
     let settings = Settings::new(root.to_path_buf());
     let pool = thread_pool(1).unwrap();
@@ -333,4 +335,134 @@ fn items_without_a_word_are_left_out_until_they_mention_a_database_fn() {
         left_out.iter().map(|s| s.len() as u64).sum::<u64>()
     );
     assert!(findings(&scan).is_empty());
+}
+
+fn run_with(root: &Path, options: OptionsSpec, small_tables: &[&str]) -> PackageScan {
+    let input = PackageInput {
+        name: "shop".to_owned(),
+        crate_roots: vec![root.join("src/lib.rs")],
+        options,
+        extra_words: Vec::new(),
+        small_tables: small_tables.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    let pool = thread_pool(2).unwrap();
+    let mut out = pool.install(|| scan(&[input], &Settings::new(root.to_path_buf())));
+    out.pop().unwrap()
+}
+
+/// Test code is out by default (issue 15 §1): an inline `#[cfg(test)]` module, a
+/// `#[tokio::test]` fn, an out-of-line `#[cfg(test)] mod tests;` file, a `test_utils.rs`,
+/// and a `test_transaction` closure; `include_tests` brings them back. An annotated test
+/// fn is always checked.
+#[test]
+fn test_code_is_left_out_unless_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        root,
+        "src/lib.rs",
+        "mod repo;\nmod test_utils;\n#[cfg(test)]\nmod tests;\n",
+    );
+    write(
+        root,
+        "src/repo.rs",
+        format!(
+            "{LOOP}
+#[cfg(test)]
+mod inline {{
+    fn seed(conn: &mut PgConnection, ids: &[i32]) {{
+        for id in ids {{ users::table.find(id).first::<User>(conn); }}
+    }}
+}}
+#[tokio::test]
+async fn seeds(conn: &mut PgConnection, ids: &[i32]) {{
+    for id in ids {{ users::table.find(id).first::<User>(conn); }}
+}}
+#[test]
+#[dbopt_macros::db_checked]
+fn annotated(conn: &mut PgConnection, ids: &[i32]) {{
+    for id in ids {{ users::table.find(id).first::<User>(conn); }}
+}}
+fn fixture(conn: &mut PgConnection, ids: &[i32]) {{
+    conn.test_transaction(|conn| {{
+        for id in ids {{ users::table.find(id).first::<User>(conn); }}
+        Ok(())
+    }});
+}}
+"
+        ),
+    );
+    write(root, "src/tests.rs", LOOP);
+    write(root, "src/test_utils.rs", LOOP);
+    let out = run_with(root, OptionsSpec::default(), &[]);
+    assert_eq!(
+        findings(&out),
+        [
+            ("n_plus_one", "src/repo.rs".to_owned(), 3),
+            ("n_plus_one", "src/repo.rs".to_owned(), 20),
+        ]
+    );
+    let all = OptionsSpec {
+        include_tests: true,
+        ..OptionsSpec::default()
+    };
+    let out = run_with(root, all, &[]);
+    let lines: Vec<(String, usize)> = findings(&out)
+        .into_iter()
+        .filter(|f| f.0 == "n_plus_one")
+        .map(|f| (f.1, f.2))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("src/repo.rs".to_owned(), 3),
+            ("src/repo.rs".to_owned(), 10),
+            ("src/repo.rs".to_owned(), 15),
+            ("src/repo.rs".to_owned(), 20),
+            ("src/repo.rs".to_owned(), 24),
+            ("src/test_utils.rs".to_owned(), 3),
+            ("src/tests.rs".to_owned(), 3),
+        ]
+    );
+}
+
+/// `small_tables` silences `unbounded_load` for those tables only; `transaction_macros`
+/// names wrappers whose body is a transaction (issue 15 §5, §7).
+#[test]
+fn small_tables_and_transaction_wrappers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        root,
+        "src/lib.rs",
+        "fn all(conn: &mut PgConnection) {
+    let c = countries::table.load::<Country>(conn);
+    let u = users::table.load::<User>(conn);
+}
+fn two(conn: &mut PgConnection) -> QueryResult<()> {
+    in_tx(conn, |conn: &mut PgConnection| {
+        insert_into(a::table).values(&x).execute(conn)?;
+        insert_into(b::table).values(&y).execute(conn)?;
+        Ok(())
+    })
+}
+",
+    );
+    let out = run_with(root, OptionsSpec::default(), &["countries"]);
+    assert_eq!(
+        findings(&out),
+        [
+            ("unbounded_load", "src/lib.rs".to_owned(), 3),
+            ("write_outside_transaction", "src/lib.rs".to_owned(), 8),
+        ]
+    );
+    let wrapped = OptionsSpec {
+        transaction_wrappers: vec![vec!["db".to_owned(), "in_tx".to_owned()]],
+        ..OptionsSpec::default()
+    };
+    let out = run_with(root, wrapped, &["countries"]);
+    assert_eq!(
+        findings(&out),
+        [("unbounded_load", "src/lib.rs".to_owned(), 3)]
+    );
 }

@@ -7,10 +7,10 @@ use crate::diagnostic::{Diagnostic, Label, Level, Reporter};
 use crate::rule::{Check, Group, Rule};
 use crate::rust::CodeContext;
 use crate::rust::callgraph::{FnId, Graph};
-use crate::rust::summary::LoopFact;
-use crate::source::Span as FileSpan;
 use crate::rust::model::{LoopCtx, LoopNature, RoundTrip, TripKind};
 use crate::rust::package::PackageFindings;
+use crate::rust::summary::LoopFact;
+use crate::source::Span as FileSpan;
 
 pub static RULE: Rule = Rule {
     name: "n_plus_one",
@@ -23,6 +23,25 @@ closure handed to an iterator or stream adapter (`map`, `for_each`, `filter_map`
 `fold`, `then`, `and_then`, `buffer_unordered`, `for_each_concurrent`, ...). A round trip is a
 Diesel executor (`load`, `get_result`, `execute`, ...) called with a connection, any other call
 that receives a connection or pool (`helper(conn, id)`), or a method called on one.
+
+One loop is one finding: the first round trip of the loop body is the primary span, every
+further one (directly or through helpers) a secondary label ("another query in the same
+loop"), and JSON lists them all in `data.round_trips`.
+
+Loops whose passes are not per-row work are not reported (`rust::loop_nature`):
+* retry and reconnect loops: the loop leaves on success (`break`/`return`) and sleeps, backs
+  off or counts attempts;
+* polling and scheduler loops (`loop`, `while`): every pass waits on a timer, interval or
+  channel (a top-level `sleep`, `interval.tick()`, `select!`, `recv()`, or a
+  `while let Some(m) = rx.recv().await` condition);
+* a long-lived task spawned per worker (`for _ in 0..n { spawn(async { loop { .. } }) }`);
+* deliberate batches: `for chunk in ids.chunks(n)` whose query takes the whole chunk
+  (`eq_any(chunk)`, `.values(chunk)`), and paged loops whose query carries `.limit(..)` and
+  which leave on a short page (keyset or `LIMIT`/`OFFSET` pagination).
+
+A loop over a fixed, small collection (a literal array, `vec![..]` of literals, a literal range
+of at most 64 values, a `SCREAMING_CASE` constant) is at most a warning, worded "runs up to N
+queries". A per-item loop around such a loop (or around a retry loop) is still an N+1.
 
 `cargo dbopt` also follows calls between the fns of a package: a call in a loop to a fn that
 makes round trips, itself or through the fns it calls, fires even when no connection is
@@ -55,9 +74,17 @@ For lookups by key use `.filter(id.eq_any(&ids))`; for inserts one
 `#[db_checked(allow(n_plus_one))]` on the fn, `impl` or module, or `#[dbopt::allow(n_plus_one)]`
 on one statement (a `let`, a `for` or a call). Outside `#[db_checked]` items, `cargo dbopt`
 also reads a `// dbopt: allow(n_plus_one)` comment on the line before a fn (the whole fn) or
-a statement (that statement's lines). `n_plus_one = "warn"` in `[package.metadata.dbopt]`.
+a statement (that statement's lines). `rules.n_plus_one = "warn"` in `[package.metadata.dbopt]`. `include_tests = true` (or
+`--include-tests`) makes `cargo dbopt` check test code too.
 
 ## Known limitations
+Loop natures are read from syntax: a retry loop that neither waits nor names its attempts
+(`attempt`, `retry`, `tries`, `backoff`) is per-item; a loop polling through a helper that
+sleeps inside it is per-item; a collection bounded elsewhere (`ids.len() <= 3` checked
+earlier) is not known to be small; a query result with `.limit(5)` iterated later is per-item.
+Test code (`#[cfg(test)]`, test fns, `tests.rs`, test-support packages) is not scanned unless
+`include_tests = true` / `--include-tests`.
+
 The analysis is syntactic: a closure stored in a variable and called in a loop, or a
 connection hidden in a struct field with an unusual name, is not seen. `map` on a value of
 unknown type is assumed to be `Option::map` (not a loop) unless the receiver is visibly an
@@ -119,7 +146,10 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
                 "round_trips": trips.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
             }));
         for t in &trips[1..] {
-            d = d.with_secondary(t.span, format!("another query in the same loop: `{}`", t.call));
+            d = d.with_secondary(
+                t.span,
+                format!("another query in the same loop: `{}`", t.call),
+            );
         }
         if let LoopNature::Bounded(_) = lp.nature {
             d = d.with_cap(Level::Warn);
@@ -264,7 +294,10 @@ pub(crate) fn fold_per_loop(found: Vec<Diagnostic<FileSpan>>) -> Vec<Diagnostic<
                 kept.level = kept.level.max(d.level);
                 kept.secondary.push(Label::new(
                     d.primary.span.clone(),
-                    format!("another query in the same loop: {}", quoted_call(&d.message)),
+                    format!(
+                        "another query in the same loop: {}",
+                        quoted_call(&d.message)
+                    ),
                 ));
                 kept.secondary.extend(
                     d.secondary
@@ -272,7 +305,11 @@ pub(crate) fn fold_per_loop(found: Vec<Diagnostic<FileSpan>>) -> Vec<Diagnostic<
                         .skip(1)
                         .filter(|l| l.message.starts_with("another query")),
                 );
-                let more = d.data.get("round_trips").and_then(|r| r.as_array()).cloned();
+                let more = d
+                    .data
+                    .get("round_trips")
+                    .and_then(|r| r.as_array())
+                    .cloned();
                 if let (Some(more), Some(serde_json::Value::Array(trips))) =
                     (more, kept.data.get_mut("round_trips"))
                 {

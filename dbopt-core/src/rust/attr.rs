@@ -221,22 +221,36 @@ impl Options {
     /// matches `with_conn!`, `my_crate::with_conn!` and `crate::with_conn!`, not
     /// `other::with_conn!`.
     pub fn is_wrapper_macro(&self, path: &[String]) -> bool {
-        self.wrapper_macros.iter().any(|w| {
-            let (short, long) = if w.len() <= path.len() {
-                (w.as_slice(), path)
-            } else {
-                (path, w.as_slice())
-            };
-            let Some(last) = short.last() else {
-                return false;
-            };
-            if long.last() != Some(last) {
-                return false;
-            }
-            short.len() == 1 || long.ends_with(short) || path.first().is_some_and(|f| f == "crate")
-        })
+        names_path(&self.wrapper_macros, path)
     }
 
+    /// Is a macro or fn called with this path a configured (`transaction_macros`) or found
+    /// transaction wrapper: it runs its body or closure inside a transaction?
+    pub fn is_transaction_wrapper(&self, path: &[String]) -> bool {
+        names_path(&self.transaction_wrappers, path)
+    }
+}
+
+/// Does one of `list` (paths as configured) name the macro or fn called with `path`? The
+/// last segments must agree; a one-segment entry matches any path ending in it.
+fn names_path(list: &[Vec<String>], path: &[String]) -> bool {
+    list.iter().any(|w| {
+        let (short, long) = if w.len() <= path.len() {
+            (w.as_slice(), path)
+        } else {
+            (path, w.as_slice())
+        };
+        let Some(last) = short.last() else {
+            return false;
+        };
+        if long.last() != Some(last) {
+            return false;
+        }
+        short.len() == 1 || long.ends_with(short) || path.first().is_some_and(|f| f == "crate")
+    })
+}
+
+impl Options {
     /// The effective level of `rule`: its default, refined by the overrides in order.
     pub fn level(&self, rule: &Rule) -> Level {
         self.levels

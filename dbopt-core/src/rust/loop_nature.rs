@@ -194,7 +194,11 @@ fn takes_whole(body: &syn::Block, var: &str) -> bool {
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             // `sql_query` binds and project macros: a mention of the chunk as a token.
             let text = m.tokens.to_string();
-            if text.contains("eq_any") && text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == self.var) {
+            if text.contains("eq_any")
+                && text
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == self.var)
+            {
                 self.found = true;
             }
         }

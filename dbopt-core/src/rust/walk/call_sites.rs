@@ -7,8 +7,8 @@ use crate::rust::calls::{
     self, CHECKOUTS, EXECUTORS, PASSTHROUGH, batch_write, call_path, io_of_method, io_of_path,
 };
 use crate::rust::handles::{ACCESSORS, HandleKind, Shape};
-use crate::rust::loops::{call_shape, is_loop_adapter, method_shape};
 use crate::rust::loop_nature;
+use crate::rust::loops::{call_shape, is_loop_adapter, method_shape};
 use crate::rust::model::{Callee, ConnectKind, IoKind, LoopKind, TripKind};
 use crate::rust::pools;
 use crate::rust::test_code::TEST_TRANSACTIONS;
@@ -118,7 +118,12 @@ impl Walker<'_> {
         {
             return Val::default();
         }
-        if has_closure && is_transaction_method(&name, &m.receiver) {
+        if has_closure
+            && (is_transaction_method(&name, &m.receiver)
+                || self
+                    .opts
+                    .is_transaction_wrapper(std::slice::from_ref(&name)))
+        {
             for arg in &m.args {
                 match as_closure(arg) {
                     Some(c) => self.txn_closure(c, &name, span),
@@ -331,7 +336,9 @@ impl Walker<'_> {
                 shape: Shape::Unknown,
             };
         }
-        if is_transaction_fn(&path) && c.args.iter().any(|a| as_closure(a).is_some()) {
+        if (is_transaction_fn(&path) || self.opts.is_transaction_wrapper(&path))
+            && c.args.iter().any(|a| as_closure(a).is_some())
+        {
             for arg in &c.args {
                 match as_closure(arg) {
                     Some(cl) => self.txn_closure(cl, &last, span),

@@ -2,8 +2,8 @@
 //! opens loop contexts, branch alternatives and scopes.
 
 use crate::rust::handles::{ACCESSORS, Binding, HandleKind, Shape};
-use crate::rust::loops::body_exits;
 use crate::rust::loop_nature;
+use crate::rust::loops::body_exits;
 use crate::rust::model::{Cost, LoopKind};
 
 use super::{Val, Walker};

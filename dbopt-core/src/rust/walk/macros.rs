@@ -69,6 +69,19 @@ impl Walker<'_> {
             .last()
             .map_or_else(|| mac.bang_token.span, |s| s.ident.span());
         self.last_span = span;
+        let path: Vec<String> = mac
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if self.opts.is_transaction_wrapper(&path) {
+            // `transaction!(conn, { .. })`: the body runs in a transaction, with a connection.
+            self.open_txn(&name, span);
+            let v = self.wrapper(mac, &name, span);
+            self.txn.pop();
+            return v;
+        }
         if self.is_wrapper(mac) {
             return self.wrapper(mac, &name, span);
         }

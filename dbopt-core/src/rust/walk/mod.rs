@@ -322,6 +322,13 @@ impl Walker<'_> {
     }
 
     fn txn_closure(&mut self, c: &syn::ExprClosure, method: &str, span: Span) {
+        self.open_txn(method, span);
+        self.closure(c, Some(HandleKind::Conn));
+        self.txn.pop();
+    }
+
+    /// Opens a transaction scope (closed by the caller with `self.txn.pop()`).
+    fn open_txn(&mut self, method: &str, span: Span) {
         let id = self.next_txn;
         self.next_txn += 1;
         self.txn.push(TxnCtx {
@@ -329,8 +336,6 @@ impl Walker<'_> {
             id,
             span,
         });
-        self.closure(c, Some(HandleKind::Conn));
-        self.txn.pop();
     }
 
     fn record_trip(&mut self, trip: RoundTrip) {
@@ -376,9 +381,7 @@ impl Walker<'_> {
             .iter()
             .filter(|t| t.limited)
             .filter_map(|t| t.ctx.loops.last())
-            .filter(|l| {
-                l.nature == LoopNature::PerItem && (l.exits || l.kind == LoopKind::While)
-            })
+            .filter(|l| l.nature == LoopNature::PerItem && (l.exits || l.kind == LoopKind::While))
             .map(|l| l.id)
             .collect();
         if paged.is_empty() {

@@ -181,16 +181,20 @@ mod tests {
 }"#;
         assert_eq!(
             spans_with(src, WRAP, "n_plus_one"),
-            vec![
-                (3, 37, "first".to_owned()),
-            ]
+            vec![(3, 37, "first".to_owned()),]
         );
         // One loop, one finding: the other two round trips are its secondary labels.
         let d = crate::rust::testing::run_with(src, WRAP);
         let more: Vec<(usize, usize, &str)> = d[0]
             .secondary
             .iter()
-            .map(|l| (l.span.start().line, l.span.start().column + 1, l.message.as_str()))
+            .map(|l| {
+                (
+                    l.span.start().line,
+                    l.span.start().column + 1,
+                    l.message.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             more,
