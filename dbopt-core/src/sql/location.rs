@@ -9,8 +9,16 @@ use std::cell::Cell;
 use sqlparser::tokenizer::Location;
 
 /// Maps sqlparser [`Location`]s of one text to byte offsets in it.
+#[derive(Debug)]
 pub(crate) struct LocationIndex<'a> {
     text: &'a str,
+    lines: Lines,
+}
+
+/// The line starts of a text, without the text: an owner of the text can keep them beside it
+/// ([`Lines::offset`] is then given the text each time).
+#[derive(Debug, Default)]
+pub(crate) struct Lines {
     /// Byte offset where each line starts (`line_starts[0]` is line 1).
     line_starts: Vec<usize>,
     /// The text is ASCII: a column is a byte, no walking needed.
@@ -22,13 +30,9 @@ pub(crate) struct LocationIndex<'a> {
 
 impl<'a> LocationIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LocationIndex {
             text,
-            line_starts,
-            ascii: text.is_ascii(),
-            cursor: Cell::new((1, 1, 0)),
+            lines: Lines::new(text),
         }
     }
 
@@ -36,6 +40,23 @@ impl<'a> LocationIndex<'a> {
     /// the end maps to the end of the text; a column past the end of its line maps to the
     /// end of that line (before its `\n`). The result is always a char boundary.
     pub(crate) fn offset(&self, loc: Location) -> Option<usize> {
+        self.lines.offset(self.text, loc)
+    }
+}
+
+impl Lines {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines {
+            line_starts,
+            ascii: text.is_ascii(),
+            cursor: Cell::new((1, 1, 0)),
+        }
+    }
+
+    /// [`LocationIndex::offset`] in `text`, which must be the text these lines are of.
+    pub(crate) fn offset(&self, text: &str, loc: Location) -> Option<usize> {
         if loc.line == 0 {
             return None;
         }
@@ -43,14 +64,14 @@ impl<'a> LocationIndex<'a> {
             .ok()
             .and_then(|i| self.line_starts.get(i))
         else {
-            return Some(self.text.len());
+            return Some(text.len());
         };
         let column = loc.column.max(1);
         if self.ascii {
             let line_end = usize::try_from(loc.line)
                 .ok()
                 .and_then(|i| self.line_starts.get(i))
-                .map_or(self.text.len(), |next| next - 1);
+                .map_or(text.len(), |next| next - 1);
             let in_line = usize::try_from(column - 1).unwrap_or(usize::MAX);
             return Some(line_start.saturating_add(in_line).min(line_end));
         }
@@ -60,7 +81,7 @@ impl<'a> LocationIndex<'a> {
         } else {
             (1, line_start)
         };
-        for ch in self.text[byte..].chars() {
+        for ch in text.get(byte..).unwrap_or_default().chars() {
             if col == column || ch == '\n' {
                 break;
             }

@@ -66,8 +66,9 @@ pub enum StatementKind {
     /// or indexes: `DO`, `CREATE [OR REPLACE] FUNCTION | PROCEDURE | [CONSTRAINT] TRIGGER |
     /// EVENT [TRIGGER]`, `COMMENT ON`, `GRANT`, `REVOKE`, `REINDEX`, `PRAGMA`, `ALTER
     /// SEQUENCE`, `CREATE STATISTICS`. Replay passes over it without a finding. Parsed
-    /// `INSERT`, `UPDATE` and `DELETE` statements are kept this way too (no rule reads their
-    /// syntax tree, and seed-data migrations hold hundreds of thousands of them).
+    /// `INSERT`, `UPDATE` and `DELETE` statements are kept this way too (no rule
+    /// reads their syntax tree, and seed-data migrations hold hundreds of thousands of them),
+    /// and so are data statements too large to parse (see [`split::MAX_STATEMENT_TOKENS`]).
     Neutral {
         /// The leading keywords, upper case and single-spaced (`"CREATE TRIGGER"`).
         keyword: &'static str,
@@ -115,7 +116,9 @@ pub struct TargetTable {
     pub name: QualName,
     /// The statement that created the table and its migration.
     pub created: Origin,
-    /// `ALTER TABLE` and `DROP TABLE` only: the table's columns before the statement.
+    /// The table's columns before the statement: every one for `DROP TABLE` and `ALTER TABLE
+    /// .. RENAME TO`, the ones it names (adds, drops, renames, changes) for another `ALTER
+    /// TABLE`, none for other statements.
     pub columns: Vec<Column>,
     /// `DROP INDEX` / `ALTER INDEX` only: where the index was created.
     pub index: Option<Origin>,

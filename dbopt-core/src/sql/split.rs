@@ -225,6 +225,9 @@ fn statement(
             s.trim_end_matches(|c: char| c.is_ascii_whitespace()).len()
         });
     let range = start..end;
+    if let Some(kind) = unread(&own) {
+        return SqlStatement { range, kind };
+    }
     let parsed =
         parse(dialect, own).or_else(|(err, own)| match create_table_without_not_valid(&own) {
             Some(retry) => parse(dialect, retry).map_err(|_| (err, own)),
@@ -260,7 +263,71 @@ fn statement(
     SqlStatement { range, kind }
 }
 
-/// Statements that only change rows (`INSERT`, `UPDATE`, `DELETE`) are kept as [`StatementKind::Neutral`]: no rule and no step of replay looks inside them,
+/// The most tokens (whitespace included) of one statement handed to sqlparser. Its syntax
+/// tree costs 300 to 600 bytes per token (a 2 MB `SELECT 1,1,..` of 2 million tokens took
+/// 1.2 GB and 2.5 s, a 12 MB one 9 GB): 100,000 tokens bound one statement to about 60 MB
+/// and 0.1 s. Real schema statements stay far below: a `CREATE TABLE` with PostgreSQL's
+/// maximum of 1,600 columns is about 13,000 tokens, and a function body in dollar quotes
+/// is one token. Larger statements are data (a seed `INSERT` of many rows, a mysqldump
+/// extended insert of 1 MB is about 250,000 tokens), read by their first keywords.
+pub const MAX_STATEMENT_TOKENS: usize = 100_000;
+
+/// The most `[]` after one type. sqlparser builds `INT[][]..` as nested types and printing,
+/// cloning or dropping one recurses once per pair: 10,000 of them (a 20 KB file)
+/// overflowed a thread's stack. PostgreSQL's arrays have at most 6 dimensions (`MAXDIM`).
+pub const MAX_ARRAY_BRACKETS: usize = 64;
+
+/// A statement not handed to the parser: larger than [`MAX_STATEMENT_TOKENS`] (data by its
+/// first keyword, else reported), or a type with more than [`MAX_ARRAY_BRACKETS`] `[]`.
+fn unread(tokens: &[TokenWithSpan]) -> Option<StatementKind> {
+    let significant = || {
+        tokens
+            .iter()
+            .map(|t| &t.token)
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+    };
+    if tokens.len() > MAX_STATEMENT_TOKENS {
+        let first = significant().next();
+        let data = ["INSERT", "REPLACE", "UPDATE", "DELETE", "COPY"]
+            .into_iter()
+            .find(|k| first.is_some_and(|t| is_word(t, &k.to_ascii_lowercase())));
+        return Some(match data {
+            Some(keyword) => StatementKind::Neutral { keyword },
+            None => StatementKind::Unparsed {
+                message: format!(
+                    "statement too large to read: {} tokens, more than the {MAX_STATEMENT_TOKENS} \
+                     dbopt reads",
+                    tokens.len()
+                ),
+                offset: None,
+            },
+        });
+    }
+    let mut run = 0;
+    let mut previous: Option<&Token> = None;
+    for token in significant() {
+        match token {
+            Token::RBracket if previous == Some(&Token::LBracket) => {
+                run += 1;
+                if run > MAX_ARRAY_BRACKETS {
+                    return Some(StatementKind::Unparsed {
+                        message: format!(
+                            "a type with more than {MAX_ARRAY_BRACKETS} `[]` is not read"
+                        ),
+                        offset: None,
+                    });
+                }
+            }
+            Token::LBracket => {}
+            _ => run = 0,
+        }
+        previous = Some(token);
+    }
+    None
+}
+
+/// Statements that only change rows (`INSERT`, `UPDATE`, `DELETE`) are kept as
+/// [`StatementKind::Neutral`]: no rule and no step of replay looks inside them,
 /// and a seed-data migration of 300,000 `INSERT`s would otherwise keep 300,000 syntax trees
 /// (gigabytes) alive until the rules have run.
 fn data_keyword(statement: &sqlparser::ast::Statement) -> Option<&'static str> {

@@ -429,6 +429,7 @@ impl State {
         // holds no NULL, but pragma_table_info (and so diesel print-schema) says nullable.
         let pk_not_null = self.backend != Backend::Sqlite || without_rowid;
         let origin = self.origin.clone();
+        self.note_name(table, &name, None);
         let Some(t) = self.schema.tables.get_mut(table) else {
             return;
         };
@@ -453,7 +454,6 @@ impl State {
             valid: true,
             origin,
         });
-        self.note_table(table);
     }
 
     fn add_foreign_key(&mut self, table: &QualName, fk: FkSpec) {
@@ -512,6 +512,10 @@ impl State {
         if let Some(range) = fk.range {
             origin.span.range = range;
         }
+        self.note_name(table, &name, Some(&fk.table));
+        if let Some(index) = &auto_index {
+            self.note_name(table, index, None);
+        }
         let Some(t) = self.schema.tables.get_mut(table) else {
             return;
         };
@@ -536,7 +540,6 @@ impl State {
             validated: fk.validated,
             origin,
         });
-        self.note_table(table);
     }
 }
 

@@ -121,7 +121,7 @@ impl Replayer {
         let i = self.next;
         self.next += 1;
         let state = &mut self.state;
-        sources.text(up_sql).clone_into(&mut state.text);
+        state.set_text(sources.text(up_sql));
         for statement in statements {
             let span = Span::new(up_sql, statement.range.clone());
             state.origin = Origin {
@@ -179,6 +179,8 @@ struct State {
     origin: Origin,
     /// The text of the file the statement is in.
     text: String,
+    /// The lines of `text` after its byte-order mark, where sqlparser's locations count from.
+    lines: crate::sql::location::Lines,
     /// Where each name of the namespaces above lives.
     names: names::NameIndex,
 }
@@ -195,8 +197,16 @@ impl State {
                 migration: None,
             },
             text: String::new(),
+            lines: crate::sql::location::Lines::default(),
             names: names::NameIndex::default(),
         }
+    }
+
+    /// Makes `text` the file whose statements are applied next.
+    fn set_text(&mut self, text: &str) {
+        text.clone_into(&mut self.text);
+        self.lines =
+            crate::sql::location::Lines::new(self.text.get(span::bom(text)..).unwrap_or_default());
     }
 
     /// Applies one statement to the model (an unparsed one changes nothing).

@@ -1,7 +1,7 @@
 //! Identifier folding, name resolution and the namespaces PostgreSQL chooses generated names
 //! in (relations and constraints share one namespace per schema each).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
@@ -82,8 +82,10 @@ pub(super) fn index_column_names(names: &[String]) -> Vec<String> {
 pub(super) struct NameIndex {
     /// Schema -> name -> owners: nested so that lookups and repeated adds borrow their keys.
     owners: HashMap<String, HashMap<String, Vec<Owner>>>,
-    referencers: HashMap<QualName, Vec<QualName>>,
-    owned: HashMap<QualName, Vec<QualName>>,
+    /// Sets, not lists: 20,000 tables referencing one table made each new FK look through
+    /// every earlier one.
+    referencers: HashMap<QualName, BTreeSet<QualName>>,
+    owned: HashMap<QualName, BTreeSet<QualName>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,17 +118,17 @@ impl NameIndex {
             .push(owner);
     }
 
-    fn push(map: &mut HashMap<QualName, Vec<QualName>>, key: &QualName, value: &QualName) {
+    fn push(map: &mut HashMap<QualName, BTreeSet<QualName>>, key: &QualName, value: &QualName) {
         if map.get(key).is_some_and(|values| values.contains(value)) {
             return;
         }
-        map.entry(key.clone()).or_default().push(value.clone());
+        map.entry(key.clone()).or_default().insert(value.clone());
     }
 
-    fn sorted(map: &HashMap<QualName, Vec<QualName>>, key: &QualName) -> Vec<QualName> {
-        let mut v = map.get(key).cloned().unwrap_or_default();
-        v.sort();
-        v
+    fn sorted(map: &HashMap<QualName, BTreeSet<QualName>>, key: &QualName) -> Vec<QualName> {
+        map.get(key)
+            .map(|v| v.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn candidates(&self, schema: &str, name: &str) -> &[Owner] {
@@ -156,6 +158,21 @@ impl State {
         }
         for c in self.checks.get(table).into_iter().flatten() {
             self.names.add(s, c, owner);
+        }
+    }
+
+    /// Records the name of an index or FK just added to `table` (and, for an FK, the table
+    /// it references): [`State::note_table`] for one name, so that a table with 20,000 FKs
+    /// is not indexed again after each of them.
+    pub(super) fn note_name(
+        &mut self,
+        table: &QualName,
+        name: &str,
+        references: Option<&QualName>,
+    ) {
+        self.names.add(&table.schema, name, Some(table));
+        if let Some(referenced) = references {
+            NameIndex::push(&mut self.names.referencers, referenced, table);
         }
     }
 

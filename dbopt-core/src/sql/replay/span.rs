@@ -1,10 +1,12 @@
 //! Narrow spans for objects inside a statement (an FK's clause rather than its whole
 //! `CREATE TABLE`), from sqlparser's line/column locations.
 //!
-//! Those locations are relative to the text sqlparser was given: the whole file or the
-//! statement alone, depending on the splitter. Both readings are tried, and one is used only
-//! when the text at that offset is the identifier sqlparser says is there; otherwise the
-//! caller keeps the statement's span.
+//! Those locations are relative to the text sqlparser was given: the whole file after its
+//! byte-order mark (what the splitter gives), or the statement alone. Both readings are
+//! tried, and one is used only when the text at that offset is the identifier sqlparser says
+//! is there; otherwise the caller keeps the statement's span. The file reading goes through
+//! the file's line index and the keyword is looked for backwards from the clause, so that a
+//! table with 20,000 foreign keys costs 20,000 short steps, not 20,000 walks of the file.
 
 use std::ops::Range;
 
@@ -13,7 +15,27 @@ use sqlparser::tokenizer::Location;
 
 use super::State;
 
-/// Byte offset of a 1-based line/column (columns in characters) in `text[base..]`.
+/// The length of `text`'s byte-order mark (the splitter tokenizes the text after it).
+pub(super) fn bom(text: &str) -> usize {
+    if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    }
+}
+
+/// The last occurrence of the ASCII word `keyword` (lower case) in `text`, in any case:
+/// searched from the end, so finding one just before costs as much as the distance to it.
+fn rfind_ignore_case(text: &str, keyword: &str) -> Option<usize> {
+    let (hay, needle) = (text.as_bytes(), keyword.as_bytes());
+    let last = hay.len().checked_sub(needle.len())?;
+    (0..=last)
+        .rev()
+        .find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+/// Byte offset of a 1-based line/column (columns in characters) in `text[base..]`, walked
+/// from `base`: for locations relative to one statement.
 fn offset(text: &str, base: usize, loc: Location) -> Option<usize> {
     if loc.line == 0 || loc.column == 0 {
         return None;
@@ -62,18 +84,24 @@ impl State {
     ) -> Option<Range<usize>> {
         let text = self.text.as_str();
         let statement = self.origin.span.range.clone();
-        // The splitter may have tokenised the text after a byte-order mark.
-        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        let mut bases = vec![0, bom, statement.start];
-        bases.dedup();
-        for base in bases {
-            let Some(start) = offset(text, base, first.span.start) else {
+        let bom = bom(text);
+        let after_bom = text.get(bom..).unwrap_or_default();
+        let in_file = |loc: Location| {
+            (loc.column > 0)
+                .then(|| self.lines.offset(after_bom, loc))
+                .flatten()
+                .map(|o| o + bom)
+        };
+        let in_statement = |loc: Location| offset(text, statement.start, loc);
+        let readings: [&dyn Fn(Location) -> Option<usize>; 2] = [&in_file, &in_statement];
+        for offset in readings {
+            let Some(start) = offset(first.span.start) else {
                 continue;
             };
             if !statement.contains(&start) || !ident_at(text, start, first) {
                 continue;
             }
-            let Some(mut stop) = offset(text, base, end) else {
+            let Some(mut stop) = offset(end) else {
                 continue;
             };
             if stop < start || stop > statement.end {
@@ -88,7 +116,7 @@ impl State {
             let mut begin = start;
             if let Some(keyword) = keyword {
                 let before = text.get(statement.start..start).unwrap_or("");
-                if let Some(at) = before.to_ascii_lowercase().rfind(keyword) {
+                if let Some(at) = rfind_ignore_case(before, keyword) {
                     begin = statement.start + at;
                 }
             }
@@ -116,7 +144,7 @@ mod tests {
         let start = file.find("ALTER").unwrap_or_default();
         let range = start..file.len() - 1;
         let mut state = State::new(Backend::Postgres);
-        state.text = file.to_owned();
+        state.set_text(file);
         state.origin.span = Span::new(FileId(0), range.clone());
         for (base, sql) in [(start, &file[range.clone()]), (0, file)] {
             let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).expect("parses");
