@@ -436,3 +436,62 @@ fn a_50_mb_migration_is_analysed() {
     assert_eq!(expected.len(), 10);
     assert_eq!(findings(&doc), expected);
 }
+
+/// A Rust file is read like every other file (issue 19 §1): a FIFO, and symlinks to
+/// `/dev/zero` and `/dev/stdin`, are each one error naming the file, without waiting for a
+/// writer or reading forever; the package's other files and its migrations are still
+/// analysed.
+#[test]
+fn rust_files_that_are_fifos_or_devices_are_refused_not_read() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "devices", GOOD_SQL.as_bytes());
+    write(
+        &root.join("devices/src/lib.rs"),
+        b"pub fn f(conn: &mut PgConnection, ids: &[i32]) {\n    for id in ids {\n        \
+          users.find(id).first::<User>(conn);\n    }\n}\n",
+    );
+    for fifo in ["devices/src/db.rs", "devices/src/schema.rs"] {
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join(fifo))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+    }
+    std::os::unix::fs::symlink("/dev/zero", root.join("devices/src/zero.rs")).expect("symlink");
+    std::os::unix::fs::symlink("/dev/stdin", root.join("devices/src/stdin.rs")).expect("symlink");
+    workspace(root, &["devices"]);
+
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let refused = |file: &str| {
+        pair(
+            file,
+            &format!(
+                "cannot read `{file}`: not a regular file (a FIFO, socket or device); not read"
+            ),
+        )
+    };
+    assert_eq!(
+        errors(&doc, root),
+        vec![
+            refused("devices/src/db.rs"),
+            refused("devices/src/schema.rs"),
+            refused("devices/src/stdin.rs"),
+            refused("devices/src/zero.rs"),
+        ]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("devices", "fk_without_index", 4),
+            (
+                "devices".to_owned(),
+                "n_plus_one".to_owned(),
+                "devices/src/lib.rs".to_owned(),
+                3
+            ),
+        ]
+    );
+}
