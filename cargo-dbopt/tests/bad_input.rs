@@ -459,3 +459,25 @@ fn command_line_paths_that_cannot_be_read_are_usage_errors() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// A TOML error in a member's manifest names the member's manifest, with cargo's line and
+/// column, not the workspace root manifest given by --manifest-path (issue 19 §8).
+#[test]
+fn a_toml_error_in_a_member_manifest_names_that_manifest() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    good(root);
+    write(
+        &root.join("broken/Cargo.toml"),
+        b"[package]\nname = \"broken\"\nversion = 1\n",
+    );
+    write(&root.join("broken/src/lib.rs"), b"");
+    workspace(root, &["broken", "good"]);
+    let out = dbopt(root, &["--workspace"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised(&out.stderr, root),
+        "error: invalid manifest [ROOT]/broken/Cargo.toml: invalid type: integer `1`, \
+         expected SemVer version (line 3, column 11)\n"
+    );
+}
