@@ -495,3 +495,30 @@ fn rust_files_that_are_fifos_or_devices_are_refused_not_read() {
         ]
     );
 }
+
+/// A quoted SQL name and a migration folder name holding a newline and a carriage return:
+/// human output writes them escaped, so no stderr line starts with what followed the newline
+/// (here a GitHub Actions command) and nothing is overwritten (issue 19 §9).
+#[test]
+fn control_characters_from_migrations_are_escaped_in_human_output() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let sql = "CREATE TABLE \"us\n::error file=a::ers\" (id INT PRIMARY KEY);\n\
+               CREATE TABLE posts (id INT PRIMARY KEY, user_id INT REFERENCES \"us\n::error \
+               file=a::ers\" (id));\n";
+    up_sql(root, "odd", sql.as_bytes());
+    write(
+        &root.join("odd/migrations/2024-01-02-000000_x\n::error file=b::\ry/up.sql"),
+        b"CREATE TABLE c (id INT PRIMARY KEY, p INT REFERENCES posts (id));\n",
+    );
+    workspace(root, &["odd"]);
+    let out = dbopt(root, &["--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = normalised(&out.stderr, root);
+    assert!(!text.contains('\r'), "{text:?}");
+    assert!(
+        text.lines().all(|l| !l.starts_with("::")),
+        "a line starts a workflow command:\n{text}"
+    );
+    insta::assert_snapshot!(text);
+}
