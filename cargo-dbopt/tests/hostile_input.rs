@@ -522,3 +522,51 @@ fn control_characters_from_migrations_are_escaped_in_human_output() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// 2,000 nested folders under `src/`, two Rust files in each (the deepest path close to
+/// Linux's 4,096-byte limit): every folder and file is identified by one `stat`, not by
+/// canonicalizing its path, which cost the walk the cube of the depth (issue 19 §11: three
+/// minutes here; about three seconds now). The deepest file is found and analysed. The
+/// support's hang guard (two minutes) is what fails the old walk; no time is asserted.
+#[test]
+fn a_deep_source_tree_is_walked_without_canonicalizing_each_folder() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "deep", GOOD_SQL.as_bytes());
+    let mut dir = root.join("deep/src");
+    let mut rel = String::from("deep/src");
+    for _ in 0..2_000 {
+        dir.push("a");
+        rel.push_str("/a");
+    }
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut level = dir.clone();
+    while level != root.join("deep/src") {
+        std::fs::write(level.join("b.rs"), "").expect("write");
+        std::fs::write(level.join("c.rs"), "").expect("write");
+        level.pop();
+    }
+    std::fs::write(
+        dir.join("b.rs"),
+        "pub fn f(conn: &mut PgConnection, ids: &[i32]) {\n    for id in ids {\n        \
+         users.find(id).first::<User>(conn);\n    }\n}\n",
+    )
+    .expect("write");
+    workspace(root, &["deep"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(errors(&doc, root), vec![]);
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("deep", "fk_without_index", 4),
+            (
+                "deep".to_owned(),
+                "n_plus_one".to_owned(),
+                format!("{rel}/b.rs"),
+                3
+            ),
+        ]
+    );
+}
