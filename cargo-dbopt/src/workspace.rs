@@ -113,7 +113,8 @@ fn metadata(manifest_path: Option<&Path>) -> Result<Metadata, CliError> {
         );
         match e {
             cargo_metadata::Error::CargoMetadata { stderr } => {
-                CliError::Workspace(cargo_sentence(&stderr, manifest_path, &shown))
+                let cwd = std::env::current_dir().unwrap_or_default();
+                CliError::Workspace(cargo_sentence(&stderr, manifest_path, &shown, &cwd))
             }
             other => CliError::Workspace(format!(
                 "cannot read the workspace of {shown} with `cargo metadata`: {other}"
@@ -123,8 +124,10 @@ fn metadata(manifest_path: Option<&Path>) -> Result<Metadata, CliError> {
 }
 
 /// cargo's own first error line, as one sentence naming the manifest: with the location
-/// cargo points at (` --> Cargo.toml:3:11`), or with the innermost `Caused by:` line.
-fn cargo_sentence(stderr: &str, manifest_path: Option<&Path>, shown: &str) -> String {
+/// cargo points at (` --> m/Cargo.toml:3:11`, relative to `cwd`, where cargo ran), or with
+/// the innermost `Caused by:` line. The location names the manifest at fault, which may be
+/// a member's rather than the one given: that one is shown as given, any other in full.
+fn cargo_sentence(stderr: &str, manifest_path: Option<&Path>, shown: &str, cwd: &Path) -> String {
     let lines: Vec<&str> = stderr
         .lines()
         .map(str::trim)
@@ -141,7 +144,13 @@ fn cargo_sentence(stderr: &str, manifest_path: Option<&Path>, shown: &str) -> St
         Some((parts.next()?, line, column))
     });
     if let Some((path, line, column)) = location {
-        let path = manifest_path.map_or_else(|| path.to_owned(), |p| p.display().to_string());
+        let at_fault = dbopt_core::files::normalize(&cwd.join(path));
+        let path = match manifest_path {
+            Some(given) if dbopt_core::files::normalize(&cwd.join(given)) == at_fault => {
+                given.display().to_string()
+            }
+            _ => at_fault.display().to_string(),
+        };
         return format!("invalid manifest {path}: {first} (line {line}, column {column})");
     }
     let cause = stderr
@@ -380,14 +389,48 @@ mod tests {
     fn cargo_errors_with_a_location_become_one_sentence() {
         let stderr = "error: invalid type: integer `1`, expected SemVer version\n \
                       --> ../x/Cargo.toml:3:11\n  |\n3 | version = 1\n  |           ^\n";
+        let cwd = Path::new("/w");
         assert_eq!(
-            cargo_sentence(stderr, Some(Path::new("/x/Cargo.toml")), "/x/Cargo.toml"),
+            cargo_sentence(
+                stderr,
+                Some(Path::new("/x/Cargo.toml")),
+                "/x/Cargo.toml",
+                cwd
+            ),
             "invalid manifest /x/Cargo.toml: invalid type: integer `1`, expected SemVer \
              version (line 3, column 11)"
         );
         assert_eq!(
-            cargo_sentence(stderr, None, "the current directory"),
-            "invalid manifest ../x/Cargo.toml: invalid type: integer `1`, expected SemVer \
+            cargo_sentence(stderr, None, "the current directory", cwd),
+            "invalid manifest /x/Cargo.toml: invalid type: integer `1`, expected SemVer \
+             version (line 3, column 11)"
+        );
+    }
+
+    /// cargo points at a member's manifest when that one is broken: the sentence names it,
+    /// not the workspace root manifest given (issue 19 §8).
+    #[test]
+    fn a_members_error_names_the_members_manifest() {
+        let stderr = "error: invalid type: integer `1`, expected SemVer version\n \
+                      --> m/Cargo.toml:3:11\n  |\n3 | version = 1\n  |           ^\n";
+        assert_eq!(
+            cargo_sentence(
+                stderr,
+                Some(Path::new("Cargo.toml")),
+                "Cargo.toml",
+                Path::new("/w")
+            ),
+            "invalid manifest /w/m/Cargo.toml: invalid type: integer `1`, expected SemVer \
+             version (line 3, column 11)"
+        );
+        assert_eq!(
+            cargo_sentence(
+                stderr,
+                Some(Path::new("./m/Cargo.toml")),
+                "./m/Cargo.toml",
+                Path::new("/w")
+            ),
+            "invalid manifest ./m/Cargo.toml: invalid type: integer `1`, expected SemVer \
              version (line 3, column 11)"
         );
     }
@@ -400,7 +443,8 @@ mod tests {
             cargo_sentence(
                 stderr,
                 Some(Path::new("/tmp/x/Cargo.toml")),
-                "/tmp/x/Cargo.toml"
+                "/tmp/x/Cargo.toml",
+                Path::new("/w")
             ),
             "failed to parse manifest at `/tmp/x/Cargo.toml`: TOML parse error at line 1, column 5"
         );

@@ -409,3 +409,75 @@ fn a_workspace_where_every_package_is_broken_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!(normalised(&out.stderr, root));
 }
+
+/// A path named on the command line that is missing or cannot be read is a usage error,
+/// exit 2 before anything is analysed (issue 19 §7): the user asked for those migrations to
+/// be checked, and a warning beside exit 0 left them unchecked.
+#[test]
+fn command_line_paths_that_cannot_be_read_are_usage_errors() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    good(root);
+    workspace(root, &["good"]);
+    let fifo = root.join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    for (flag, path, why) in [
+        (
+            "--diesel-toml",
+            "missing.toml",
+            "No such file or directory (os error N)",
+        ),
+        (
+            "--diesel-toml",
+            "fifo.toml",
+            "not a regular file (a FIFO, socket or device); not read",
+        ),
+        (
+            "--migrations",
+            "missing",
+            "No such file or directory (os error N)",
+        ),
+        ("--migrations", "Cargo.toml", "it is not a folder"),
+        (
+            "--schema",
+            "missing.rs",
+            "No such file or directory (os error N)",
+        ),
+        ("--schema", "good", "it is a folder, not a file"),
+    ] {
+        let given = root.join(path);
+        let out = dbopt(root, &["--workspace", flag, given.to_str().expect("UTF-8")]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {path}");
+        assert_eq!(
+            normalised(&out.stderr, root),
+            format!("error: cannot read `[ROOT]/{path}` given by {flag}: {why}\n"),
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// A TOML error in a member's manifest names the member's manifest, with cargo's line and
+/// column, not the workspace root manifest given by --manifest-path (issue 19 §8).
+#[test]
+fn a_toml_error_in_a_member_manifest_names_that_manifest() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    good(root);
+    write(
+        &root.join("broken/Cargo.toml"),
+        b"[package]\nname = \"broken\"\nversion = 1\n",
+    );
+    write(&root.join("broken/src/lib.rs"), b"");
+    workspace(root, &["broken", "good"]);
+    let out = dbopt(root, &["--workspace"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised(&out.stderr, root),
+        "error: invalid manifest [ROOT]/broken/Cargo.toml: invalid type: integer `1`, \
+         expected SemVer version (line 3, column 11)\n"
+    );
+}

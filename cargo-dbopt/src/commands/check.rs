@@ -2,6 +2,7 @@
 //! status.
 
 mod early;
+mod paths;
 mod plan;
 
 use std::collections::HashMap;
@@ -37,6 +38,7 @@ struct Outcome {
 }
 
 pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliError> {
+    paths::check(args)?;
     let command_line = Config {
         migrations: args.migrations.as_deref().map(absolute),
         schema: args.schema.as_deref().map(absolute),

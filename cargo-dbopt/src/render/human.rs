@@ -1,5 +1,12 @@
 //! rustc-style text with code frames (annotate-snippets), for stderr.
+//!
+//! Messages, labels and paths carry text from the user's files (identifiers, file names),
+//! which may hold control characters: a newline in a quoted SQL name could start a stderr
+//! line with `::error file=..::` (a GitHub Actions command), a carriage return overwrite a
+//! line. They are written escaped (`\n`, `\r`, `\u{1b}`), as `--format github` escapes the
+//! same text; the code frames show the source itself, which annotate-snippets makes safe.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -65,7 +72,7 @@ impl Human {
             Level::Warn => Title::WARNING,
             Level::Allow => Title::NOTE,
         };
-        let mut group = Group::with_title(title.primary_title(d.message.as_str()).id(d.rule));
+        let mut group = Group::with_title(title.primary_title(escaped(&d.message)).id(d.rule));
 
         // One snippet per file, the primary label's file first.
         let labels: Vec<(&dbopt_core::diagnostic::Label, bool)> =
@@ -82,13 +89,13 @@ impl Human {
         for id in files {
             let in_file: Vec<_> = labels.iter().filter(|(l, _)| l.span.file == id).collect();
             let Some(source) = file(sources, id) else {
-                missing.extend(in_file.iter().map(|(l, _)| l.message.as_str()));
+                missing.extend(in_file.iter().map(|(l, _)| escaped(&l.message)));
                 continue;
             };
             let ranges: Vec<Range<usize>> =
                 in_file.iter().map(|(l, _)| l.span.range.clone()).collect();
             let window = Window::new(source, &ranges);
-            let path = display_path(&source.path, &self.root);
+            let path = escaped(&display_path(&source.path, &self.root)).into_owned();
             let mut snippet = Snippet::source(window.text)
                 .line_start(window.line_start)
                 .path(path);
@@ -100,7 +107,7 @@ impl Human {
                 };
                 let mut annotation = kind.span(window.relative(&label.span.range));
                 if !label.message.is_empty() {
-                    annotation = annotation.label(label.message.as_str());
+                    annotation = annotation.label(escaped(&label.message));
                 }
                 snippet = snippet.annotation(annotation);
             }
@@ -111,13 +118,14 @@ impl Human {
             messages.push((Title::NOTE, format!("{label} (source file unavailable)")));
         }
         if let Some(help) = &d.help {
-            messages.push((Title::HELP, help.clone()));
+            messages.push((Title::HELP, escaped_lines(help).into_owned()));
         }
         // The fix's code, unless the help line already quotes it.
         if let Some(fix) = &d.fix {
             let sql = fix.sql.trim();
             if !sql.is_empty() && !d.help.as_deref().is_some_and(|h| h.contains(sql)) {
-                messages.push((Title::HELP, format!("{}:\n{sql}", fix.title)));
+                let title = escaped(&fix.title);
+                messages.push((Title::HELP, format!("{title}:\n{}", escaped_lines(sql))));
             }
         }
         messages.push((Title::NOTE, silence_note(d, levels)));
@@ -135,7 +143,7 @@ impl Human {
             Title::WARNING
         };
         self.renderer
-            .render(&[Group::with_title(title.primary_title(text))])
+            .render(&[Group::with_title(title.primary_title(escaped(text)))])
     }
 
     /// cargo-style closing line: `error: 3 problems (2 denied, 1 warning) in package blog`.
@@ -167,6 +175,42 @@ impl Human {
         let level = if deny > 0 { Level::Deny } else { Level::Warn };
         Some(self.message(level, &text))
     }
+}
+
+/// `text` with every control character escaped, newlines too: one line.
+pub fn escaped(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+/// `text` with every control character but the newline escaped: the help and fix texts are
+/// several lines by design, and the renderer indents each line after the first.
+fn escaped_lines(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    // Control characters, and the bidirectional overrides that reorder what a terminal shows.
+    let unsafe_char = |c: char| {
+        (c.is_control() && !(keep_newlines && c == '\n'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' if !keep_newlines => out.push_str("\\n"),
+            // A CRLF line end is a line end.
+            '\r' if keep_newlines && chars.peek() == Some(&'\n') => {}
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -329,6 +373,7 @@ mod tests {
 mod odd_text_tests {
     use super::*;
     use dbopt_core::config::RuleLevels;
+    use dbopt_core::diagnostic::{Applicability, Fix};
     use dbopt_core::rules;
     use dbopt_core::source::{FileId, Span};
 
@@ -355,5 +400,37 @@ mod odd_text_tests {
             "escapes in the file must not reach the terminal: {out:?}"
         );
         assert!(!out.contains('\u{7}'), "{out:?}");
+    }
+
+    /// Names from the user's files with newlines, carriage returns and escapes: no line of
+    /// the output starts with what followed them (issue 19 §9).
+    #[test]
+    fn control_characters_in_names_and_paths_are_escaped() {
+        let mut sources = SourceMap::new();
+        let path = "migrations/2024-01-01-000000_a\n::error file=x::b/up.sql";
+        let text = "CREATE TABLE \"a\n::error file=y::b\" (id INT);\n";
+        sources.add(path, text);
+        let rule = rules::find("fk_without_index").expect("registered");
+        let d = Diagnostic::new(
+            rule,
+            "foreign key \"a\n::error file=y::b\"(c) -> \"u\r\u{1b}[2K\u{202e}\" has no index",
+            Span::new(FileId(0), 0..12),
+        )
+        .with_label("`a\n::warning::b` is not covered")
+        .with_help("add an index:\n`CREATE INDEX \"a\n::error::\r\" ON a (c)`")
+        .with_fix(Fix {
+            title: "create\rthe index".into(),
+            sql: "CREATE INDEX\r\n  i ON t (c);".into(),
+            applicability: Applicability::Safe,
+        });
+        let human = Human::new(false, Path::new("/"));
+        let out = human.diagnostic(&d, &sources, &RuleLevels::default());
+        let error = human.message(Level::Deny, "cannot read `src/\n::error file=z::x.rs`");
+        let all = format!("{out}\n{error}");
+        for line in all.lines() {
+            assert!(!line.starts_with("::"), "{line:?} in\n{all}");
+        }
+        assert!(!all.contains(['\r', '\u{1b}', '\u{202e}']), "{all:?}");
+        insta::assert_snapshot!(all);
     }
 }

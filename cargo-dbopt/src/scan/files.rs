@@ -6,8 +6,9 @@
 //!   targets are not read.
 //! * Below a root, folders named `tests`, `benches` or `target`, hidden folders (`.git`) and
 //!   folders holding a `Cargo.toml` (another package) are passed over.
-//! * Symlinks are followed, but every folder is entered once (by its canonical path), so a
-//!   symlink loop ends; a file reached twice is read once.
+//! * Symlinks are followed, but every folder is entered once (by its identity: device and
+//!   inode on Unix, so no path is canonicalized, which cost a deep tree the cube of its
+//!   depth), so a symlink loop ends; a file reached twice is read once.
 //! * The order is sorted by path: the output does not depend on the file system.
 //! * The module path comes from the path below the deepest source root holding the file:
 //!   `repo/users.rs` and `repo/users/mod.rs` are `["repo", "users"]`, a crate root file
@@ -47,7 +48,7 @@ pub fn discover(crate_roots: &[PathBuf]) -> Discovered {
         .collect();
     roots.sort();
     roots.dedup();
-    let root_files: HashSet<PathBuf> = crate_roots.iter().map(|f| canonical(f)).collect();
+    let root_files: HashSet<FileKey> = crate_roots.iter().filter_map(|f| key(f)).collect();
 
     let mut walk = Walk::default();
     // A missing crate root file is the error, not its missing folder.
@@ -63,7 +64,7 @@ pub fn discover(crate_roots: &[PathBuf]) -> Discovered {
         .files
         .into_iter()
         .map(|path| {
-            let module_path = if root_files.contains(&canonical(&path)) {
+            let module_path = if key(&path).is_some_and(|k| root_files.contains(&k)) {
                 Vec::new()
             } else {
                 // The deepest root above the file: `src/bin/tool/` before `src/`.
@@ -103,23 +104,34 @@ pub fn module_path(file: &Path, root: &Path) -> Vec<String> {
     parts
 }
 
+/// What makes a file or folder itself, whatever path leads to it.
+#[cfg(unix)]
+type FileKey = (u64, u64);
+#[cfg(not(unix))]
+type FileKey = PathBuf;
+
+/// The identity of what `path` leads to (symlinks followed): one `stat`.
+fn key(path: &Path) -> Option<FileKey> {
+    key_or_error(path).ok()
+}
+
 #[derive(Default)]
 struct Walk {
-    /// Canonical paths of the folders entered.
-    seen_dirs: HashSet<PathBuf>,
-    /// Canonical paths of the files found.
-    seen_files: HashSet<PathBuf>,
+    /// The folders entered.
+    seen_dirs: HashSet<FileKey>,
+    /// The files found.
+    seen_files: HashSet<FileKey>,
     files: Vec<PathBuf>,
     errors: Vec<(PathBuf, std::io::Error)>,
 }
 
 impl Walk {
     fn dir(&mut self, dir: &Path, is_root: bool) {
-        let canon = match dir.canonicalize() {
-            Ok(c) => c,
+        let identity = match key_or_error(dir) {
+            Ok(k) => k,
             Err(e) => return self.errors.push((dir.to_path_buf(), e)),
         };
-        if !self.seen_dirs.insert(canon) {
+        if !self.seen_dirs.insert(identity) {
             return;
         }
         if !is_root && dir.join("Cargo.toml").is_file() {
@@ -163,7 +175,7 @@ impl Walk {
                 }
             } else if name.ends_with(".rs")
                 && !name.starts_with('.')
-                && self.seen_files.insert(canonical(&path))
+                && key(&path).is_none_or(|k| self.seen_files.insert(k))
             {
                 self.files.push(path);
             }
@@ -171,8 +183,15 @@ impl Walk {
     }
 }
 
-fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+#[cfg(unix)]
+fn key_or_error(path: &Path) -> std::io::Result<FileKey> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn key_or_error(path: &Path) -> std::io::Result<FileKey> {
+    path.canonicalize()
 }
 
 #[cfg(test)]

@@ -416,7 +416,7 @@ fn first_pass(
     };
     slot.stats.files = 1;
     let start = clock();
-    let read = std::fs::read(&file.path);
+    let read = dbopt_core::files::read_regular(&file.path);
     slot.stats.read = clock().saturating_sub(start);
     let text = match read {
         Ok(bytes) => match String::from_utf8(bytes) {
