@@ -11,6 +11,7 @@
 //! max_connections = 200                 # the server's limit, for pool_misconfigured
 //! wrapper_macros = ["db_run"]           # project macros whose body runs with a connection
 //! rules = { fk_without_index = "warn" }
+//! start_after = "2024-01-10-090100"    # transition rules judge only later migrations
 //! ```
 //!
 //! Levels are applied like rustc's: the rule's default, then the workspace, then the
@@ -30,7 +31,7 @@ use crate::rule::Rule;
 use crate::rules::{self, RULES};
 
 /// The keys of a `dbopt` metadata table, sorted.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "accessors",
     "backend",
     "handle_types",
@@ -38,6 +39,7 @@ pub const KEYS: [&str; 8] = [
     "migrations",
     "rules",
     "schema",
+    "start_after",
     "wrapper_macros",
 ];
 
@@ -91,6 +93,9 @@ pub struct Config {
     pub wrapper_macros: Option<Vec<String>>,
     /// Rule levels in the order they were written.
     pub rules: Vec<(&'static str, Level)>,
+    /// `start_after`: the migration version after which the transition rules judge
+    /// migrations, normalised ([`crate::project::baseline::normalize_version`]).
+    pub start_after: Option<String>,
 }
 
 impl Config {
@@ -146,6 +151,9 @@ impl Config {
                     config.wrapper_macros = Some(paths);
                 }
                 "rules" => config.rules = parse_rules(value).map_err(err)?,
+                "start_after" => {
+                    config.start_after = Some(start_after(value).map_err(err)?);
+                }
                 other => {
                     return Err(err(format!(
                         "unknown key `{other}`; expected one of: {}",
@@ -228,6 +236,17 @@ fn macro_path(name: &str, key: &str) -> Result<String, String> {
              found \"{name}\""
         ))
     }
+}
+
+/// A `start_after` version, normalised as diesel reads folder names.
+fn start_after(value: &Value) -> Result<String, String> {
+    let written = expect_str(value, "start_after")?;
+    crate::project::baseline::normalize_version(written).ok_or_else(|| {
+        format!(
+            "`start_after` must be a migration version like \"2024-01-10-090100\" or \
+             \"20240110090100\", found \"{written}\""
+        )
+    })
 }
 
 fn parse_rules(value: &Value) -> Result<Vec<(&'static str, Level)>, String> {
@@ -366,6 +385,8 @@ pub struct Resolved {
     pub max_connections: Option<u64>,
     pub wrapper_macros: Vec<String>,
     pub levels: RuleLevels,
+    /// `start_after`, normalised.
+    pub start_after: Option<String>,
 }
 
 impl Resolved {
@@ -434,6 +455,7 @@ pub fn resolve(
             .find_map(|c| c.wrapper_macros.clone())
             .unwrap_or_default(),
         levels,
+        start_after: layers.iter().find_map(|c| c.start_after.clone()),
     }
 }
 
@@ -485,7 +507,7 @@ mod tests {
             e.message,
             "`[package.metadata.dbopt]`: unknown key `migration`; expected one of: \
              accessors, backend, handle_types, max_connections, migrations, rules, schema, \
-             wrapper_macros"
+             start_after, wrapper_macros"
         );
         let e = parse(json!({"dbopt": {"rules": {"fk_no_index": "deny"}}})).unwrap_err();
         let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
@@ -528,7 +550,7 @@ mod tests {
             e.message,
             "`[package.metadata.dbopt]`: unknown key `\\n`; expected one of: \
              accessors, backend, handle_types, max_connections, migrations, rules, schema, \
-             wrapper_macros"
+             start_after, wrapper_macros"
         );
         let e = parse(json!({"dbopt": {"backend": "pg\u{1b}[2J\r"}})).unwrap_err();
         assert_eq!(
@@ -621,6 +643,50 @@ mod tests {
             let e = parse(json!({ "dbopt": table })).unwrap_err();
             assert_eq!(e.message, format!("{origin}: {message}"));
         }
+    }
+
+    #[test]
+    fn start_after_is_normalised_and_the_package_wins() {
+        for written in [
+            "2024-01-10-090100",
+            "20240110090100",
+            "2024-01-10-090100_users",
+        ] {
+            let c = parse(json!({"dbopt": {"start_after": written}})).unwrap();
+            assert_eq!(c.start_after.as_deref(), Some("20240110090100"));
+        }
+        for (value, found) in [
+            (json!("2024 01 10"), "found \"2024 01 10\""),
+            (json!(""), "found \"\""),
+        ] {
+            let e = parse(json!({"dbopt": {"start_after": value}})).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!(
+                    "`[package.metadata.dbopt]`: `start_after` must be a migration version \
+                     like \"2024-01-10-090100\" or \"20240110090100\", {found}"
+                )
+            );
+        }
+        let e = parse(json!({"dbopt": {"start_after": 20240110090100_u64}})).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("`start_after` must be a string, found a number")
+        );
+        let workspace = Config {
+            start_after: Some("1".into()),
+            ..Config::default()
+        };
+        let package = Config {
+            start_after: Some("2".into()),
+            ..Config::default()
+        };
+        let empty = Config::default();
+        let r = resolve(&workspace, Some(&package), &empty, &[]);
+        assert_eq!(r.start_after.as_deref(), Some("2"));
+        let r = resolve(&workspace, None, &empty, &[]);
+        assert_eq!(r.start_after.as_deref(), Some("1"));
+        assert_eq!(resolve(&empty, None, &empty, &[]).start_after, None);
     }
 
     #[test]

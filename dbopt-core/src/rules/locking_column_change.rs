@@ -30,9 +30,8 @@ On a table that an earlier migration created, finds:
 * `ALTER COLUMN .. TYPE` that rewrites the table. These changes do not, and are not
   reported: the same type; `varchar(n)` to `varchar(m)` with m >= n, to `varchar` or to
   `text`; `text` to `varchar`; `varbit(n)` to a larger or unbounded `varbit`;
-  `numeric(p, s)` to `numeric(q, s)` with q >= p, or to `numeric`; `timestamp` to
-  `timestamptz` and back when the migration set the session time zone to UTC before
-  (below). A `USING` expression rewrites, except `USING col` (the column itself).
+  `numeric(p, s)` to `numeric(q, s)` with q >= p, or to `numeric`. A `USING` expression
+  rewrites, except `USING col` (the column itself).
   PostgreSQL 12+ changes `timestamp` to `timestamptz` (and back) in place when the session
   time zone is UTC, so a `SET [LOCAL] timezone = 'UTC'` or `SET [LOCAL] TIME ZONE 'UTC'`
   earlier in the same migration (and no `RESET` or other zone since) makes it free.
@@ -84,6 +83,12 @@ A type change: add a column of the new type, write both, backfill, switch over.
 ## Configuration
 Level: `locking_column_change = "allow" | "warn" | "deny"` in `[package.metadata.dbopt]`;
 one statement: `-- dbopt: allow(locking_column_change)` on its line or the line before.
+History: the rule judges a migration's transition, so it judges only the migrations after
+the baseline: `start_after = "<version>"` in `[package.metadata.dbopt]` (or
+`[workspace.metadata.dbopt]`; `cargo dbopt init` sets it to the newest migration) judges
+those whose version sorts after it, and `--since <git revision>` those added since the
+revision. Without a baseline every migration is judged, and the summary says how many
+findings are in migrations older than 90 days.
 
 ## Known limitations
 PostgreSQL only: MySQL and SQLite rebuild tables by other rules (MySQL's online DDL,
@@ -92,11 +97,13 @@ migration sets the time zone to UTC before it: the server's default time zone is
 known, and a `SET` in an earlier migration may have run in another session. A zone is UTC
 when it has a fixed offset of zero (`UTC`, `Etc/UTC`, `GMT`, `Zulu`, `0`, `'+00:00'`, ..);
 `Europe/London` is not. With a precision (`timestamp(3)`) PostgreSQL rewrites anyway.
-CHECK constraints are followed through column
-and constraint renames, not through table rewrites by unparsed statements. Tables the
-replay does not know are not checked.
+CHECK constraints are followed through column and constraint renames, not through table
+rewrites by unparsed statements. Tables the replay does not know are not checked.
 A table created by an earlier migration that has not been deployed yet (two migrations
 in one change) counts as existing: dbopt cannot know what production has run.
+Migrations a baseline leaves out are not judged even when they have not run in
+production yet; `--since` counts a migration as new only when its `up.sql` was added (an
+edit of an old migration is not judged).
 "#,
     check: Check::Schema(check),
 };
