@@ -193,7 +193,7 @@ fn unknown_config_key_is_an_error_listing_the_keys() {
     assert!(
         err.contains(
             "unknown key `migration`; expected one of: accessors, backend, handle_types, \
-             max_connections, migrations, rules, schema, wrapper_macros"
+             max_connections, migrations, rules, schema, start_after, wrapper_macros"
         ),
         "{err}"
     );
@@ -306,7 +306,10 @@ fn nothing_analysed_is_exit_2_in_both_formats() {
     assert_eq!(code(&out), 2);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     assert_eq!(doc["version"], 1);
-    assert_eq!(doc["summary"], serde_json::json!({"deny": 0, "warn": 0}));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"deny": 0, "warn": 0, "old_migration_findings": 0})
+    );
     assert!(doc["findings"].as_array().unwrap().is_empty());
     assert_eq!(
         doc["errors"],
