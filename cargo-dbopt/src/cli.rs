@@ -30,6 +30,12 @@ members; -p and --workspace choose others. Settings come from [workspace.metadat
 [package.metadata.dbopt]; the command line wins over the package, the package over the \
 workspace.
 
+History: the migration rules (index_not_concurrent, locking_column_change, \
+fk_not_valid_missing, destructive_change, concurrently_in_transaction) judge only the \
+migrations after `start_after = \"<version>\"` of the configuration, or, with --since REV, \
+those whose up.sql was added since the merge base of REV and HEAD (committed, staged or \
+untracked); without either, every migration. The other rules judge the final schema.
+
 Exit status:
   0  no deny-level finding
   1  deny-level findings
@@ -117,6 +123,10 @@ pub struct CheckArgs {
     /// packages (`include_tests = true` in the config)
     #[arg(long)]
     pub include_tests: bool,
+    /// Migration rules judge only the migrations added since this git revision (for CI on a
+    /// pull request)
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
     /// Threads for the source scan, the packages and their migrations (default: one per core)
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,

@@ -335,7 +335,10 @@ fn each_bad_input_gets_one_message_and_the_good_package_is_still_analysed() {
         doc["findings"][0]["message"], "statement could not be parsed",
         "the unterminated dollar quote is reported as the statement it starts"
     );
-    assert_eq!(doc["summary"], serde_json::json!({"deny": 1, "warn": 1}));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"deny": 1, "warn": 1, "old_migration_findings": 0})
+    );
 
     let out = dbopt(root, &["--workspace", "--color", "never"]);
     assert_eq!(out.status.code(), Some(1));

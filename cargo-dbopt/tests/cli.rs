@@ -194,7 +194,7 @@ fn unknown_config_key_is_an_error_listing_the_keys() {
         err.contains(
             "unknown key `migration`; expected one of: accessors, backend, handle_types, \
              include_tests, max_connections, migrations, rules, schema, small_tables, \
-             transaction_macros, wrapper_macros"
+             start_after, transaction_macros, wrapper_macros"
         ),
         "{err}"
     );
@@ -307,7 +307,10 @@ fn nothing_analysed_is_exit_2_in_both_formats() {
     assert_eq!(code(&out), 2);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     assert_eq!(doc["version"], 1);
-    assert_eq!(doc["summary"], serde_json::json!({"deny": 0, "warn": 0}));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"deny": 0, "warn": 0, "old_migration_findings": 0})
+    );
     assert!(doc["findings"].as_array().unwrap().is_empty());
     assert_eq!(
         doc["errors"],

@@ -14,6 +14,7 @@
 //! small_tables = ["countries"]          # tables small enough to load whole (unbounded_load)
 //! include_tests = false                 # also check test code (`#[cfg(test)]`, `#[test]` fns, ..)
 //! rules = { fk_without_index = "warn" }
+//! start_after = "2024-01-10-090100"    # transition rules judge only later migrations
 //! ```
 //!
 //! Levels are applied like rustc's: the rule's default, then the workspace, then the
@@ -33,7 +34,7 @@ use crate::rule::Rule;
 use crate::rules::{self, RULES};
 
 /// The keys of a `dbopt` metadata table, sorted.
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 12] = [
     "accessors",
     "backend",
     "handle_types",
@@ -43,6 +44,7 @@ pub const KEYS: [&str; 11] = [
     "rules",
     "schema",
     "small_tables",
+    "start_after",
     "transaction_macros",
     "wrapper_macros",
 ];
@@ -104,6 +106,9 @@ pub struct Config {
     pub include_tests: Option<bool>,
     /// Rule levels in the order they were written.
     pub rules: Vec<(&'static str, Level)>,
+    /// `start_after`: the migration version after which the transition rules judge
+    /// migrations, normalised ([`crate::project::baseline::normalize_version`]).
+    pub start_after: Option<String>,
 }
 
 impl Config {
@@ -176,6 +181,9 @@ impl Config {
                     })?);
                 }
                 "rules" => config.rules = parse_rules(value).map_err(err)?,
+                "start_after" => {
+                    config.start_after = Some(start_after(value).map_err(err)?);
+                }
                 other => {
                     return Err(err(format!(
                         "unknown key `{other}`; expected one of: {}",
@@ -258,6 +266,17 @@ fn macro_path(name: &str, key: &str) -> Result<String, String> {
              found \"{name}\""
         ))
     }
+}
+
+/// A `start_after` version, normalised as diesel reads folder names.
+fn start_after(value: &Value) -> Result<String, String> {
+    let written = expect_str(value, "start_after")?;
+    crate::project::baseline::normalize_version(written).ok_or_else(|| {
+        format!(
+            "`start_after` must be a migration version like \"2024-01-10-090100\" or \
+             \"20240110090100\", found \"{written}\""
+        )
+    })
 }
 
 fn parse_rules(value: &Value) -> Result<Vec<(&'static str, Level)>, String> {
@@ -399,6 +418,8 @@ pub struct Resolved {
     pub small_tables: Vec<String>,
     pub include_tests: bool,
     pub levels: RuleLevels,
+    /// `start_after`, normalised.
+    pub start_after: Option<String>,
 }
 
 impl Resolved {
@@ -482,6 +503,7 @@ pub fn resolve(
             .unwrap_or_default(),
         include_tests: layers.iter().find_map(|c| c.include_tests).unwrap_or(false),
         levels,
+        start_after: layers.iter().find_map(|c| c.start_after.clone()),
     }
 }
 
@@ -533,7 +555,7 @@ mod tests {
             e.message,
             "`[package.metadata.dbopt]`: unknown key `migration`; expected one of: \
              accessors, backend, handle_types, include_tests, max_connections, migrations, \
-             rules, schema, small_tables, transaction_macros, wrapper_macros"
+             rules, schema, small_tables, start_after, transaction_macros, wrapper_macros"
         );
         let e = parse(json!({"dbopt": {"rules": {"fk_no_index": "deny"}}})).unwrap_err();
         let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
@@ -576,7 +598,7 @@ mod tests {
             e.message,
             "`[package.metadata.dbopt]`: unknown key `\\n`; expected one of: \
              accessors, backend, handle_types, include_tests, max_connections, migrations, \
-             rules, schema, small_tables, transaction_macros, wrapper_macros"
+             rules, schema, small_tables, start_after, transaction_macros, wrapper_macros"
         );
         let e = parse(json!({"dbopt": {"backend": "pg\u{1b}[2J\r"}})).unwrap_err();
         assert_eq!(
@@ -669,6 +691,50 @@ mod tests {
             let e = parse(json!({ "dbopt": table })).unwrap_err();
             assert_eq!(e.message, format!("{origin}: {message}"));
         }
+    }
+
+    #[test]
+    fn start_after_is_normalised_and_the_package_wins() {
+        for written in [
+            "2024-01-10-090100",
+            "20240110090100",
+            "2024-01-10-090100_users",
+        ] {
+            let c = parse(json!({"dbopt": {"start_after": written}})).unwrap();
+            assert_eq!(c.start_after.as_deref(), Some("20240110090100"));
+        }
+        for (value, found) in [
+            (json!("2024 01 10"), "found \"2024 01 10\""),
+            (json!(""), "found \"\""),
+        ] {
+            let e = parse(json!({"dbopt": {"start_after": value}})).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!(
+                    "`[package.metadata.dbopt]`: `start_after` must be a migration version \
+                     like \"2024-01-10-090100\" or \"20240110090100\", {found}"
+                )
+            );
+        }
+        let e = parse(json!({"dbopt": {"start_after": 20240110090100_u64}})).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("`start_after` must be a string, found a number")
+        );
+        let workspace = Config {
+            start_after: Some("1".into()),
+            ..Config::default()
+        };
+        let package = Config {
+            start_after: Some("2".into()),
+            ..Config::default()
+        };
+        let empty = Config::default();
+        let r = resolve(&workspace, Some(&package), &empty, &[]);
+        assert_eq!(r.start_after.as_deref(), Some("2"));
+        let r = resolve(&workspace, None, &empty, &[]);
+        assert_eq!(r.start_after.as_deref(), Some("1"));
+        assert_eq!(resolve(&empty, None, &empty, &[]).start_after, None);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! -> schema rules. The public types and [`analyze`]'s signature are the interface the CLI
 //! codes against.
 
+pub mod baseline;
+
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Level, Reporter};
@@ -43,6 +45,8 @@ pub struct ProjectInput {
     /// at a time is in memory) and reads them on `threads` threads; a smaller one reads them
     /// on its own thread, the other packages keeping the other cores busy.
     pub side_by_side: Option<threads::LargeTurn>,
+    /// Which migrations the transition rules judge (`start_after`, `--since`).
+    pub baseline: baseline::Baseline,
 }
 
 impl ProjectInput {
@@ -74,6 +78,8 @@ pub struct ProjectReport {
     pub analysed: bool,
     /// The migrations folder that was read (absolute), where `cargo dbopt --fix` writes.
     pub migrations_dir: Option<PathBuf>,
+    /// What the baseline left out, or would leave out (see [`baseline::History`]).
+    pub history: baseline::History,
 }
 
 /// Runs every schema rule whose level (as `level_of` decides) is not `allow`.
@@ -159,6 +165,12 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
         }));
     }
     crate::rules::unused_suppression::apply(&ctx, &mut diagnostics, &level_of);
+    run.report.history = baseline::apply(
+        &input.baseline,
+        &migrations,
+        &mut diagnostics,
+        baseline::today(),
+    );
     let sources = &run.report.sources;
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {

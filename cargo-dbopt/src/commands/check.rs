@@ -4,6 +4,7 @@
 mod early;
 mod paths;
 mod plan;
+mod since;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -45,10 +46,15 @@ pub fn run(args: &CheckArgs, overrides: &[LevelOverride]) -> Result<Status, CliE
         include_tests: args.include_tests.then_some(true),
         ..Config::default()
     };
+    let added = match &args.since {
+        Some(rev) => Some(since::added_files(rev, &git_dir(args))?),
+        None => None,
+    };
     let cli = CommandLine {
         args,
         config: &command_line,
         overrides,
+        added: added.as_deref(),
     };
     let early = start_early(cli);
     let ws = workspace::load(&args.workspace)?;
@@ -393,6 +399,10 @@ fn human_text(root: &Path, outcomes: &[Outcome]) -> String {
     for o in outcomes {
         let error_level = error_level(o, analysed_any);
         text.push_str(&human.package(&findings(o), &o.report.errors, error_level));
+        if let Some(note) = human.history(&o.report.history) {
+            text.push_str(&note);
+            text.push('\n');
+        }
     }
     if let Some(msg) = nothing_analysed(outcomes) {
         text.push_str(&human.message(Level::Deny, &msg));
@@ -459,6 +469,7 @@ fn json_text(root: &Path, outcomes: &[Outcome]) -> String {
     let mut doc = Document::new();
     for o in outcomes {
         doc.add_package(&findings(o), root);
+        doc.add_history(&o.report.history);
         for e in &o.report.errors {
             doc.add_error(e, root);
         }
@@ -472,6 +483,15 @@ fn findings(o: &Outcome) -> PackageFindings<'_> {
         sources: &o.report.sources,
         diagnostics: &o.report.diagnostics,
         levels: &o.levels,
+    }
+}
+
+/// Where `--since` asks git: the folder of `--manifest-path`, else the current one.
+fn git_dir(args: &CheckArgs) -> PathBuf {
+    let manifest = args.workspace.manifest_path.as_deref().map(absolute);
+    match manifest.as_deref().and_then(Path::parent) {
+        Some(dir) => dir.to_path_buf(),
+        None => absolute(Path::new(".")),
     }
 }
 
@@ -518,6 +538,7 @@ mod tests {
                 errors,
                 analysed,
                 migrations_dir: None,
+                history: Default::default(),
             },
         }
     }
@@ -581,7 +602,10 @@ mod tests {
             outcome("blog", true, fixture::diagnostics()),
         ];
         let doc: serde_json::Value = serde_json::from_str(&json_text(root, &outcomes)).unwrap();
-        assert_eq!(doc["summary"], serde_json::json!({"deny": 2, "warn": 1}));
+        assert_eq!(
+            doc["summary"],
+            serde_json::json!({"deny": 2, "warn": 1, "old_migration_findings": 0})
+        );
         assert_eq!(doc["findings"][0]["package"], "blog");
         assert_eq!(
             doc["errors"],

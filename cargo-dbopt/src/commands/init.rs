@@ -9,6 +9,7 @@
 //!   as `{ workspace = true }` when `[workspace.dependencies]` has it, like `cargo add`.
 
 mod manifest;
+mod start_after;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -51,9 +52,18 @@ pub fn run(args: &InitArgs) -> Result<Status, CliError> {
         _ => (Scope::Workspace, root_manifest.clone()),
     };
     let shown = display_path(&config_manifest, &ws.root);
+    let newest = start_after::newest_version(&ws);
     let edit = open(&mut edits, &config_manifest)?;
-    if manifest::add_config(&mut edit.doc, scope).map_err(|e| invalid(&config_manifest, &e))? {
+    if manifest::add_config(&mut edit.doc, scope, newest.as_deref())
+        .map_err(|e| invalid(&config_manifest, &e))?
+    {
         log.push(status("Adding", &format!("{} to {shown}", scope.header())));
+        if let Some(version) = &newest {
+            log.push(format!(
+                "note: the migration rules judge only the migrations after {version} \
+                 (`start_after`, the newest migration)"
+            ));
+        }
     } else {
         log.push(format!(
             "note: {shown} already has {}; left as it is",

@@ -42,6 +42,9 @@ pub struct FixEntry {
 pub struct Summary {
     pub deny: usize,
     pub warn: usize,
+    /// Findings of the migration rules in migrations older than 90 days, in the packages
+    /// without a baseline (`start_after`, `--since`); 0 where every package has one.
+    pub old_migration_findings: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,6 +73,11 @@ impl Document {
             }
             self.findings.push(finding(d, findings, root));
         }
+    }
+
+    /// Adds what a package's baseline left out, or would leave out.
+    pub fn add_history(&mut self, history: &dbopt_core::project::baseline::History) {
+        self.summary.old_migration_findings += history.old_findings;
     }
 
     pub fn add_error(&mut self, error: &ProjectError, root: &Path) {

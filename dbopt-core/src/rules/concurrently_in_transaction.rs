@@ -47,11 +47,20 @@ own. On a table created in the same migration, drop `CONCURRENTLY`: the table is
 ## Configuration
 Level: `concurrently_in_transaction = "allow" | "warn" | "deny"` in
 `[package.metadata.dbopt]`; one statement: `-- dbopt: allow(concurrently_in_transaction)`.
+History: the rule judges a migration's transition, so it judges only the migrations after
+the baseline: `start_after = "<version>"` in `[package.metadata.dbopt]` (or
+`[workspace.metadata.dbopt]`; `cargo dbopt init` sets it to the newest migration) judges
+those whose version sorts after it, and `--since <git revision>` those added since the
+revision. Without a baseline every migration is judged, and the summary says how many
+findings are in migrations older than 90 days.
 
 ## Known limitations
 PostgreSQL only (the other backends have no `CONCURRENTLY`). `ALTER TABLE .. DETACH
 PARTITION .. CONCURRENTLY` is not recognised. Explicit `BEGIN`/`COMMIT` statements in the
 file are not interpreted.
+Migrations a baseline leaves out are not judged even when they have not run in
+production yet; `--since` counts a migration as new only when its `up.sql` was added (an
+edit of an old migration is not judged).
 "#,
     check: Check::Schema(check),
 };

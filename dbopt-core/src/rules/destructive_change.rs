@@ -49,6 +49,12 @@ CREATE VIEW users AS SELECT * FROM accounts;
 ## Configuration
 Level: `destructive_change = "allow" | "warn" | "deny"` in `[package.metadata.dbopt]`; one
 statement: `-- dbopt: allow(destructive_change)` on its line or the line before.
+History: the rule judges a migration's transition, so it judges only the migrations after
+the baseline: `start_after = "<version>"` in `[package.metadata.dbopt]` (or
+`[workspace.metadata.dbopt]`; `cargo dbopt init` sets it to the newest migration) judges
+those whose version sorts after it, and `--since <git revision>` those added since the
+revision. Without a baseline every migration is judged, and the summary says how many
+findings are in migrations older than 90 days.
 
 ## Known limitations
 Runs on every backend. A table dropped and replaced in the same migration (`CREATE TABLE t`,
@@ -60,6 +66,9 @@ outside the migrations) are not checked. `DROP SCHEMA .. CASCADE` and `DROP VIEW
 reported.
 A table created by an earlier migration that has not been deployed yet (two migrations
 in one change) counts as existing: dbopt cannot know what production has run.
+Migrations a baseline leaves out are not judged even when they have not run in
+production yet; `--since` counts a migration as new only when its `up.sql` was added (an
+edit of an old migration is not judged).
 "#,
     check: Check::Schema(check),
 };

@@ -58,6 +58,12 @@ ALTER TABLE posts VALIDATE CONSTRAINT posts_user_id_fkey;
 ## Configuration
 Level: `fk_not_valid_missing = "allow" | "warn" | "deny"` in `[package.metadata.dbopt]`;
 one statement: `-- dbopt: allow(fk_not_valid_missing)` on its line or the line before.
+History: the rule judges a migration's transition, so it judges only the migrations after
+the baseline: `start_after = "<version>"` in `[package.metadata.dbopt]` (or
+`[workspace.metadata.dbopt]`; `cargo dbopt init` sets it to the newest migration) judges
+those whose version sorts after it, and `--since <git revision>` those added since the
+revision. Without a baseline every migration is judged, and the summary says how many
+findings are in migrations older than 90 days.
 
 ## Known limitations
 PostgreSQL only: SQLite cannot add constraints to a table, and MySQL has no `NOT VALID`.
@@ -66,6 +72,9 @@ the name PostgreSQL generates, without its numeric suffix on a clash.
 Tables the replay does not know are not checked.
 A table created by an earlier migration that has not been deployed yet (two migrations
 in one change) counts as existing: dbopt cannot know what production has run.
+Migrations a baseline leaves out are not judged even when they have not run in
+production yet; `--since` counts a migration as new only when its `up.sql` was added (an
+edit of an old migration is not judged).
 "#,
     check: Check::Schema(check),
 };

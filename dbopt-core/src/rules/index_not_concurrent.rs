@@ -58,6 +58,12 @@ posts_slug_key;`.
 ## Configuration
 Level: `index_not_concurrent = "allow" | "warn" | "deny"` in `[package.metadata.dbopt]`;
 one statement: `-- dbopt: allow(index_not_concurrent)` on its line or the line before.
+History: the rule judges a migration's transition, so it judges only the migrations after
+the baseline: `start_after = "<version>"` in `[package.metadata.dbopt]` (or
+`[workspace.metadata.dbopt]`; `cargo dbopt init` sets it to the newest migration) judges
+those whose version sorts after it, and `--since <git revision>` those added since the
+revision. Without a baseline every migration is judged, and the summary says how many
+findings are in migrations older than 90 days.
 
 ## Known limitations
 PostgreSQL only: SQLite has no concurrent index builds, and MySQL/InnoDB builds indexes
@@ -66,6 +72,9 @@ and `REINDEX`, are not reported. Tables the replay does not know (created by an 
 statement or outside the migrations) are not checked.
 A table created by an earlier migration that has not been deployed yet (two migrations
 in one change) counts as existing: dbopt cannot know what production has run.
+Migrations a baseline leaves out are not judged even when they have not run in
+production yet; `--since` counts a migration as new only when its `up.sql` was added (an
+edit of an old migration is not judged).
 "#,
     check: Check::Schema(check),
 };

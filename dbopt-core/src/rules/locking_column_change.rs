@@ -18,6 +18,8 @@ use super::migration::{
     existed_before, fold, function_name, parsed, walk_expr, with_created_label,
 };
 
+mod time_zone;
+
 pub static RULE: Rule = Rule {
     name: "locking_column_change",
     group: Group::Migrations,
@@ -28,7 +30,11 @@ On a table that an earlier migration created, finds:
 * `ALTER COLUMN .. TYPE` that rewrites the table. These changes do not, and are not
   reported: the same type; `varchar(n)` to `varchar(m)` with m >= n, to `varchar` or to
   `text`; `text` to `varchar`; `varbit(n)` to a larger or unbounded `varbit`;
-  `numeric(p, s)` to `numeric(q, s)` with q >= p, or to `numeric`. Any `USING` rewrites.
+  `numeric(p, s)` to `numeric(q, s)` with q >= p, or to `numeric`. A `USING` expression
+  rewrites, except `USING col` (the column itself).
+  PostgreSQL 12+ changes `timestamp` to `timestamptz` (and back) in place when the session
+  time zone is UTC, so a `SET [LOCAL] timezone = 'UTC'` or `SET [LOCAL] TIME ZONE 'UTC'`
+  earlier in the same migration (and no `RESET` or other zone since) makes it free.
 * `ALTER COLUMN .. SET NOT NULL` on a nullable column, unless a validated
   `CHECK (col IS NOT NULL)` constraint exists (PostgreSQL 12+ then skips the scan).
 * `ADD COLUMN` with a volatile default (`gen_random_uuid()`, `uuid_generate_v4()`,
@@ -52,6 +58,12 @@ ALTER TABLE posts ADD COLUMN public_id UUID NOT NULL DEFAULT gen_random_uuid();
 ```
 
 ## Use instead
+`timestamp` to `timestamptz` with the session in UTC (PostgreSQL 12+; the stored values
+are then read as UTC times, so make sure they are):
+```sql
+SET LOCAL timezone = 'UTC';
+ALTER TABLE posts ALTER COLUMN published_at TYPE timestamptz;
+```
 `SET NOT NULL` after a validated CHECK constraint:
 ```sql
 ALTER TABLE posts ADD CONSTRAINT posts_title_not_null CHECK (title IS NOT NULL) NOT VALID;
@@ -71,15 +83,27 @@ A type change: add a column of the new type, write both, backfill, switch over.
 ## Configuration
 Level: `locking_column_change = "allow" | "warn" | "deny"` in `[package.metadata.dbopt]`;
 one statement: `-- dbopt: allow(locking_column_change)` on its line or the line before.
+History: the rule judges a migration's transition, so it judges only the migrations after
+the baseline: `start_after = "<version>"` in `[package.metadata.dbopt]` (or
+`[workspace.metadata.dbopt]`; `cargo dbopt init` sets it to the newest migration) judges
+those whose version sorts after it, and `--since <git revision>` those added since the
+revision. Without a baseline every migration is judged, and the summary says how many
+findings are in migrations older than 90 days.
 
 ## Known limitations
 PostgreSQL only: MySQL and SQLite rebuild tables by other rules (MySQL's online DDL,
-SQLite's table copy). `timestamp` to `timestamptz` is reported although PostgreSQL skips the
-rewrite when the session time zone is UTC. CHECK constraints are followed through column
-and constraint renames, not through table rewrites by unparsed statements. Tables the
-replay does not know are not checked.
+SQLite's table copy). `timestamp` to `timestamptz` (or back) is free only when the same
+migration sets the time zone to UTC before it: the server's default time zone is not
+known, and a `SET` in an earlier migration may have run in another session. A zone is UTC
+when it has a fixed offset of zero (`UTC`, `Etc/UTC`, `GMT`, `Zulu`, `0`, `'+00:00'`, ..);
+`Europe/London` is not. With a precision (`timestamp(3)`) PostgreSQL rewrites anyway.
+CHECK constraints are followed through column and constraint renames, not through table
+rewrites by unparsed statements. Tables the replay does not know are not checked.
 A table created by an earlier migration that has not been deployed yet (two migrations
 in one change) counts as existing: dbopt cannot know what production has run.
+Migrations a baseline leaves out are not judged even when they have not run in
+production yet; `--since` counts a migration as new only when its `up.sql` was added (an
+edit of an old migration is not judged).
 "#,
     check: Check::Schema(check),
 };
@@ -98,7 +122,9 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
         return;
     }
     let mut checks: Vec<NotNullCheck> = Vec::new();
+    let mut time_zone = time_zone::SessionTimeZone::default();
     for record in &ctx.replay.statements {
+        time_zone.track(record);
         match parsed(record) {
             Some(Statement::CreateTable(ct)) => {
                 let table_name = ct
@@ -131,7 +157,7 @@ fn check(ctx: &SchemaContext<'_>, out: &mut Reporter) {
                 for op in &at.operations {
                     track(&mut checks, t, op);
                     if existing {
-                        judge(&checks, record, t, op, out);
+                        judge(&checks, time_zone.utc(), record, t, op, out);
                     }
                 }
             }
@@ -261,9 +287,11 @@ fn not_null_columns(expr: &Expr) -> Vec<String> {
     out
 }
 
-/// Reports `op` on the existing table `t` if it locks or fails.
+/// Reports `op` on the existing table `t` if it locks or fails; `utc`: the migration set
+/// the session time zone to UTC before the statement.
 fn judge(
     checks: &[NotNullCheck],
+    utc: bool,
     record: &StatementRecord,
     t: &TargetTable,
     op: &AlterTableOperation,
@@ -288,7 +316,13 @@ fn judge(
                     data_type, using, ..
                 } => {
                     let new = data_type.to_string().to_lowercase();
-                    if using.is_some() || !free_type_change(&before.sql_type, &new) {
+                    let free = free_type_change(&before.sql_type, &new)
+                        || utc && time_zone_change(&before.sql_type, &new);
+                    // `USING col` (the column itself) is the cast without `USING`.
+                    let computed = using
+                        .as_ref()
+                        .is_some_and(|u| !matches!(u, Expr::Identifier(i) if fold(i) == column));
+                    if computed || !free {
                         out.report(type_change(record, t, &column, &before.sql_type, &new));
                     }
                 }
@@ -497,6 +531,23 @@ fn free_type_change(old: &str, new: &str) -> bool {
     }
 }
 
+/// `timestamp` <-> `timestamptz` without a precision: no rewrite on PostgreSQL 12+ when the
+/// session time zone is UTC. With one (`timestamp(3)`), PostgreSQL adds a length coercion
+/// to the cast and rewrites the table whatever the time zone.
+fn time_zone_change(old: &str, new: &str) -> bool {
+    let (Some((old_base, old_args)), Some((new_base, new_args))) =
+        (parse_type(old), parse_type(new))
+    else {
+        return false;
+    };
+    old_args.is_empty()
+        && new_args.is_empty()
+        && matches!(
+            (old_base.as_str(), new_base.as_str()),
+            ("timestamp", "timestamptz") | ("timestamptz", "timestamp")
+        )
+}
+
 /// `character varying(20)` -> (`varchar`, [20]); `None` for arrays and odd forms.
 fn parse_type(ty: &str) -> Option<(String, Vec<u64>)> {
     let ty = ty.trim();
@@ -508,9 +559,10 @@ fn parse_type(ty: &str) -> Option<(String, Vec<u64>)> {
             let close = ty.rfind(')')?;
             let args = ty.get(open + 1..close)?;
             let args: Option<Vec<u64>> = args.split(',').map(|a| a.trim().parse().ok()).collect();
-            (ty[..open].trim(), args?)
+            // `timestamp(3) with time zone`: the words after the arguments belong to the name.
+            (format!("{} {}", &ty[..open], &ty[close + 1..]), args?)
         }
-        None => (ty, Vec::new()),
+        None => (ty.to_owned(), Vec::new()),
     };
     let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
     let base = match base.as_str() {
@@ -746,7 +798,8 @@ mod tests {
                      ALTER TABLE posts ALTER COLUMN body TYPE VARCHAR(20);\n\
                      ALTER TABLE posts ALTER COLUMN at TYPE TIMESTAMPTZ;\n\
                      ALTER TABLE posts ALTER COLUMN score TYPE NUMERIC(7, 3);\n\
-                     ALTER TABLE posts ALTER COLUMN title TYPE TEXT USING title || '';",
+                     ALTER TABLE posts ALTER COLUMN title TYPE TEXT USING title || '';\n\
+                     ALTER TABLE posts ALTER COLUMN body TYPE VARCHAR(30) USING body;",
                 ),
             ],
         );
@@ -758,6 +811,67 @@ mod tests {
                 f("2_types", 6),
                 f("2_types", 7),
                 f("2_types", 8)
+            ]
+        );
+    }
+
+    #[test]
+    fn timestamp_and_timestamptz_are_free_after_setting_utc_in_the_same_migration() {
+        let found = pg(
+            &RULE,
+            &[
+                (
+                    "1_t",
+                    true,
+                    "CREATE TABLE t (a TIMESTAMP, b TIMESTAMPTZ, c TIMESTAMP(3), d TIMESTAMP, \
+                     e TIMESTAMP);",
+                ),
+                (
+                    "2_utc",
+                    true,
+                    "ALTER TABLE t ALTER COLUMN a TYPE TIMESTAMPTZ;\n\
+                     SET LOCAL timezone = 'UTC';\n\
+                     ALTER TABLE t ALTER COLUMN a TYPE TIMESTAMPTZ;\n\
+                     ALTER TABLE t ALTER COLUMN b TYPE TIMESTAMP WITHOUT TIME ZONE;\n\
+                     ALTER TABLE t ALTER COLUMN c TYPE TIMESTAMP(3) WITH TIME ZONE;\n\
+                     ALTER TABLE t ALTER COLUMN d TYPE TIMESTAMPTZ(3);\n\
+                     ALTER TABLE t ALTER COLUMN e TYPE TIMESTAMPTZ USING e AT TIME ZONE 'UTC';\n\
+                     ALTER TABLE t ALTER COLUMN e TYPE DATE;\n\
+                     RESET timezone;\n\
+                     ALTER TABLE t ALTER COLUMN a TYPE TIMESTAMP;",
+                ),
+                (
+                    "3_session",
+                    true,
+                    "SET TIME ZONE 'Etc/UTC';\nALTER TABLE t ALTER COLUMN a TYPE TIMESTAMPTZ;",
+                ),
+                // A SET in an earlier migration does not count: it may run on another day.
+                (
+                    "4_later",
+                    true,
+                    "ALTER TABLE t ALTER COLUMN a TYPE TIMESTAMP;",
+                ),
+                (
+                    "5_paris",
+                    true,
+                    "SET timezone = 'UTC';\nSET timezone = 'Europe/Paris';\n\
+                     ALTER TABLE t ALTER COLUMN b TYPE TIMESTAMPTZ;\n\
+                     ALTER TABLE t ALTER COLUMN b TYPE TIMESTAMP;",
+                ),
+            ],
+        );
+        assert_eq!(
+            found,
+            vec![
+                f("2_utc", 1),
+                f("2_utc", 5),
+                f("2_utc", 6),
+                f("2_utc", 7),
+                f("2_utc", 8),
+                f("2_utc", 10),
+                f("4_later", 1),
+                f("5_paris", 3),
+                f("5_paris", 4),
             ]
         );
     }

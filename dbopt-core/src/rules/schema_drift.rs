@@ -15,7 +15,7 @@ use crate::sql::discover::PrintSchema;
 use crate::sql::types::{SqlFamily, from_schema_rs, from_sql};
 
 use facts::Facts;
-use printed::printed;
+pub(super) use printed::printed;
 
 pub static RULE: Rule = Rule {
     name: "schema_drift",

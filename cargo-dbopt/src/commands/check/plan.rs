@@ -1,10 +1,11 @@
 //! What one package is analysed with: the [`ProjectInput`] of its schema side and the
 //! settings (levels, code options) the configuration layers and the command line give it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use dbopt_core::config::{self, Config, LevelOverride, Resolved};
 use dbopt_core::model::Backend;
+use dbopt_core::project::baseline::Baseline;
 use dbopt_core::project::{self, ProjectInput, ProjectReport};
 use dbopt_core::rule::Check;
 use dbopt_core::rules::RULES;
@@ -58,6 +59,8 @@ pub struct CommandLine<'a> {
     pub args: &'a CheckArgs,
     pub config: &'a Config,
     pub overrides: &'a [LevelOverride],
+    /// `--since`: the files added since the revision (absolute, symlinks resolved).
+    pub added: Option<&'a [PathBuf]>,
 }
 
 impl Plan {
@@ -76,6 +79,12 @@ impl Plan {
             command_line.overrides,
         );
         let args = command_line.args;
+        // `--since` wins over `start_after`, as the command line wins over the config.
+        let baseline = match (command_line.added, &resolved.start_after) {
+            (Some(files), _) => Baseline::Added(files.to_vec()),
+            (None, Some(version)) => Baseline::StartAfter(version.clone()),
+            (None, None) => Baseline::None,
+        };
         let input = ProjectInput {
             package_dir: package.dir.to_path_buf(),
             display_root: root.to_path_buf(),
@@ -86,6 +95,7 @@ impl Plan {
             backend: resolved.backend.or(package.diesel_backend),
             threads: super::jobs(args),
             side_by_side: None,
+            baseline,
         };
         Plan { input, resolved }
     }
@@ -114,6 +124,7 @@ impl Plan {
             backend,
             threads: _,
             side_by_side: _,
+            baseline,
         } = &self.input;
         let b = &other.input;
         let schema_levels = |plan: &Plan| -> Vec<_> {
@@ -130,6 +141,7 @@ impl Plan {
             && *migrations == b.migrations
             && *schema == b.schema
             && *backend == b.backend
+            && *baseline == b.baseline
             && schema_levels(self) == schema_levels(other)
     }
 }

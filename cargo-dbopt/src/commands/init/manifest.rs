@@ -43,9 +43,17 @@ pub const MACROS: &str = "dbopt-macros";
 const RULES_COMMENT: &str = "# Levels: \"allow\", \"warn\" or \"deny\". `cargo dbopt explain RULE` documents a rule;\n\
      # `cargo dbopt rules` shows the levels in effect and where each was set.\n";
 
-/// Adds the dbopt table listing every rule at its default level. `Ok(false)` when a `dbopt`
-/// table is already there (it is left as it is).
-pub fn add_config(doc: &mut DocumentMut, scope: Scope) -> Result<bool, String> {
+const START_AFTER_COMMENT: &str =
+    "# the migration rules judge only later migrations (the newest when `init` ran)";
+
+/// Adds the dbopt table: `start_after = "<version>"` when given (the newest migration), and
+/// every rule at its default level. `Ok(false)` when a `dbopt` table is already there (it is
+/// left as it is, keys and all).
+pub fn add_config(
+    doc: &mut DocumentMut,
+    scope: Scope,
+    start_after: Option<&str>,
+) -> Result<bool, String> {
     let end = next_position(doc);
     let key = scope.root_key();
     let Some(top) = doc.as_table_mut().get_mut(key) else {
@@ -77,6 +85,9 @@ pub fn add_config(doc: &mut DocumentMut, scope: Scope) -> Result<bool, String> {
             rules.insert(rule.name, Value::from(rule.default_level.as_str()));
         }
         let mut dbopt = InlineTable::new();
+        if let Some(version) = start_after {
+            dbopt.insert("start_after", Value::from(version));
+        }
         dbopt.insert("rules", Value::InlineTable(rules));
         append_inline(inline, "dbopt", Value::InlineTable(dbopt));
         return Ok(true);
@@ -90,6 +101,13 @@ pub fn add_config(doc: &mut DocumentMut, scope: Scope) -> Result<bool, String> {
     let mut dbopt = Table::new();
     dbopt.set_position(Some(end));
     dbopt.decor_mut().set_prefix("\n");
+    if let Some(version) = start_after {
+        let mut value = Value::from(version);
+        value
+            .decor_mut()
+            .set_suffix(format!("  {START_AFTER_COMMENT}"));
+        dbopt.insert("start_after", Item::Value(value));
+    }
     let mut rules = Table::new();
     rules.set_position(Some(end + 1));
     rules.decor_mut().set_prefix(format!("\n{RULES_COMMENT}"));

@@ -53,14 +53,14 @@ diesel.workspace = true
 
 fn init(text: &str, scope: Scope, form: Option<DependencyForm>) -> String {
     let mut doc: DocumentMut = text.parse().expect("valid TOML");
-    manifest::add_config(&mut doc, scope).expect("config added");
+    manifest::add_config(&mut doc, scope, None).expect("config added");
     if let Some(form) = &form {
         manifest::add_dependency(&mut doc, form).expect("dependency added");
     }
     let once = doc.to_string();
     // A second run changes nothing.
     let mut again: DocumentMut = once.parse().expect("still valid TOML");
-    assert!(!manifest::add_config(&mut again, scope).unwrap());
+    assert!(!manifest::add_config(&mut again, scope, None).unwrap());
     if let Some(form) = &form {
         assert!(!manifest::add_dependency(&mut again, form).unwrap());
     }
@@ -135,7 +135,7 @@ fn init_workspace() {
 fn an_inline_package_without_metadata_gets_it_inline() {
     let text = "package = { name = \"x\", version = \"0.1.0\" }\n";
     let mut doc: DocumentMut = text.parse().unwrap();
-    assert!(manifest::add_config(&mut doc, Scope::Package).unwrap());
+    assert!(manifest::add_config(&mut doc, Scope::Package, None).unwrap());
     let rules: Vec<String> = RULES
         .iter()
         .map(|r| format!("{} = \"{}\"", r.name, r.default_level))
@@ -164,6 +164,44 @@ fn a_missing_dependencies_table_is_created_at_the_end() {
 fn an_existing_dbopt_table_is_left_alone() {
     let text = "[package]\nname = \"x\"\n\n[package.metadata.dbopt]\nbackend = \"sqlite\"\n";
     let mut doc: DocumentMut = text.parse().unwrap();
-    assert!(!manifest::add_config(&mut doc, Scope::Package).unwrap());
+    assert!(!manifest::add_config(&mut doc, Scope::Package, None).unwrap());
     assert_eq!(doc.to_string(), text);
+    // No `start_after` is added to a table that is there, with or without one.
+    assert!(!manifest::add_config(&mut doc, Scope::Package, Some("2024-01-10-090100")).unwrap());
+    assert_eq!(doc.to_string(), text);
+    let text = "[package]\nname = \"x\"\n\n[package.metadata.dbopt]\nstart_after = \"1\"\n";
+    let mut doc: DocumentMut = text.parse().unwrap();
+    assert!(!manifest::add_config(&mut doc, Scope::Package, Some("2")).unwrap());
+    assert_eq!(doc.to_string(), text);
+}
+
+#[test]
+fn start_after_opens_the_table_it_adds() {
+    let text = "[package]\nname = \"x\"\nversion = \"0.1.0\"\n";
+    let mut doc: DocumentMut = text.parse().unwrap();
+    assert!(manifest::add_config(&mut doc, Scope::Package, Some("2024-01-10-090100")).unwrap());
+    let out = doc.to_string();
+    assert!(
+        out.starts_with(&format!(
+            "{text}\n[package.metadata.dbopt]\nstart_after = \"2024-01-10-090100\"  \
+             # the migration rules judge only later migrations (the newest when `init` ran)\n\n\
+             # Levels: "
+        )),
+        "{out}"
+    );
+    let value: toml::Value = toml::from_str(&out).unwrap();
+    let metadata = serde_json::to_value(&value["package"]["metadata"]).unwrap();
+    let config = Config::from_metadata(&metadata, std::path::Path::new("/p"), "test").unwrap();
+    assert_eq!(config.start_after.as_deref(), Some("20240110090100"));
+    // Inline: the key comes first too.
+    let text = "package = { name = \"x\", version = \"0.1.0\" }\n";
+    let mut doc: DocumentMut = text.parse().unwrap();
+    assert!(manifest::add_config(&mut doc, Scope::Package, Some("20240110090100")).unwrap());
+    assert!(
+        doc.to_string().starts_with(
+            "package = { name = \"x\", version = \"0.1.0\", metadata = { dbopt = { \
+             start_after = \"20240110090100\", rules = { "
+        ),
+        "{doc}"
+    );
 }

@@ -11,7 +11,7 @@ use crate::sql::SchemaContext;
 
 /// The file as print-schema produced it: with its `patch_file` applied in reverse. `None`
 /// means use the file itself (no patch, or one that does not apply, which is reported).
-pub(super) fn printed(
+pub(in crate::rules) fn printed(
     ctx: &SchemaContext<'_>,
     file: &SchemaFile,
     out: &mut Reporter,
