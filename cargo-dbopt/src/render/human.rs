@@ -168,9 +168,7 @@ impl Human {
         let level = if deny > 0 { Level::Deny } else { Level::Warn };
         Some(self.message(level, &text))
     }
-}
 
-impl Human {
     /// Without a baseline, after a package's summary: how many of its findings are in
     /// migrations older than [`OLD_AFTER_DAYS`] days, and how to judge only newer ones.
     /// `None` when there are none (or a baseline is set).
