@@ -176,6 +176,27 @@ impl Human {
         let level = if deny > 0 { Level::Deny } else { Level::Warn };
         Some(self.message(level, &text))
     }
+
+    /// Without a baseline, after a package's summary: how many of its findings are in
+    /// migrations older than [`OLD_AFTER_DAYS`] days, and how to judge only newer ones.
+    /// `None` when there are none (or a baseline is set).
+    pub fn history(&self, history: &History) -> Option<String> {
+        let n = history.old_findings;
+        if n == 0 {
+            return None;
+        }
+        let version = history.newest_version.as_deref().unwrap_or("<version>");
+        let text = format!(
+            "{n} {} in migrations older than {OLD_AFTER_DAYS} days; to judge only the \
+             migrations to come, set `start_after = \"{version}\"` (the newest migration) in \
+             [package.metadata.dbopt], or pass `--since <git revision>` on a pull request",
+            plural(n, "finding is", "findings are"),
+        );
+        Some(
+            self.renderer
+                .render(&[Group::with_title(Title::NOTE.primary_title(text))]),
+        )
+    }
 }
 
 /// `text` with every control character escaped, newlines too: one line.
@@ -212,29 +233,6 @@ fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-impl Human {
-    /// Without a baseline, after a package's summary: how many of its findings are in
-    /// migrations older than [`OLD_AFTER_DAYS`] days, and how to judge only newer ones.
-    /// `None` when there are none (or a baseline is set).
-    pub fn history(&self, history: &History) -> Option<String> {
-        let n = history.old_findings;
-        if n == 0 {
-            return None;
-        }
-        let version = history.newest_version.as_deref().unwrap_or("<version>");
-        let text = format!(
-            "{n} {} in migrations older than {OLD_AFTER_DAYS} days; to judge only the \
-             migrations to come, set `start_after = \"{version}\"` (the newest migration) in \
-             [package.metadata.dbopt], or pass `--since <git revision>` on a pull request",
-            plural(n, "finding is", "findings are"),
-        );
-        Some(
-            self.renderer
-                .render(&[Group::with_title(Title::NOTE.primary_title(text))]),
-        )
-    }
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

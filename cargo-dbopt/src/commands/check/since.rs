@@ -19,11 +19,13 @@ pub fn added_files(rev: &str, dir: &Path) -> Result<Vec<PathBuf>, CliError> {
         )));
     }
     let top = git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| match e {
-        Git::Failed(_) => CliError::Usage(format!(
-            "`--since` asks git which migrations are new, and `{}` is not inside a git \
+        Git::Failed(message) if message.contains("not a git repository") => {
+            CliError::Usage(format!(
+                "`--since` asks git which migrations are new, and `{}` is not inside a git \
              repository",
-            dir.display()
-        )),
+                dir.display()
+            ))
+        }
         other => other.into_error(),
     })?;
     let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
