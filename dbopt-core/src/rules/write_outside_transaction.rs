@@ -9,7 +9,8 @@ use crate::rust::CodeContext;
 use crate::rust::callgraph::{FnId, Graph, MANY, flatten, is_free_write};
 use crate::rust::model::RoundTrip;
 use crate::rust::package::PackageFindings;
-use crate::rust::summary::{LoopFact, Step};
+use crate::rust::summary::{LoopFact, Step, steps};
+use crate::rust::write_paths::{WriteEvent, judge};
 use crate::source::Span as FileSpan;
 
 pub static RULE: Rule = Rule {
@@ -18,10 +19,21 @@ pub static RULE: Rule = Rule {
     default_level: Level::Deny,
     summary: "two or more writes outside any transaction",
     docs: r#"## What it does
-Counts the writes (`insert_into`, `update`, `delete`, `save_changes`, `replace_into`, an
-`sql_query` starting with INSERT/UPDATE/DELETE/MERGE) a fn runs outside any transaction scope.
-Two or more on one path through the fn fire; a write in a loop counts as many. Writes in
-different `if`/`match` arms count once.
+Finds a write (`insert_into`, `update`, `delete`, `save_changes`, `replace_into`, an
+`sql_query` starting with INSERT/UPDATE/DELETE/MERGE) made outside any transaction scope
+**whose failure ends the fn after an earlier write on the same path committed**: the fn fails
+having done half its work. Writes are followed along control flow (`rust::write_paths`):
+
+* writes in different `if`/`match` arms, in a branch that returns before the next write
+  (`return`, `bail!`, `panic!`), in a call and its `or_else` fallback, or in `#[cfg(..)]`
+  alternatives are not sequential;
+* a write "ends the fn" when its error is propagated: `?`, `.unwrap()`, `.expect(..)`,
+  `return Err(..)` (also through `if let Err(e) = .. { return .. }` or a `match` arm that
+  returns), or it is the fn's value. A write whose error is handled and the fn goes on
+  (`.ok()`, `let _ =`, `if let Err(e) = .. { log }`) was made independent on purpose;
+* a write in a per-row loop whose failure ends the fn is the bug on its own (the earlier
+  passes committed); a loop of independent writes is an `n_plus_one` question;
+* closures handed to `spawn` or stored in a `let` run later, not on the caller's path.
 
 `cargo dbopt` also counts the writes of the package's fns a fn calls outside a transaction:
 a helper that writes once, called twice, counts two; called in a loop, many. A helper that
@@ -51,6 +63,8 @@ conn.transaction(|conn| {
 
 ## Configuration
 `#[db_checked(in_transaction)]` declares that callers always run the fn inside a transaction.
+`transaction_macros = ["db::atomic"]` in `[package.metadata.dbopt]` names macros or fns
+(of other crates) that run their body or closure in a transaction.
 `#[db_checked(allow(write_outside_transaction))]`, or `#[dbopt::allow(write_outside_transaction)]`
 on a statement to leave that write out of the count. Outside `#[db_checked]` items,
 `cargo dbopt` reads `// dbopt: allow(write_outside_transaction)` on the line before a fn or a
@@ -58,6 +72,11 @@ statement the same way; a write or call left out this way is left out of its cal
 too.
 
 ## Known limitations
+A write whose result is bound to a variable and checked later (`let r = write(conn); ..;
+r?`) is taken as handled; so is a statement that drops the result (`write(conn);`). A
+wrapper that runs a closure in a transaction and is defined in another crate must be named
+in `transaction_macros`.
+
 For `#[db_checked]` (and in the scan, for fns under it, whose findings are exactly the
 macro's), writes done by helpers that receive the connection are not seen as writes (they are
 round trips), and a transaction opened by the caller is only known through `in_transaction`.
@@ -87,42 +106,43 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
     if ctx.options.in_transaction {
         return;
     }
-    let count = ctx.model.max_round_trips(&|t| !counted(t));
-    if count.is_some_and(|n| n < 2) {
+    let trips = &ctx.model.round_trips;
+    let steps = steps(&ctx.model.cost, 0);
+    let verdict = judge(&steps, &|step| match step {
+        Step::Trip(i) => trips.get(*i).filter(|t| counted(t)).map(|t| WriteEvent {
+            weight: if t.ctx.per_row_loop().is_some() {
+                MANY
+            } else {
+                1
+            },
+            aborts: t.aborts,
+        }),
+        _ => None,
+    });
+    let Some((first, failing)) = verdict.partial else {
         return;
-    }
-    let writes: Vec<&RoundTrip> = ctx
-        .model
-        .round_trips
-        .iter()
-        .filter(|t| counted(t))
-        .collect();
-    let looped = writes.iter().find(|t| !t.ctx.loops.is_empty());
-    let (primary, message) = match (looped, writes.get(1)) {
-        (Some(t), _) => {
-            let where_ = t
-                .ctx
-                .innermost_loop()
-                .map(|l| l.describe())
-                .unwrap_or_default();
-            (
-                *t,
-                format!(
-                    "writes outside a transaction: `{}` runs once per iteration of the {where_}",
-                    t.call
-                ),
-            )
-        }
-        (None, Some(t)) => (
-            *t,
-            format!(
-                "{} writes outside a transaction: `{}` commits separately from the write before it",
-                count.unwrap_or(2),
-                t.call
-            ),
-        ),
-        (None, None) => return,
     };
+    let leaves = flatten(&steps);
+    let trip_at = |i: usize| match leaves.get(i) {
+        Some(Step::Trip(t)) => trips.get(*t),
+        _ => None,
+    };
+    let (Some(_), Some(primary)) = (trip_at(first), trip_at(failing)) else {
+        return;
+    };
+    let message = match primary.ctx.per_row_loop() {
+        Some(lp) => format!(
+            "writes outside a transaction: `{}` runs once per iteration of the {}",
+            primary.call,
+            lp.describe()
+        ),
+        _ => format!(
+            "{} writes outside a transaction: `{}` commits separately from the write before it",
+            count_words(verdict.max_writes),
+            primary.call
+        ),
+    };
+    let writes: Vec<&RoundTrip> = trips.iter().filter(|t| counted(t)).collect();
     let mut d = Diagnostic::new(&RULE, message, primary.span)
         .with_label("commits on its own")
         .with_help(
@@ -138,19 +158,25 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
     out.report(d);
 }
 
-/// One write, or one call of a fn that writes, outside a transaction.
+/// "2", "3", .. or no number for a count that includes a loop.
+fn count_words(n: u32) -> String {
+    if n >= MANY {
+        "several".to_owned()
+    } else {
+        n.max(2).to_string()
+    }
+}
+
 struct Event<'g> {
     span: FileSpan,
     text: &'g str,
     name: String,
     innermost_loop: Option<&'g LoopFact>,
-    /// The called fn that writes.
     via: Option<FnId>,
+    /// Its index in `flatten` order.
+    leaf: usize,
 }
 
-/// `cargo dbopt`'s scan: the per-fn count extended with the writes of called fns (a helper
-/// that writes once, called twice, counts two), and no finding in a fn whose every caller
-/// runs it inside a transaction. Fns under `#[db_checked]` keep the macro's findings.
 pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
     for f in 0..g.fns.len() {
         let s = g.summary(f);
@@ -172,38 +198,27 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
             continue;
         }
         let events = events(g, f);
-        if !events.iter().any(|e| e.via.is_some()) || event_count(g, f, &s.steps, 0) < 2 {
+        if !events.iter().any(|e| e.via.is_some()) {
             continue;
         }
-        let looped = events.iter().find(|e| e.innermost_loop.is_some());
-        let (primary, message) = match (looped, events.get(1)) {
-            (Some(e), _) => (
-                e,
-                format!(
-                    "writes outside a transaction: `{}` runs once per iteration of the {}",
-                    e.text,
-                    e.innermost_loop
-                        .map(|l| l.describe.as_str())
-                        .unwrap_or("loop")
-                ),
+        let verdict = g.write_verdict(f, &s.steps);
+        let Some((_, failing)) = verdict.partial else {
+            continue;
+        };
+        let Some(primary) = events.iter().find(|e| e.leaf == failing) else {
+            continue;
+        };
+        let message = match primary.innermost_loop {
+            Some(lp) => format!(
+                "writes outside a transaction: `{}` runs once per iteration of the {}",
+                primary.text, lp.describe
             ),
-            (None, Some(e)) => {
-                let n = g.free_writes[f];
-                let count = if n < MANY {
-                    format!("{n} writes")
-                } else {
-                    "writes".to_owned()
-                };
-                (
-                    e,
-                    format!(
-                        "{count} outside a transaction: `{}` commits separately from the write \
-                         before it",
-                        e.text
-                    ),
-                )
-            }
-            (None, None) => continue,
+            _ => format!(
+                "{} writes outside a transaction: `{}` commits separately from the write \
+                 before it",
+                count_words(g.free_writes[f]),
+                primary.text
+            ),
         };
         let mut d = Diagnostic::new(&RULE, message, primary.span.clone())
             .with_label("commits on its own")
@@ -241,11 +256,10 @@ pub(crate) fn check_package(g: &Graph<'_>, out: &mut PackageFindings) {
     }
 }
 
-/// The fn's writes and writing calls outside a transaction, in source order.
 fn events<'g>(g: &Graph<'g>, f: FnId) -> Vec<Event<'g>> {
     let s = g.summary(f);
     let mut out = Vec::new();
-    for step in flatten(&s.steps) {
+    for (leaf, step) in flatten(&s.steps).into_iter().enumerate() {
         match step {
             Step::Trip(t) => {
                 let trip = &s.trips[t];
@@ -256,6 +270,7 @@ fn events<'g>(g: &Graph<'g>, f: FnId) -> Vec<Event<'g>> {
                         name: trip.call.trim_end_matches("(..)").to_owned(),
                         innermost_loop: trip.innermost_loop.as_ref(),
                         via: None,
+                        leaf,
                     });
                 }
             }
@@ -267,6 +282,7 @@ fn events<'g>(g: &Graph<'g>, f: FnId) -> Vec<Event<'g>> {
                     name: call.name().to_owned(),
                     innermost_loop: call.innermost_loop.as_ref(),
                     via: g.targets(f, c).first().copied(),
+                    leaf,
                 });
             }
             _ => {}
@@ -275,107 +291,5 @@ fn events<'g>(g: &Graph<'g>, f: FnId) -> Vec<Event<'g>> {
     out
 }
 
-/// Events along the costliest path (a write or a writing call counts one; in a loop, many).
-fn event_count(g: &Graph<'_>, f: FnId, steps: &[Step], depth: usize) -> u32 {
-    if depth > 512 {
-        return 0;
-    }
-    let s = g.summary(f);
-    let mut total: u32 = 0;
-    for step in steps {
-        let (n, looped) = match step {
-            Step::Trip(t) => match s.trips.get(*t) {
-                Some(trip) if is_free_write(trip) => (1, trip.innermost_loop.is_some()),
-                _ => (0, false),
-            },
-            Step::Call(c) if g.call_writes(f, *c) > 0 => (1, s.calls[*c].innermost_loop.is_some()),
-            Step::Call(_) => (0, false),
-            Step::Alt(arms) => (
-                arms.iter()
-                    .map(|a| event_count(g, f, a, depth + 1))
-                    .max()
-                    .unwrap_or(0),
-                false,
-            ),
-        };
-        let n = if looped && n > 0 { MANY } else { n };
-        total = total.saturating_add(n).min(MANY);
-    }
-    total
-}
-
 #[cfg(test)]
-mod tests {
-    use crate::rust::testing::{hits, hits_with};
-
-    const R: &str = "write_outside_transaction";
-
-    #[test]
-    fn two_writes_fire_at_the_second() {
-        let src = r#"fn f(conn: &mut PgConnection) {
-    diesel::insert_into(orders::table).values(&o).execute(conn)?;
-    diesel::update(stock::table.find(1)).set(n.eq(2)).execute(conn)?;
-}"#;
-        assert_eq!(hits(src, R), vec![(3, 55)]);
-    }
-
-    #[test]
-    fn writes_inside_transaction_are_silent() {
-        let src = r#"fn f(conn: &mut PgConnection) {
-    conn.transaction(|conn| {
-        diesel::insert_into(orders::table).values(&o).execute(conn)?;
-        diesel::delete(carts::table.find(1)).execute(conn)?;
-        Ok(())
-    })
-}"#;
-        assert!(hits(src, R).is_empty());
-    }
-
-    #[test]
-    fn build_transaction_and_sqlite_forms_are_scopes() {
-        let src = r#"fn f(conn: &mut SqliteConnection) {
-    conn.immediate_transaction(|c| { a.save_changes::<A>(c)?; b.save_changes::<B>(c) })?;
-    conn.build_transaction().read_write().run(|c| {
-        sql_query("INSERT INTO t VALUES (1)").execute(c)?;
-        sql_query("DELETE FROM t").execute(c)
-    })
-}"#;
-        assert!(hits(src, R).is_empty());
-    }
-
-    #[test]
-    fn one_write_in_a_loop_counts_as_many() {
-        let src = r#"fn f(conn: &mut PgConnection, rows: Vec<NewPost>) {
-    for r in &rows {
-        diesel::insert_into(posts::table).values(r).execute(conn)?;
-    }
-}"#;
-        assert_eq!(hits(src, R), vec![(3, 53)]);
-    }
-
-    #[test]
-    fn one_write_per_branch_is_one_write() {
-        let src = r#"fn f(conn: &mut PgConnection, new: bool) {
-    if new {
-        diesel::insert_into(posts::table).values(&p).execute(conn)?;
-    } else {
-        diesel::update(posts::table.find(1)).set(&p).execute(conn)?;
-    }
-    let n = posts::table.count().get_result::<i64>(conn)?;
-}"#;
-        assert!(hits(src, R).is_empty());
-    }
-
-    #[test]
-    fn in_transaction_and_statement_allow() {
-        let src = r#"fn f(conn: &mut PgConnection) {
-    diesel::insert_into(a::table).values(&x).execute(conn)?;
-    #[dbopt::allow(write_outside_transaction)]
-    diesel::insert_into(b::table).values(&y).execute(conn)?;
-}"#;
-        assert!(hits(src, R).is_empty());
-        let src2 = src.replace("#[dbopt::allow(write_outside_transaction)]", "");
-        assert_eq!(hits(&src2, R).len(), 1);
-        assert!(hits_with(&src2, "in_transaction", R).is_empty());
-    }
-}
+mod tests;

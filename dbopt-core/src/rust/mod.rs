@@ -42,6 +42,7 @@ pub mod test_code;
 mod tests;
 pub mod txn;
 pub mod walk;
+pub mod write_paths;
 
 use proc_macro2::{Span, TokenStream};
 

@@ -243,6 +243,8 @@ pub struct CallSite {
     pub ctx: Ctx,
     /// The round trip the per-fn model made of this call (it received a handle), if any.
     pub trip: Option<usize>,
+    /// A failure of this call ends the fn (see [`RoundTrip::aborts`]).
+    pub aborts: bool,
 }
 
 impl CallSite {
@@ -265,6 +267,9 @@ pub enum Cost {
     Call(usize),
     /// One sequence of costs per arm.
     Alt(Vec<Vec<Cost>>),
+    /// The fn returns here (`return`, a diverging macro): the rest of the sequence is not on
+    /// this path.
+    Exit,
 }
 
 /// One analysed fn.
@@ -357,7 +362,7 @@ fn seq_path(
                 Some(_) => out.push(*i),
                 None => {}
             },
-            Cost::Call(_) => {}
+            Cost::Call(_) | Cost::Exit => {}
             Cost::Alt(arms) => {
                 let mut best: Vec<usize> = Vec::new();
                 for arm in arms {
@@ -392,7 +397,7 @@ fn seq_cost(
                 Some(_) => 1,
                 None => 0,
             },
-            Cost::Call(_) => 0,
+            Cost::Call(_) | Cost::Exit => 0,
             Cost::Alt(arms) => {
                 let mut best = 0;
                 for arm in arms {

@@ -310,6 +310,8 @@ pub struct TripFact {
     pub locks: Option<String>,
     /// The call site this round trip is (a call that received a handle), if it is one.
     pub call_site: Option<usize>,
+    /// Its failure ends the fn (`?`, `.unwrap()`, `return`, the fn's value).
+    pub aborts: bool,
 }
 
 /// The loop that makes a call per-row work ([`crate::rust::model::Ctx::per_row_loop`]):
@@ -337,6 +339,8 @@ pub struct CallFact {
     pub allows: Vec<&'static str>,
     /// The per-fn model already counted it as a round trip (it received a handle).
     pub counted: bool,
+    /// Its failure ends the fn (`?`, `.unwrap()`, `return`, the fn's value).
+    pub aborts: bool,
 }
 
 impl CallFact {
@@ -354,6 +358,8 @@ pub enum Step {
     Trip(usize),
     Call(usize),
     Alt(Vec<Vec<Step>>),
+    /// The fn returns here: what follows in the sequence is not on this path.
+    Exit,
 }
 
 /// One fn of the package, summarised for phase 2. Plain data (`Send`).
@@ -454,6 +460,7 @@ pub fn summarise(
             allows: t.ctx.allows.clone(),
             write: t.write.as_ref().map(|w| (w.verb, w.table.clone())),
             locks: t.locks.clone(),
+            aborts: t.aborts,
         })
         .collect();
     let calls = model
@@ -467,6 +474,7 @@ pub fn summarise(
             txn: c.ctx.txn.as_ref().map(|x| x.id),
             allows: c.ctx.allows,
             counted: c.trip.is_some(),
+            aborts: c.aborts,
         })
         .collect();
     let mut module = module_path.to_vec();
@@ -509,7 +517,7 @@ fn loop_fact(ctx: &Ctx, to_span: &dyn Fn(proc_macro2::Span) -> Span) -> Option<L
     })
 }
 
-fn steps(cost: &[Cost], depth: usize) -> Vec<Step> {
+pub(crate) fn steps(cost: &[Cost], depth: usize) -> Vec<Step> {
     if depth > 512 {
         return Vec::new();
     }
@@ -518,6 +526,7 @@ fn steps(cost: &[Cost], depth: usize) -> Vec<Step> {
             Cost::Trip(i) => Step::Trip(*i),
             Cost::Call(i) => Step::Call(*i),
             Cost::Alt(arms) => Step::Alt(arms.iter().map(|a| steps(a, depth + 1)).collect()),
+            Cost::Exit => Step::Exit,
         })
         .collect()
 }

@@ -235,7 +235,7 @@ impl<'a> Graph<'a> {
         loop {
             let mut changed = false;
             for &f in &self.order {
-                let n = self.count(f, &self.summary(f).steps, 0).min(MANY);
+                let n = self.write_verdict(f, &self.summary(f).steps).max_writes;
                 if n != self.free_writes[f] {
                     self.free_writes[f] = n;
                     changed = true;
@@ -289,35 +289,39 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// Writes outside a transaction along the costliest path of `steps`.
-    fn count(&self, f: FnId, steps: &[Step], depth: usize) -> u32 {
-        if depth > 512 {
-            return 0;
-        }
+    /// Writes outside a transaction along the costliest path of `steps`, and whether one
+    /// path fails after a write committed ([`crate::rust::write_paths`]).
+    pub fn write_verdict(&self, f: FnId, steps: &[Step]) -> crate::rust::write_paths::Verdict {
         let s = self.summary(f);
-        let mut total: u32 = 0;
-        for step in steps {
-            let n = match step {
-                Step::Trip(t) => match s.trips.get(*t) {
-                    Some(trip) if is_free_write(trip) => {
-                        if trip.innermost_loop.is_some() {
-                            MANY
-                        } else {
-                            1
-                        }
-                    }
-                    _ => 0,
-                },
-                Step::Call(c) => self.call_writes(f, *c),
-                Step::Alt(arms) => arms
-                    .iter()
-                    .map(|a| self.count(f, a, depth + 1))
-                    .max()
-                    .unwrap_or(0),
-            };
-            total = total.saturating_add(n).min(MANY);
+        crate::rust::write_paths::judge(steps, &|step| self.write_event(f, s, step))
+    }
+
+    /// A step of `f` as a write on its paths: a free write, or a call whose callee writes.
+    pub fn write_event(
+        &self,
+        f: FnId,
+        s: &FnSummary,
+        step: &Step,
+    ) -> Option<crate::rust::write_paths::WriteEvent> {
+        use crate::rust::write_paths::WriteEvent;
+        match step {
+            Step::Trip(t) => s
+                .trips
+                .get(*t)
+                .filter(|t| is_free_write(t))
+                .map(|t| WriteEvent {
+                    weight: if t.innermost_loop.is_some() { MANY } else { 1 },
+                    aborts: t.aborts,
+                }),
+            Step::Call(c) => {
+                let n = self.call_writes(f, *c);
+                (n > 0).then(|| WriteEvent {
+                    weight: n,
+                    aborts: s.calls[*c].aborts,
+                })
+            }
+            _ => None,
         }
-        total
     }
 
     /// The least fixpoint of "may run outside a transaction": a fn no caller outside its own
@@ -398,7 +402,7 @@ impl<'a> Graph<'a> {
                             );
                         }
                     }
-                    Step::Alt(_) => {}
+                    Step::Alt(_) | Step::Exit => {}
                 }
             }
             self.locks[f] = seq;
@@ -460,7 +464,7 @@ impl<'a> Graph<'a> {
                         );
                     }
                 }
-                Step::Alt(_) => {}
+                Step::Alt(_) | Step::Exit => {}
             }
         }
         scopes.into_iter().map(|(_, s)| s).collect()
@@ -495,7 +499,7 @@ fn take(seq: &mut Vec<LockStep>, step: LockStep) {
 }
 
 /// The round trips and calls of `steps` in source order (the arms of an `if`/`match` one
-/// after the other).
+/// after the other; exits left out): the leaf order of [`crate::rust::write_paths`].
 pub fn flatten(steps: &[Step]) -> Vec<Step> {
     fn go(steps: &[Step], out: &mut Vec<Step>, depth: usize) {
         if depth > 512 {
@@ -508,6 +512,7 @@ pub fn flatten(steps: &[Step]) -> Vec<Step> {
                         go(a, out, depth + 1);
                     }
                 }
+                Step::Exit => {}
                 leaf => out.push(leaf.clone()),
             }
         }

@@ -33,7 +33,7 @@ impl Walker<'_> {
             E::Reference(r) => self.expr(&r.expr),
             E::Paren(p) => self.expr(&p.expr),
             E::Group(g) => self.expr(&g.expr),
-            E::Try(t) => self.expr(&t.expr),
+            E::Try(t) => self.aborting(&t.expr),
             E::Await(a) => {
                 let v = self.expr(&a.base);
                 // `load_stream(conn).await?` is still many rows; a future's output is unknown.
@@ -121,12 +121,24 @@ impl Walker<'_> {
                 Val::default()
             }
             E::If(i) => {
-                let then = self.arm(|w| {
-                    w.env.push();
-                    w.expr(&i.cond);
-                    w.block(&i.then_branch);
-                    w.env.pop();
-                });
+                // The condition runs on both paths; its bindings belong to the `then` branch.
+                self.env.push();
+                let leaves = leaves_fn(&i.then_branch.stmts)
+                    || i.else_branch
+                        .as_ref()
+                        .is_some_and(|(_, e)| leaves_fn_expr(e));
+                match &*i.cond {
+                    // `if let Err(e) = write(conn) { return Err(e) }`: its failure ends the fn.
+                    E::Let(l) if leaves => {
+                        let v = self.aborting(&l.expr);
+                        self.bind_pat(&l.pat, v);
+                    }
+                    cond => {
+                        self.expr(cond);
+                    }
+                }
+                let then = self.arm(|w| w.block(&i.then_branch));
+                self.env.pop();
                 let els = self.arm(|w| {
                     if let Some((_, e)) = &i.else_branch {
                         w.expr(e);
@@ -141,7 +153,12 @@ impl Walker<'_> {
                 Val::default()
             }
             E::Match(m) => {
-                let v = self.expr(&m.expr);
+                // `match write(conn) { Ok(..) => .., Err(e) => return Err(e) }`.
+                let v = if m.arms.iter().any(|a| leaves_fn_expr(&a.body)) {
+                    self.aborting(&m.expr)
+                } else {
+                    self.expr(&m.expr)
+                };
                 let mut arms = Vec::new();
                 for arm in &m.arms {
                     arms.push(self.arm(|w| {
@@ -164,7 +181,9 @@ impl Walker<'_> {
                 Val::default()
             }
             E::Async(a) => {
+                self.closure_depth += 1;
                 self.block(&a.block);
+                self.closure_depth -= 1;
                 Val {
                     handle: None,
                     shape: Shape::One,
@@ -259,8 +278,9 @@ impl Walker<'_> {
             }
             E::Return(r) => {
                 if let Some(e) = &r.expr {
-                    self.expr(e);
+                    self.aborting(e);
                 }
+                self.exit();
                 Val::default()
             }
             E::Break(b) => {
@@ -279,4 +299,57 @@ impl Walker<'_> {
             _ => Val::default(),
         }
     }
+}
+
+/// Macros that never return normally: the path ends (`bail!` returns an error).
+pub(super) const DIVERGING: &[&str] = &["panic", "unreachable", "todo", "unimplemented", "bail"];
+
+/// Can these statements leave the fn (`return`, `?`, a diverging macro), outside closures?
+fn leaves_fn(stmts: &[syn::Stmt]) -> bool {
+    use syn::visit::Visit;
+    let mut v = Leaves::default();
+    for s in stmts {
+        v.visit_stmt(s);
+    }
+    v.found
+}
+
+fn leaves_fn_expr(e: &syn::Expr) -> bool {
+    use syn::visit::Visit;
+    let mut v = Leaves::default();
+    v.visit_expr(e);
+    v.found
+}
+
+#[derive(Default)]
+struct Leaves {
+    found: bool,
+    depth: usize,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Leaves {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if self.found || self.depth >= super::MAX_DEPTH {
+            return;
+        }
+        match e {
+            syn::Expr::Return(_) | syn::Expr::Try(_) => self.found = true,
+            syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+            _ => {
+                self.depth += 1;
+                syn::visit::visit_expr(self, e);
+                self.depth -= 1;
+            }
+        }
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if m.path
+            .segments
+            .last()
+            .is_some_and(|s| DIVERGING.contains(&s.ident.to_string().as_str()))
+        {
+            self.found = true;
+        }
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }

@@ -75,6 +75,18 @@ impl Walker<'_> {
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
+        if super::exprs::DIVERGING.contains(&name.as_str()) {
+            // `bail!(..)`, `panic!(..)`: its arguments are evaluated, then the path ends.
+            if let Ok(list) =
+                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            {
+                for e in &list {
+                    self.expr(e);
+                }
+            }
+            self.exit();
+            return Val::default();
+        }
         if self.opts.is_transaction_wrapper(&path) {
             // `transaction!(conn, { .. })`: the body runs in a transaction, with a connection.
             self.open_txn(&name, span);

@@ -89,6 +89,7 @@ pub fn walk_fn_with(
         too_deep: false,
         next_txn: 1,
         next_loop: 0,
+        closure_depth: 0,
         last_span: sig.ident.span(),
         errors: Vec::new(),
         nested: Vec::new(),
@@ -120,7 +121,7 @@ pub fn walk_fn_with(
             }
         }
     }
-    w.block(block);
+    w.fn_body(block);
     w.mark_paged_loops();
     let cost = w.cost.pop().unwrap_or_default();
     Walked {
@@ -162,6 +163,8 @@ struct Walker<'o> {
     too_deep: bool,
     next_txn: usize,
     next_loop: usize,
+    /// Inside a closure or async block: a `return` there does not leave the fn.
+    closure_depth: usize,
     last_span: Span,
     errors: Vec<syn::Error>,
     nested: Vec<NestedFn>,
@@ -242,16 +245,100 @@ impl Walker<'_> {
 
     fn block(&mut self, block: &syn::Block) {
         self.env.push();
-        for stmt in &block.stmts {
-            self.stmt(stmt);
+        self.stmts(&block.stmts);
+        self.env.pop();
+    }
+
+    /// The fn's own body: its value is the fn's result, so a failure of the call that makes
+    /// it ends the fn.
+    fn fn_body(&mut self, block: &syn::Block) {
+        self.env.push();
+        match block.stmts.split_last() {
+            Some((syn::Stmt::Expr(tail, None), rest)) => {
+                self.stmts(rest);
+                let attrs = expr_attrs(tail).to_vec();
+                self.with_allows(&attrs, |w| {
+                    w.aborting(tail);
+                });
+            }
+            _ => self.stmts(&block.stmts),
         }
         self.env.pop();
+    }
+
+    /// Statements in order; a run of statements each under `#[cfg(..)]` is a set of
+    /// alternatives (per-backend or per-feature code: one of them is compiled).
+    fn stmts(&mut self, stmts: &[syn::Stmt]) {
+        let mut i = 0;
+        while i < stmts.len() {
+            let run = stmts[i..]
+                .iter()
+                .take_while(|s| stmt_attrs(s).iter().any(|a| a.path().is_ident("cfg")))
+                .count();
+            if run >= 2 {
+                let mut arms = Vec::new();
+                for s in &stmts[i..i + run] {
+                    arms.push(self.arm(|w| w.stmt(s)));
+                }
+                self.push_cost(Cost::Alt(arms));
+                i += run;
+            } else {
+                self.stmt(&stmts[i]);
+                i += 1;
+            }
+        }
+    }
+
+    /// The path ends here (`return`, a diverging macro), unless inside a closure.
+    fn exit(&mut self) {
+        if self.closure_depth == 0 {
+            self.push_cost(Cost::Exit);
+        }
+    }
+
+    /// Walks `e`, whose failure ends the fn (`e?`, `return e`, `e.unwrap()`, the fn's
+    /// value): the round trip or call that produces its value (looking through `.await`,
+    /// `.map_err(..)`, `.context(..)` and the like) is marked [`RoundTrip::aborts`].
+    fn aborting(&mut self, e: &syn::Expr) -> Val {
+        let (trips, calls) = (self.round_trips.len(), self.calls.len());
+        let v = self.expr(e);
+        // Inside a closure too: `try_for_each(|x| write(conn, x))` and `.map(..).collect::<
+        // Result<..>>()?` hand the closure's error on to the fn.
+        if let Some(name) = value_call(e) {
+            let by_name = self.round_trips[trips..]
+                .iter()
+                .rposition(|t| t.name == name)
+                .map(|i| i + trips);
+            // A wrapper macro's value is its body's: the last round trip inside it.
+            let is_macro = matches!(strip_value(e), syn::Expr::Macro(_));
+            let last =
+                (is_macro && self.round_trips.len() > trips).then(|| self.round_trips.len() - 1);
+            if let Some(i) = by_name.or(last) {
+                self.round_trips[i].aborts = true;
+            }
+            if let Some(c) = self.calls[calls..]
+                .iter_mut()
+                .rev()
+                .find(|c| c.name() == name)
+            {
+                c.aborts = true;
+            }
+        }
+        v
     }
 
     fn stmt(&mut self, stmt: &syn::Stmt) {
         match stmt {
             syn::Stmt::Local(local) => self.with_allows(&local.attrs, |w| {
                 let val = match &local.init {
+                    // A closure stored for later runs when it is called, not here: its round
+                    // trips are not on this path.
+                    Some(init) if matches!(&*init.expr, syn::Expr::Closure(_)) => {
+                        let _later = w.arm(|w| {
+                            w.expr(&init.expr);
+                        });
+                        Val::default()
+                    }
                     Some(init) => {
                         let v = w.expr(&init.expr);
                         if let Some((_, diverge)) = &init.diverge {
@@ -311,6 +398,7 @@ impl Walker<'_> {
 
     /// Walks a closure; `force` makes its parameters handles (a transaction's `|conn|`).
     fn closure(&mut self, c: &syn::ExprClosure, force: Option<HandleKind>) {
+        self.closure_depth += 1;
         self.with_allows(&c.attrs, |w| {
             w.env.push();
             for input in &c.inputs {
@@ -319,6 +407,7 @@ impl Walker<'_> {
             w.expr(&c.body);
             w.env.pop();
         });
+        self.closure_depth -= 1;
     }
 
     fn txn_closure(&mut self, c: &syn::ExprClosure, method: &str, span: Span) {
@@ -454,6 +543,7 @@ impl Walker<'_> {
             text,
             ctx,
             trip,
+            aborts: false,
         });
         self.push_cost(Cost::Call(idx));
     }
@@ -503,6 +593,84 @@ fn expr_idents(e: &syn::Expr, out: &mut Vec<String>) {
         }
     }
     V { out, depth: 0 }.visit_expr(e);
+}
+
+/// The attributes of a statement.
+fn stmt_attrs(s: &syn::Stmt) -> &[syn::Attribute] {
+    match s {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Expr(e, _) => expr_attrs(e),
+        syn::Stmt::Item(_) => &[],
+    }
+}
+
+/// Methods that pass a call's result (or its error) on unchanged in kind.
+const RESULT_PASSTHROUGH: &[&str] = &[
+    "map_err",
+    "map",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "optional",
+    "into",
+    "boxed",
+    "instrument",
+    "in_current_span",
+    "unwrap",
+    "expect",
+];
+
+/// `e` without `.await`, parentheses and the result pass-through methods.
+fn strip_value(e: &syn::Expr) -> &syn::Expr {
+    let mut e = e;
+    for _ in 0..64 {
+        e = match e {
+            syn::Expr::Await(a) => &a.base,
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Group(g) => &g.expr,
+            syn::Expr::MethodCall(m)
+                if RESULT_PASSTHROUGH.contains(&m.method.to_string().as_str()) =>
+            {
+                &m.receiver
+            }
+            _ => return e,
+        };
+    }
+    e
+}
+
+/// The name of the call that produces `e`'s value: `insert_into(..).execute(conn)` ->
+/// `execute`, `helper(conn).await.map_err(E::from)` -> `helper`, `Ok(x?)` -> none.
+fn value_call(e: &syn::Expr) -> Option<String> {
+    let mut e = e;
+    for _ in 0..64 {
+        match e {
+            syn::Expr::Await(a) => e = &a.base,
+            syn::Expr::Paren(p) => e = &p.expr,
+            syn::Expr::Group(g) => e = &g.expr,
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if RESULT_PASSTHROUGH.contains(&name.as_str()) {
+                    e = &m.receiver;
+                } else {
+                    return Some(name);
+                }
+            }
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                return p.path.segments.last().map(|s| s.ident.to_string());
+            }
+            syn::Expr::Macro(m) => {
+                return m.mac.path.segments.last().map(|s| s.ident.to_string());
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The outer attributes of an expression statement (`#[dbopt::allow(..)] for x in ..`).

@@ -254,8 +254,8 @@ mod tests {
     #[test]
     fn writes_in_wrappers_count() {
         let src = r#"fn transfer(a: i32, b: i32) {
-    db_run!(|c| diesel::update(accounts.find(a)).set(balance.eq(balance - 1)).execute(c));
-    crate::db_run!(|c| diesel::update(accounts.find(b)).set(balance.eq(balance + 1)).execute(c));
+    db_run!(|c| diesel::update(accounts.find(a)).set(balance.eq(balance - 1)).execute(c))?;
+    crate::db_run!(|c| diesel::update(accounts.find(b)).set(balance.eq(balance + 1)).execute(c))?;
 }"#;
         let d = run_with(src, WRAP);
         let rules: Vec<&str> = d.iter().map(|d| d.rule).collect();

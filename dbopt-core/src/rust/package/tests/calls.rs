@@ -89,7 +89,7 @@ const PRICING: &str = r#"use crate::store::{OrderStore, PgOrders};
 pub fn reprice(store: &PgOrders, ids: &[i32]) {
     for id in ids {
         let o = store.order(*id);
-        store.save(&o);
+        store.save(&o)?;
     }
 }
 
@@ -124,13 +124,6 @@ fn trait_default_methods_impl_methods_and_trait_objects() {
                 11,
                 "query inside a loop: `store.save(..)` queries the database through \
                  `PgOrders::save` once per iteration of the closure passed to `.for_each(..)`"
-            ),
-            hit(
-                "write_outside_transaction",
-                1,
-                11,
-                "writes outside a transaction: `store.save(..)` runs once per iteration of \
-                 the closure passed to `.for_each(..)`"
             ),
         ]
     );
@@ -183,7 +176,7 @@ impl Audit {
 
 pub fn import(audit: &mut Audit, rows: &[Row]) {
     for r in rows {
-        audit.record(&r.name);
+        audit.record(&r.name)?;
     }
 }
 "#;
@@ -252,7 +245,7 @@ impl Tree {
     pub fn prune(&self, id: i32) {
         self.remove(id);
         for k in self.children(id) {
-            self.prune(k);
+            self.prune(k)?;
         }
     }
 

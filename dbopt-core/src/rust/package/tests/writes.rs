@@ -6,16 +6,16 @@ use super::*;
 const ACCOUNTS: &str = r#"use crate::events::log_event;
 
 pub fn open_account(conn: &mut PgConnection, owner: i32) {
-    create_account(conn, owner);
-    log_event(conn, "opened");
+    create_account(conn, owner)?;
+    log_event(conn, "opened")?;
 }
 
 pub fn double_log(conn: &mut PgConnection) {
-    log_event(conn, "a");
+    log_event(conn, "a")?;
     if owner_is_new() {
-        return;
+        return Ok(());
     }
-    log_event(conn, "b");
+    log_event(conn, "b")?;
 }
 
 pub fn either_log(conn: &mut PgConnection, a: bool) {
