@@ -24,7 +24,7 @@ fn up_sql(root: &Path, name: &str, sql: &[u8]) {
 fn hostile_workspace(root: &Path) -> Vec<&'static str> {
     up_sql(root, "good", GOOD_SQL.as_bytes());
 
-    // 100,000 nested parentheses: sqlparser's recursion limit, then replay goes on.
+    // 100,000 nested parentheses (200,000 tokens): above the statement bound, then replay goes on.
     let nested = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
     let deep = format!(
         "CREATE TABLE a (id INT PRIMARY KEY);\nSELECT {nested};\n\
