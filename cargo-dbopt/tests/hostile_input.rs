@@ -24,7 +24,7 @@ fn up_sql(root: &Path, name: &str, sql: &[u8]) {
 fn hostile_workspace(root: &Path) -> Vec<&'static str> {
     up_sql(root, "good", GOOD_SQL.as_bytes());
 
-    // 100,000 nested parentheses: sqlparser's recursion limit, then replay goes on.
+    // 100,000 nested parentheses (200,000 tokens): above the statement bound, then replay goes on.
     let nested = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
     let deep = format!(
         "CREATE TABLE a (id INT PRIMARY KEY);\nSELECT {nested};\n\
@@ -569,4 +569,126 @@ fn a_deep_source_tree_is_walked_without_canonicalizing_each_folder() {
             ),
         ]
     );
+}
+
+/// One package `p` holding `sql` as its only migration: the JSON report and the human one.
+fn check_one(sql: &str) -> (serde_json::Value, String) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "p", sql.as_bytes());
+    workspace(root, &["p"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc = json(&out);
+    assert_eq!(errors(&doc, root), vec![]);
+    let out = dbopt(root, &["--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    (doc, normalised(&out.stderr, root))
+}
+
+/// Issue 19 §5: `INT` followed by 10,000 `[]` (a 20 KB file) overflowed the stack of the
+/// thread replaying it. The statement is reported and replay goes on.
+#[test]
+fn a_type_with_10_000_brackets_is_reported_not_parsed() {
+    let sql = format!(
+        "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE t (id INT PRIMARY KEY, x INT{});\n\
+         CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));\n",
+        "[]".repeat(10_000)
+    );
+    let (doc, text) = check_one(&sql);
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("p", "unparsed_statement", 2),
+            finding("p", "fk_without_index", 3),
+        ]
+    );
+    assert!(
+        text.contains("a type with more than 64 `[]` is not read"),
+        "{}",
+        &text[..text.len().min(2_000)]
+    );
+}
+
+/// Issue 19 §2: one 600 KB `SELECT 1,1,..` (600,000 tokens; 12 MB took 9 GB) is reported as
+/// too large, and one 3 MB seed `INSERT` of 40,000 rows is read by its keyword: the DDL
+/// around both is replayed.
+#[test]
+fn statements_above_the_token_bound_are_not_parsed() {
+    let rows: Vec<String> = (0..40_000)
+        .map(|i| {
+            format!(
+                "({i}, 'user number {i} with a padded name {:0>30}')",
+                i * 7919
+            )
+        })
+        .collect();
+    let sql = format!(
+        "CREATE TABLE a (id INT PRIMARY KEY, name TEXT);\nSELECT 1{};\n\
+         INSERT INTO a (id, name) VALUES {};\n\
+         CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));\n",
+        ",1".repeat(300_000),
+        rows.join(", ")
+    );
+    assert!(sql.len() > 3_000_000, "{}", sql.len());
+    let (doc, text) = check_one(&sql);
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("p", "unparsed_statement", 2),
+            finding("p", "fk_without_index", 4),
+        ]
+    );
+    assert!(
+        text.contains(
+            "statement too large to read: 600004 tokens, more than the 100000 dbopt reads"
+        ),
+        "{}",
+        &text[..text.len().min(2_000)]
+    );
+}
+
+/// Issue 19 §3: 3,000 `ADD COLUMN`s on one table (each statement kept a copy of every
+/// column before it: 10,000 took 5.5 GB), then an FK column without an index.
+#[test]
+fn many_added_columns_on_one_table() {
+    let mut sql = String::from("CREATE TABLE u (id INT PRIMARY KEY);\nCREATE TABLE t (id INT);\n");
+    for i in 0..3_000 {
+        sql.push_str(&format!("ALTER TABLE t ADD COLUMN c{i} INT;\n"));
+    }
+    sql.push_str("ALTER TABLE t ADD COLUMN u_id INT REFERENCES u (id);\n");
+    let (doc, _) = check_one(&sql);
+    assert_eq!(
+        findings(&doc),
+        vec![finding("p", "fk_without_index", 3_003)]
+    );
+}
+
+/// Issue 19 §4: 3,000 tables with an FK each, and one table with 3,000 FK columns (each
+/// FK indexed every name of its table again, and looked for its clause from the file's
+/// start). Every FK is found, on its own line.
+#[test]
+fn many_foreign_keys() {
+    let mut sql = String::from("CREATE TABLE u (id INT PRIMARY KEY);\n");
+    for i in 0..3_000 {
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (id INT PRIMARY KEY, u_id INT REFERENCES u (id));\n"
+        ));
+    }
+    sql.push_str("CREATE TABLE wide (id INT PRIMARY KEY");
+    for i in 0..3_000 {
+        sql.push_str(&format!(",\n  c{i} INT REFERENCES u (id)"));
+    }
+    sql.push_str(");\n");
+    let (doc, _) = check_one(&sql);
+    let mut lines: Vec<u64> = findings(&doc)
+        .into_iter()
+        .map(|(package, rule, _, line)| {
+            assert_eq!((package.as_str(), rule.as_str()), ("p", "fk_without_index"));
+            line
+        })
+        .collect();
+    lines.sort_unstable();
+    let expected: Vec<u64> = (2..=3_001).chain(3_003..=6_002).collect();
+    assert_eq!(lines, expected);
 }

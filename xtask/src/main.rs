@@ -17,6 +17,9 @@
 //!   10k-100k fns and rewrites its table in docs/benchmarks.md (see [`bench_scale`]).
 //! * `bench-macro [RUNS]` measures the debug build time of a generated Diesel crate with and
 //!   without `#[db_checked]` on its 501 fns, and the expansion time of its 200-line fn.
+//! * `bench-replay` times the replay of one migration shaped like issue 19's hostile inputs
+//!   (10,000 `ADD COLUMN`s, 20,000 tables with FKs, a 50 MB seed) at full and half size (see
+//!   [`bench_replay`]).
 //! * `bench-scan [RUNS]` measures `cargo dbopt check`'s source scan on a generated 200k-line
 //!   workspace and on every crate in `~/.cargo/registry/src/` (release build; see
 //!   [`bench_scan`]).
@@ -26,6 +29,7 @@
 
 mod bench;
 mod bench_macro;
+mod bench_replay;
 mod bench_scale;
 mod bench_scan;
 mod docs;
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
             }
         }
         Some("bench-scale") => bench_scale::run(&args[1..]),
+        Some("bench-replay") => bench_replay::run(&args[1..]),
         Some("bench-macro") => match args.get(1).map(|n| n.parse::<usize>()) {
             None => bench_macro::run(3),
             Some(Ok(n)) if n > 0 => bench_macro::run(n),
@@ -74,7 +79,7 @@ fn main() -> ExitCode {
         Some("scan-registry") => scan_registry::run(&args[1..]),
         Some("bench-scan") => bench_scan::run(&args[1..]),
         Some("bench-scan-child") => bench_scan::child_main(&args[1..]),
-        _ => Err("usage: cargo xtask (docs [--check] | gen-migrations N DIR | gen-scan PACKAGES DIR | bench-migrations [N..] | gen-workspace --out DIR --packages P --migrations M --fns F [--seed S] | bench-scale [--runs N] [--only ROW,..] [--squawk PATH] [--no-docs] | bench-macro [RUNS] | bench-scan [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
+        _ => Err("usage: cargo xtask (docs [--check] | gen-migrations N DIR | gen-scan PACKAGES DIR | bench-migrations [N..] | gen-workspace --out DIR --packages P --migrations M --fns F [--seed S] | bench-scale [--runs N] [--only ROW,..] [--squawk PATH] [--no-docs] | bench-macro [RUNS] | bench-replay | bench-scan [RUNS] | scan-registry [--all | PREFIX..])".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,6 +14,11 @@ Reports each statement of a migration that the SQL parser (sqlparser, in the pro
 dialect) and dbopt's own keyword handlers could not read. Replay skips the statement and
 goes on with the next one, so one unreadable statement never hides the rest of a file.
 
+Two kinds of statement are reported without being handed to the parser, since its syntax
+tree would cost too much memory or stack: a statement of more than 100,000 tokens (unless it
+starts with `INSERT`, `REPLACE`, `UPDATE`, `DELETE` or `COPY`: such a seed statement is data
+and is passed over), and a type followed by more than 64 `[]`.
+
 ## Why is this bad
 A skipped statement that changes the schema (creates an index, drops a constraint) makes
 every finding after it less certain: an index created by an unreadable statement is unknown
