@@ -297,14 +297,22 @@ impl<'a> Index<'a> {
         if receiver.is_empty() {
             return Vec::new();
         }
+        // `X::builder().a(..).b(..)`: setters of a builder, not the package's `a` or `b`.
+        if receiver.iter().any(|seg| seg.ends_with("builder()")) {
+            return Vec::new();
+        }
         match self.type_of(caller, receiver, 0) {
             Ty::Known(t) if self.is_package_type(self.unalias(&t)) => self.type_method(&t, name),
             Ty::Known(_) | Ty::Foreign => Vec::new(),
+            // A receiver whose type the syntax does not tell: only a name that one method of
+            // the package has, and that no other type is likely to have (issue 15 §6).
             Ty::Unknown => {
-                if STD_METHODS.contains(&name) {
-                    Vec::new()
-                } else {
-                    self.methods.get(name).cloned().unwrap_or_default()
+                if STD_METHODS.contains(&name) || is_common_verb(name) {
+                    return Vec::new();
+                }
+                match self.methods.get(name) {
+                    Some(c) if c.len() == 1 => c.clone(),
+                    _ => Vec::new(),
                 }
             }
         }
@@ -388,4 +396,23 @@ impl<'a> Index<'a> {
             _ => Ty::Unknown,
         }
     }
+}
+
+/// Method names many types have (CRUD verbs, accessors, builder setters): on a receiver of
+/// unknown type they say nothing about which fn is called.
+const COMMON_VERBS: &[&str] = &[
+    "add", "build", "call", "close", "commit", "create", "delete", "exec", "execute", "fetch",
+    "find", "flush", "get", "handle", "insert", "list", "load", "new", "open", "process",
+    "publish", "push", "put", "query", "read", "remove", "run", "save", "send", "set", "start",
+    "stop", "store", "update", "upsert", "write",
+];
+
+/// A common verb, or a builder setter or accessor by its prefix (`with_x`, `set_x`, `get_x`).
+fn is_common_verb(name: &str) -> bool {
+    COMMON_VERBS.contains(&name)
+        || [
+            "with_", "set_", "get_", "is_", "has_", "to_", "as_", "into_",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
 }

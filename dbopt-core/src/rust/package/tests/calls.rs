@@ -313,6 +313,16 @@ impl Users {
         let mut conn = self.pool.get().unwrap();
         users::table.find(id).first::<User>(&mut conn).unwrap();
     }
+
+    pub fn reindex_user(&self, id: i32) {
+        let mut conn = self.pool.get().unwrap();
+        users::table.find(id).first::<User>(&mut conn).unwrap();
+    }
+
+    pub fn update(&self, id: i32) {
+        let mut conn = self.pool.get().unwrap();
+        users::table.find(id).first::<User>(&mut conn).unwrap();
+    }
 }
 
 impl Cache {
@@ -336,22 +346,28 @@ pub fn warm(sources: Vec<Source>, ids: &[i32]) {
     sources.iter().for_each(|s| {
         s.fetch(1);
         s.refresh(1);
+        s.update(1);
         s.len();
+        s.reindex_user(1);
+        Source::builder().reindex_user(1);
     });
 }
 "#;
 
 #[test]
-fn ambiguous_method_names_resolve_only_when_every_candidate_queries() {
+fn methods_on_unknown_receivers_resolve_only_to_a_unique_uncommon_name() {
+    // `s` is an untyped closure parameter: `fetch` and `refresh` have two candidates, `update`
+    // is a common verb, `len` a std method, and a builder's setters are not package fns;
+    // only `reindex_user`, one method of the package, resolves (issue 15 §6).
     let files = [("", AMBIGUOUS)];
     assert_eq!(
         scan(&files),
         [hit(
             "n_plus_one",
             0,
-            41,
-            "query inside a loop: `s.refresh(..)` queries the database through \
-             `Users::refresh` once per iteration of the closure passed to `.for_each(..)`"
+            54,
+            "query inside a loop: `s.reindex_user(..)` queries the database through \
+             `Users::reindex_user` once per iteration of the closure passed to `.for_each(..)`"
         )]
     );
 }
