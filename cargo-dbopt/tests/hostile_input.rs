@@ -570,3 +570,30 @@ fn a_deep_source_tree_is_walked_without_canonicalizing_each_folder() {
         ]
     );
 }
+
+/// A crate root `src/lib.rs` that is a folder is one error naming it (issue 19 §13); the
+/// package's migrations are still analysed, so the exit status is the findings'.
+#[test]
+fn a_crate_root_that_is_a_folder_is_named() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "folder_root", GOOD_SQL.as_bytes());
+    let lib = root.join("folder_root/src/lib.rs");
+    std::fs::remove_file(&lib).expect("rm");
+    std::fs::create_dir(&lib).expect("mkdir");
+    workspace(root, &["folder_root"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(
+        errors(&doc, root),
+        vec![pair(
+            "folder_root/src/lib.rs",
+            "cannot read `folder_root/src/lib.rs`: it is a folder, not a file"
+        )]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![finding("folder_root", "fk_without_index", 4)]
+    );
+}
