@@ -597,3 +597,65 @@ fn a_crate_root_that_is_a_folder_is_named() {
         vec![finding("folder_root", "fk_without_index", 4)]
     );
 }
+
+/// A member whose Cargo.toml is a FIFO: refused before `cargo metadata` runs, which would
+/// wait on it forever (issue 19 §14). Nothing can be analysed: exit 2.
+#[test]
+fn a_member_manifest_that_is_a_fifo_is_refused_before_cargo_runs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    std::fs::create_dir_all(root.join("fifo/src")).expect("mkdir");
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("fifo/Cargo.toml"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    workspace(root, &["fifo", "good"]);
+    let out = dbopt(root, &["--workspace"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised(&out.stderr, root),
+        "error: cannot read `[ROOT]/fifo/Cargo.toml`: not a regular file (a FIFO, socket or \
+         device); not read\n"
+    );
+}
+
+/// `cargo metadata` is stopped after DBOPT_METADATA_TIMEOUT seconds (issue 19 §14): here a
+/// stand-in for cargo that never answers, and a limit of one second.
+#[test]
+fn cargo_metadata_that_never_answers_is_stopped_after_the_time_limit() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    workspace(root, &["good"]);
+    let cargo = root.join("hung-cargo");
+    std::fs::write(&cargo, "#!/bin/sh\nexec sleep 600\n").expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let run = |limit: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cargo-dbopt"))
+            .args(["dbopt", "--color", "never", "--manifest-path"])
+            .arg(root.join("Cargo.toml"))
+            .current_dir(root)
+            .env("CARGO", &cargo)
+            .env("DBOPT_METADATA_TIMEOUT", limit)
+            .output()
+            .expect("the binary runs")
+    };
+    let out = run("1");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised(&out.stderr, root),
+        "error: `cargo metadata` did not answer within 1 s for the workspace of \
+         [ROOT]/Cargo.toml and was stopped (a manifest that is a FIFO, or a file system that \
+         hangs, keeps it waiting); set DBOPT_METADATA_TIMEOUT to a number of seconds to wait \
+         longer\n"
+    );
+    let out = run("soon");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: DBOPT_METADATA_TIMEOUT must be a positive number of seconds, not `soon`\n"
+    );
+}
