@@ -659,3 +659,107 @@ fn cargo_metadata_that_never_answers_is_stopped_after_the_time_limit() {
         "error: DBOPT_METADATA_TIMEOUT must be a positive number of seconds, not `soon`\n"
     );
 }
+
+/// Call and index suffixes count as nesting (issue 19 §6): `a()()..` 500,000 times and
+/// `a[0]..` 1,000,000 times in one fn each are one error naming the file, not a stack overflow
+/// that aborts the scan; the package's other files are analysed.
+#[test]
+fn endless_call_and_index_suffixes_are_refused_not_overflowed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "suffixes", GOOD_SQL.as_bytes());
+    let calls = format!(
+        "pub fn f(conn: &mut PgConnection) {{\n    a{};\n}}\n",
+        "()".repeat(500_000)
+    );
+    let index = format!(
+        "pub fn g(conn: &mut PgConnection) {{\n    a{};\n}}\n",
+        "[0]".repeat(1_000_000)
+    );
+    write(&root.join("suffixes/src/calls.rs"), calls.as_bytes());
+    write(&root.join("suffixes/src/index.rs"), index.as_bytes());
+    write(
+        &root.join("suffixes/src/lib.rs"),
+        b"pub fn f(conn: &mut PgConnection, ids: &[i32]) {\n    for id in ids {\n        \
+          users.find(id).first::<User>(conn);\n    }\n}\n",
+    );
+    workspace(root, &["suffixes"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let refused = |file: &str, column: usize| {
+        pair(
+            file,
+            &format!(
+                "cannot parse `{file}` (line 2, column {column}): nesting deeper than 256 levels; \
+                 not analysed; its fns were not checked"
+            ),
+        )
+    };
+    assert_eq!(
+        errors(&doc, root),
+        vec![
+            refused("suffixes/src/calls.rs", 16_068),
+            refused("suffixes/src/index.rs", 24_099),
+        ]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("suffixes", "fk_without_index", 4),
+            (
+                "suffixes".to_owned(),
+                "n_plus_one".to_owned(),
+                "suffixes/src/lib.rs".to_owned(),
+                3
+            ),
+        ]
+    );
+}
+
+/// An unannotated fn with a 2,000-link builder chain is analysed (issue 19 §12): no "invalid
+/// dbopt attribute" for an attribute that is not there, and the round trip at the end of the
+/// chain, in a loop, is found. A fn nested deeper than the walk goes is named as such, at
+/// the fn.
+#[test]
+fn a_long_builder_chain_is_analysed_and_deep_nesting_is_named_as_such() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "chain", GOOD_SQL.as_bytes());
+    let chain = format!(
+        "pub fn f(conn: &mut PgConnection, ids: &[i32]) {{\n    for id in ids {{\n        \
+         users{}\n            .first::<User>(conn);\n    }}\n}}\n",
+        "\n            .filter(id.eq(1))".repeat(2_000)
+    );
+    write(&root.join("chain/src/lib.rs"), chain.as_bytes());
+    let nested = format!(
+        "pub fn g(conn: &mut PgConnection) {{\n    {}conn.touch(){};\n}}\n",
+        "(".repeat(130),
+        ")".repeat(130)
+    );
+    write(&root.join("chain/src/nested.rs"), nested.as_bytes());
+    workspace(root, &["chain"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(
+        errors(&doc, root),
+        vec![pair(
+            "chain/src/nested.rs",
+            "code in `chain/src/nested.rs` (line 1, column 8) nests too deeply to analyse; the \
+             fn holding it was not checked"
+        )]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("chain", "fk_without_index", 4),
+            (
+                "chain".to_owned(),
+                "n_plus_one".to_owned(),
+                "chain/src/lib.rs".to_owned(),
+                2_004
+            ),
+        ]
+    );
+}

@@ -52,10 +52,11 @@ const CHECKOUT_FNS: &[&str] = &[
 const NON_QUERY_FNS: &[&str] = &["drop", "forget", "take", "replace", "swap", "Err"];
 
 impl Walker<'_> {
-    pub(super) fn method_call(&mut self, m: &syn::ExprMethodCall) -> Val {
+    /// A method call on `recv`, the value of its receiver, which the caller has walked
+    /// (`suffixes` walks a chain of calls in a loop).
+    pub(super) fn method_call_on(&mut self, m: &syn::ExprMethodCall, recv: Val) -> Val {
         let name = m.method.to_string();
         let span = m.method.span();
-        let recv = self.expr(&m.receiver);
         self.last_span = span;
 
         // `Pool::builder()..build(manager)`: a new pool, with the settings in its chain.
@@ -239,7 +240,9 @@ impl Walker<'_> {
         passed
     }
 
-    pub(super) fn call(&mut self, c: &syn::ExprCall) -> Val {
+    /// A call whose fn, when it is not a path, the caller has walked (`suffixes` walks a
+    /// chain of calls in a loop).
+    pub(super) fn call_after_func(&mut self, c: &syn::ExprCall) -> Val {
         let path = call_path(c);
         let span = match &*c.func {
             syn::Expr::Path(p) => p
@@ -247,10 +250,7 @@ impl Walker<'_> {
                 .segments
                 .last()
                 .map_or(c.paren_token.span.open(), |s| s.ident.span()),
-            other => {
-                self.expr(other);
-                c.paren_token.span.open()
-            }
+            _ => c.paren_token.span.open(),
         };
         self.last_span = span;
         let last = path.last().cloned().unwrap_or_default();

@@ -21,8 +21,12 @@ use crate::rust::model::{
 };
 use crate::rust::pools::PoolBuild;
 
-/// Deeper expressions are not analysed; the walk reports one error instead of overflowing.
+/// Deeper expressions are not analysed; the walk reports one error ([`TOO_DEEP`]) instead of
+/// overflowing. A chain of suffixes (`a.f().g()?`) is walked in a loop and counts once.
 pub const MAX_DEPTH: usize = 120;
+
+/// The error for a fn nested deeper than [`MAX_DEPTH`] (the scan words it its own way).
+pub const TOO_DEEP: &str = "expression nested too deeply for `#[db_checked]` to analyse";
 
 /// The value of an expression, as far as the rules care.
 #[derive(Debug, Clone, Copy, Default)]
@@ -293,10 +297,7 @@ impl Walker<'_> {
         if self.depth >= MAX_DEPTH {
             if !self.too_deep {
                 self.too_deep = true;
-                self.errors.push(syn::Error::new(
-                    self.last_span,
-                    "expression nested too deeply for `#[db_checked]` to analyse",
-                ));
+                self.errors.push(syn::Error::new(self.last_span, TOO_DEEP));
             }
             return Val::default();
         }
