@@ -763,3 +763,43 @@ fn a_long_builder_chain_is_analysed_and_deep_nesting_is_named_as_such() {
         ]
     );
 }
+
+/// Two `--fix` runs at once on one migrations folder (issue 19 §15): exactly one migration
+/// adds the index. Whichever run comes second either sees the first's migration in its
+/// analysis, or finds it, written meanwhile, once it holds the folder, and writes nothing.
+#[test]
+fn two_concurrent_fix_runs_add_the_index_once() {
+    for _ in 0..3 {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let root = tmp.path();
+        up_sql(root, "blog", GOOD_SQL.as_bytes());
+        workspace(root, &["blog"]);
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let root = root.to_path_buf();
+                std::thread::spawn(move || dbopt(&root, &["--fix", "--color", "never"]))
+            })
+            .collect();
+        for run in runs {
+            let out = run.join().expect("no panic");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let mut names: Vec<String> = std::fs::read_dir(root.join("blog/migrations"))
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "2024-01-01-000000_create",
+                "2024-01-01-000001-0000_add_index_posts_user_id"
+            ]
+        );
+    }
+}
