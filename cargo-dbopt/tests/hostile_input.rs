@@ -803,3 +803,49 @@ fn two_concurrent_fix_runs_add_the_index_once() {
         );
     }
 }
+
+/// `init` on a manifest with a BOM and CRLF line ends (issue 19 §16): the BOM and every
+/// line it had stay byte for byte, and the lines it adds end in CRLF too.
+#[test]
+fn init_keeps_a_crlf_manifest_and_its_bom_byte_for_byte() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let original = "\u{feff}# The shop.\r\n[package]\r\nname = \"shop\"\r\nversion = \"0.1.0\"\r\n\
+                    edition = \"2021\"\r\n\r\n[dependencies]\r\ndiesel = { version = \"2\", \
+                    features = [\"postgres\"] }\r\n";
+    write(&root.join("Cargo.toml"), original.as_bytes());
+    write(&root.join("src/lib.rs"), b"");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-dbopt"))
+        .args(["dbopt", "init", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .current_dir(root)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let edited = std::fs::read_to_string(root.join("Cargo.toml")).expect("read");
+    assert!(edited.starts_with('\u{feff}'), "{edited:?}");
+    assert!(edited.ends_with("\r\n"), "{edited:?}");
+    assert!(
+        !edited.replace("\r\n", "").contains(['\n', '\r']),
+        "a line not ended by CRLF: {edited:?}"
+    );
+    // The original lines, in order, with nothing but whole added lines between them.
+    let mut rest = original.split_inclusive("\r\n").peekable();
+    let (mut kept, mut added) = (String::new(), Vec::new());
+    for line in edited.split_inclusive("\r\n") {
+        if rest.peek() == Some(&line) {
+            kept.push_str(line);
+            rest.next();
+        } else {
+            added.push(line);
+        }
+    }
+    assert_eq!(kept, original);
+    assert!(added.contains(&"dbopt-macros = \"0.1.0\"\r\n"), "{added:?}");
+    assert!(added.contains(&"[package.metadata.dbopt]\r\n"), "{added:?}");
+}
