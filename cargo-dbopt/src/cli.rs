@@ -28,7 +28,11 @@ sets the number of threads.
 Packages: in a package's directory that package, at a virtual workspace root its default \
 members; -p and --workspace choose others. Settings come from [workspace.metadata.dbopt] and \
 [package.metadata.dbopt]; the command line wins over the package, the package over the \
-workspace.
+workspace. A path given by --migrations, --schema or --diesel-toml that cannot be read is an \
+error (exit 2).
+
+Environment:
+  DBOPT_METADATA_TIMEOUT  seconds `cargo metadata` may take before it is stopped (default 60)
 
 History: the migration rules (index_not_concurrent, locking_column_change, \
 fk_not_valid_missing, destructive_change, concurrently_in_transaction) judge only the \

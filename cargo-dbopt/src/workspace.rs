@@ -10,6 +10,7 @@ use crate::cli::WorkspaceArgs;
 use crate::error::CliError;
 
 pub mod guess;
+pub mod metadata;
 
 /// The loaded workspace and the packages the command line selected.
 #[derive(Debug)]
@@ -52,7 +53,7 @@ pub struct SelectedPackage {
 
 /// Runs `cargo metadata --no-deps` and selects packages the way cargo does.
 pub fn load(args: &WorkspaceArgs) -> Result<Workspace, CliError> {
-    let metadata = metadata(args.manifest_path.as_deref())?;
+    let metadata = metadata(args)?;
     let root = metadata.workspace_root.clone().into_std_path_buf();
     let config = Config::from_metadata(
         &metadata.workspace_metadata,
@@ -100,17 +101,44 @@ pub fn load(args: &WorkspaceArgs) -> Result<Workspace, CliError> {
     })
 }
 
-fn metadata(manifest_path: Option<&Path>) -> Result<Metadata, CliError> {
+fn metadata(args: &WorkspaceArgs) -> Result<Metadata, CliError> {
+    let manifest_path = args.manifest_path.as_deref();
+    // cargo would wait forever on a manifest that is a FIFO: refuse it first.
+    if let Some(manifest) = guess::irregular_manifests(args).first() {
+        return Err(CliError::Workspace(format!(
+            "cannot read `{}`: not a regular file (a FIFO, socket or device); not read",
+            manifest.display()
+        )));
+    }
     let mut cmd = MetadataCommand::new();
     cmd.no_deps();
     if let Some(path) = manifest_path {
         cmd.manifest_path(path);
     }
-    cmd.exec().map_err(|e| {
+    let ran = metadata::timeout().and_then(|limit| metadata::exec(&cmd, limit));
+    ran.map_err(|e| {
         let shown = manifest_path.map_or_else(
             || "the current directory".to_owned(),
             |p| p.display().to_string(),
         );
+        let e = match e {
+            metadata::Failure::Cargo(e) => e,
+            metadata::Failure::TimedOut(limit) => {
+                return CliError::Workspace(format!(
+                    "`cargo metadata` did not answer within {} s for the workspace of {shown} \
+                     and was stopped (a manifest that is a FIFO, or a file system that hangs, \
+                     keeps it waiting); set {} to a number of seconds to wait longer",
+                    limit.as_secs(),
+                    metadata::TIMEOUT_VAR
+                ));
+            }
+            metadata::Failure::BadLimit(value) => {
+                return CliError::Usage(format!(
+                    "{} must be a positive number of seconds, not `{value}`",
+                    metadata::TIMEOUT_VAR
+                ));
+            }
+        };
         match e {
             cargo_metadata::Error::CargoMetadata { stderr } => {
                 let cwd = std::env::current_dir().unwrap_or_default();

@@ -692,3 +692,282 @@ fn many_foreign_keys() {
     let expected: Vec<u64> = (2..=3_001).chain(3_003..=6_002).collect();
     assert_eq!(lines, expected);
 }
+
+/// A crate root `src/lib.rs` that is a folder is one error naming it (issue 19 §13); the
+/// package's migrations are still analysed, so the exit status is the findings'.
+#[test]
+fn a_crate_root_that_is_a_folder_is_named() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "folder_root", GOOD_SQL.as_bytes());
+    let lib = root.join("folder_root/src/lib.rs");
+    std::fs::remove_file(&lib).expect("rm");
+    std::fs::create_dir(&lib).expect("mkdir");
+    workspace(root, &["folder_root"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(
+        errors(&doc, root),
+        vec![pair(
+            "folder_root/src/lib.rs",
+            "cannot read `folder_root/src/lib.rs`: it is a folder, not a file"
+        )]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![finding("folder_root", "fk_without_index", 4)]
+    );
+}
+
+/// A member whose Cargo.toml is a FIFO: refused before `cargo metadata` runs, which would
+/// wait on it forever (issue 19 §14). Nothing can be analysed: exit 2.
+#[test]
+fn a_member_manifest_that_is_a_fifo_is_refused_before_cargo_runs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    std::fs::create_dir_all(root.join("fifo/src")).expect("mkdir");
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("fifo/Cargo.toml"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    workspace(root, &["fifo", "good"]);
+    let out = dbopt(root, &["--workspace"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised(&out.stderr, root),
+        "error: cannot read `[ROOT]/fifo/Cargo.toml`: not a regular file (a FIFO, socket or \
+         device); not read\n"
+    );
+}
+
+/// `cargo metadata` is stopped after DBOPT_METADATA_TIMEOUT seconds (issue 19 §14): here a
+/// stand-in for cargo that never answers, and a limit of one second.
+#[test]
+fn cargo_metadata_that_never_answers_is_stopped_after_the_time_limit() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "good", GOOD_SQL.as_bytes());
+    workspace(root, &["good"]);
+    let cargo = root.join("hung-cargo");
+    std::fs::write(&cargo, "#!/bin/sh\nexec sleep 600\n").expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let run = |limit: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cargo-dbopt"))
+            .args(["dbopt", "--color", "never", "--manifest-path"])
+            .arg(root.join("Cargo.toml"))
+            .current_dir(root)
+            .env("CARGO", &cargo)
+            .env("DBOPT_METADATA_TIMEOUT", limit)
+            .output()
+            .expect("the binary runs")
+    };
+    let out = run("1");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        normalised(&out.stderr, root),
+        "error: `cargo metadata` did not answer within 1 s for the workspace of \
+         [ROOT]/Cargo.toml and was stopped (a manifest that is a FIFO, or a file system that \
+         hangs, keeps it waiting); set DBOPT_METADATA_TIMEOUT to a number of seconds to wait \
+         longer\n"
+    );
+    let out = run("soon");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: DBOPT_METADATA_TIMEOUT must be a positive number of seconds, not `soon`\n"
+    );
+}
+
+/// Call and index suffixes count as nesting (issue 19 §6): `a()()..` 500,000 times and
+/// `a[0]..` 1,000,000 times in one fn each are one error naming the file, not a stack overflow
+/// that aborts the scan; the package's other files are analysed.
+#[test]
+fn endless_call_and_index_suffixes_are_refused_not_overflowed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "suffixes", GOOD_SQL.as_bytes());
+    let calls = format!(
+        "pub fn f(conn: &mut PgConnection) {{\n    a{};\n}}\n",
+        "()".repeat(500_000)
+    );
+    let index = format!(
+        "pub fn g(conn: &mut PgConnection) {{\n    a{};\n}}\n",
+        "[0]".repeat(1_000_000)
+    );
+    write(&root.join("suffixes/src/calls.rs"), calls.as_bytes());
+    write(&root.join("suffixes/src/index.rs"), index.as_bytes());
+    write(
+        &root.join("suffixes/src/lib.rs"),
+        b"pub fn f(conn: &mut PgConnection, ids: &[i32]) {\n    for id in ids {\n        \
+          users.find(id).first::<User>(conn);\n    }\n}\n",
+    );
+    workspace(root, &["suffixes"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let refused = |file: &str, column: usize| {
+        pair(
+            file,
+            &format!(
+                "cannot parse `{file}` (line 2, column {column}): nesting deeper than 256 levels; \
+                 not analysed; its fns were not checked"
+            ),
+        )
+    };
+    assert_eq!(
+        errors(&doc, root),
+        vec![
+            refused("suffixes/src/calls.rs", 16_068),
+            refused("suffixes/src/index.rs", 24_099),
+        ]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("suffixes", "fk_without_index", 4),
+            (
+                "suffixes".to_owned(),
+                "n_plus_one".to_owned(),
+                "suffixes/src/lib.rs".to_owned(),
+                3
+            ),
+        ]
+    );
+}
+
+/// An unannotated fn with a 2,000-link builder chain is analysed (issue 19 §12): no "invalid
+/// dbopt attribute" for an attribute that is not there, and the round trip at the end of the
+/// chain, in a loop, is found. A fn nested deeper than the walk goes is named as such, at
+/// the fn.
+#[test]
+fn a_long_builder_chain_is_analysed_and_deep_nesting_is_named_as_such() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    up_sql(root, "chain", GOOD_SQL.as_bytes());
+    let chain = format!(
+        "pub fn f(conn: &mut PgConnection, ids: &[i32]) {{\n    for id in ids {{\n        \
+         users{}\n            .first::<User>(conn);\n    }}\n}}\n",
+        "\n            .filter(id.eq(1))".repeat(2_000)
+    );
+    write(&root.join("chain/src/lib.rs"), chain.as_bytes());
+    let nested = format!(
+        "pub fn g(conn: &mut PgConnection) {{\n    {}conn.touch(){};\n}}\n",
+        "(".repeat(130),
+        ")".repeat(130)
+    );
+    write(&root.join("chain/src/nested.rs"), nested.as_bytes());
+    workspace(root, &["chain"]);
+    let out = dbopt(root, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(
+        errors(&doc, root),
+        vec![pair(
+            "chain/src/nested.rs",
+            "code in `chain/src/nested.rs` (line 1, column 8) nests too deeply to analyse; the \
+             fn holding it was not checked"
+        )]
+    );
+    assert_eq!(
+        findings(&doc),
+        vec![
+            finding("chain", "fk_without_index", 4),
+            (
+                "chain".to_owned(),
+                "n_plus_one".to_owned(),
+                "chain/src/lib.rs".to_owned(),
+                2_004
+            ),
+        ]
+    );
+}
+
+/// Two `--fix` runs at once on one migrations folder (issue 19 §15): exactly one migration
+/// adds the index. Whichever run comes second either sees the first's migration in its
+/// analysis, or finds it, written meanwhile, once it holds the folder, and writes nothing.
+#[test]
+fn two_concurrent_fix_runs_add_the_index_once() {
+    for _ in 0..3 {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let root = tmp.path();
+        up_sql(root, "blog", GOOD_SQL.as_bytes());
+        workspace(root, &["blog"]);
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let root = root.to_path_buf();
+                std::thread::spawn(move || dbopt(&root, &["--fix", "--color", "never"]))
+            })
+            .collect();
+        for run in runs {
+            let out = run.join().expect("no panic");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let mut names: Vec<String> = std::fs::read_dir(root.join("blog/migrations"))
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "2024-01-01-000000_create",
+                "2024-01-01-000001-0000_add_index_posts_user_id"
+            ]
+        );
+    }
+}
+
+/// `init` on a manifest with a BOM and CRLF line ends (issue 19 §16): the BOM and every
+/// line it had stay byte for byte, and the lines it adds end in CRLF too.
+#[test]
+fn init_keeps_a_crlf_manifest_and_its_bom_byte_for_byte() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let original = "\u{feff}# The shop.\r\n[package]\r\nname = \"shop\"\r\nversion = \"0.1.0\"\r\n\
+                    edition = \"2021\"\r\n\r\n[dependencies]\r\ndiesel = { version = \"2\", \
+                    features = [\"postgres\"] }\r\n";
+    write(&root.join("Cargo.toml"), original.as_bytes());
+    write(&root.join("src/lib.rs"), b"");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-dbopt"))
+        .args(["dbopt", "init", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .current_dir(root)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let edited = std::fs::read_to_string(root.join("Cargo.toml")).expect("read");
+    assert!(edited.starts_with('\u{feff}'), "{edited:?}");
+    assert!(edited.ends_with("\r\n"), "{edited:?}");
+    assert!(
+        !edited.replace("\r\n", "").contains(['\n', '\r']),
+        "a line not ended by CRLF: {edited:?}"
+    );
+    // The original lines, in order, with nothing but whole added lines between them.
+    let mut rest = original.split_inclusive("\r\n").peekable();
+    let (mut kept, mut added) = (String::new(), Vec::new());
+    for line in edited.split_inclusive("\r\n") {
+        if rest.peek() == Some(&line) {
+            kept.push_str(line);
+            rest.next();
+        } else {
+            added.push(line);
+        }
+    }
+    assert_eq!(kept, original);
+    assert!(added.contains(&"dbopt-macros = \"0.1.0\"\r\n"), "{added:?}");
+    assert!(added.contains(&"[package.metadata.dbopt]\r\n"), "{added:?}");
+}

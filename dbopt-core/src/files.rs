@@ -47,12 +47,14 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The error for a folder where a file was expected.
+pub fn folder_not_file() -> io::Error {
+    io::Error::new(io::ErrorKind::IsADirectory, "it is a folder, not a file")
+}
+
 fn refuse_irregular(meta: &std::fs::Metadata) -> io::Result<()> {
     if meta.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            "it is a folder, not a file",
-        ));
+        return Err(folder_not_file());
     }
     if !meta.is_file() {
         return Err(io::Error::new(

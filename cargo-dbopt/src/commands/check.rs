@@ -6,7 +6,7 @@ mod paths;
 mod plan;
 mod since;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -162,9 +162,17 @@ fn apply_fixes(root: &Path, outcomes: &[Outcome]) -> Result<bool, CliError> {
             )));
         }
     }
-    let created = fix::write(&planned).map_err(|e| CliError::Fix(e.0))?;
+    // The migration folders the analyses replayed: any other was written meanwhile.
+    let replayed: HashSet<String> = outcomes
+        .iter()
+        .flat_map(|o| o.report.sources.iter())
+        .filter(|(_, f)| f.path.file_name().is_some_and(|n| n == "up.sql"))
+        .filter_map(|(_, f)| Some(f.path.parent()?.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    let written =
+        fix::write(&planned, &|name| replayed.contains(name)).map_err(|e| CliError::Fix(e.0))?;
     let mut err = anstream::stderr().lock();
-    for m in &planned {
+    for m in &written.created {
         let files: Vec<&str> = m.files.iter().map(|f| f.name).collect();
         writeln!(
             err,
@@ -175,8 +183,22 @@ fn apply_fixes(root: &Path, outcomes: &[Outcome]) -> Result<bool, CliError> {
             )
         )?;
     }
+    for (m, other) in &written.skipped {
+        writeln!(
+            err,
+            "{}",
+            status_line(
+                "Skipped",
+                &format!(
+                    "{}: {other}, written meanwhile, already has its up.sql",
+                    display_path(&m.dir, root)
+                )
+            )
+        )?;
+    }
     err.flush()?;
-    Ok(!created.is_empty())
+    // Written or found written meanwhile: the report is made again from the folder as it is.
+    Ok(!written.created.is_empty() || !written.skipped.is_empty())
 }
 
 /// Whether `path` lies in `root`, symlinks resolved (lexically when it cannot be).

@@ -8,6 +8,7 @@
 //!   whose directory this is), or at a workspace root to every member that depends on diesel;
 //!   as `{ workspace = true }` when `[workspace.dependencies]` has it, like `cargo add`.
 
+mod form;
 mod manifest;
 mod start_after;
 
@@ -105,7 +106,7 @@ pub fn run(args: &InitArgs) -> Result<Status, CliError> {
     }
 
     for (path, edit) in &edits {
-        let text = edit.doc.to_string();
+        let text = form::in_original_form(&edit.original, &edit.doc.to_string());
         if text != edit.original {
             std::fs::write(path, text)
                 .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
@@ -136,9 +137,13 @@ fn dependency_form(root: &Edit) -> DependencyForm {
 
 fn open<'e>(edits: &'e mut BTreeMap<PathBuf, Edit>, path: &Path) -> Result<&'e mut Edit, CliError> {
     if !edits.contains_key(path) {
-        let original = std::fs::read_to_string(path)
+        let bytes = dbopt_core::files::read_regular(path)
             .map_err(|e| CliError::Io(format!("cannot read {}: {e}", path.display())))?;
+        let original = String::from_utf8(bytes)
+            .map_err(|_| CliError::Io(format!("cannot read {}: not UTF-8", path.display())))?;
         let doc = original
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&original)
             .parse::<DocumentMut>()
             .map_err(|e| invalid(path, &e.to_string()))?;
         edits.insert(path.to_path_buf(), Edit { original, doc });

@@ -9,8 +9,8 @@
 //! `create_new` semantics and never touches an existing path.
 
 pub mod version;
+mod write;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use dbopt_core::diagnostic::Diagnostic;
@@ -18,6 +18,7 @@ use dbopt_core::model::{Backend, QualName};
 use dbopt_core::sql::naming::quote_qualified;
 
 use self::version::{Timestamp, version_of};
+pub use self::write::write;
 
 /// The rule whose findings `--fix` resolves.
 pub const RULE: &str = "fk_without_index";
@@ -219,48 +220,6 @@ pub fn existing_entries(migrations_dir: &Path) -> std::io::Result<Vec<String>> {
     }
     names.sort();
     Ok(names)
-}
-
-/// Creates every folder and file of `migrations`, refusing before writing anything when a
-/// folder already exists; never opens an existing file. Returns the folders it created.
-pub fn write(migrations: &[NewMigration]) -> Result<Vec<PathBuf>, FixError> {
-    for m in migrations {
-        if m.dir.exists() {
-            return Err(FixError(format!(
-                "{} already exists; --fix never changes existing migrations",
-                m.dir.display()
-            )));
-        }
-    }
-    let mut created = Vec::new();
-    for m in migrations {
-        let failed = |e: std::io::Error, path: &Path| {
-            let mut msg = format!("cannot create {}: {e}", path.display());
-            if !created.is_empty() {
-                msg.push_str(&format!(
-                    " (already created: {})",
-                    created
-                        .iter()
-                        .map(|p: &PathBuf| p.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            FixError(msg)
-        };
-        std::fs::create_dir(&m.dir).map_err(|e| failed(e, &m.dir))?;
-        for f in &m.files {
-            let path = m.dir.join(f.name);
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .and_then(|mut file| file.write_all(f.text.as_bytes()))
-                .map_err(|e| failed(e, &path))?;
-        }
-        created.push(m.dir.clone());
-    }
-    Ok(created)
 }
 
 #[cfg(test)]

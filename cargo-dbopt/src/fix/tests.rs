@@ -187,7 +187,7 @@ fn findings_without_fix_data_are_left_alone() {
 }
 
 #[test]
-fn writes_new_folders_and_refuses_existing_ones() {
+fn writes_new_folders_and_never_touches_existing_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::create_dir(dir.join("2024-01-01-000000-0000_init")).unwrap();
@@ -198,38 +198,84 @@ fn writes_new_folders_and_refuses_existing_ones() {
         &existing_entries(dir).unwrap(),
     )
     .unwrap();
-    let created = write(&plans).unwrap();
+    let replayed = |name: &str| name == "2024-01-01-000000-0000_init";
+    let written = write(&plans, &replayed).unwrap();
+    assert_eq!(written.created, plans);
+    assert!(written.skipped.is_empty());
+    let created = &plans[0].dir;
     assert_eq!(
-        created,
-        [dir.join("2024-01-01-000001-0000_add_index_posts_user_id")]
+        *created,
+        dir.join("2024-01-01-000001-0000_add_index_posts_user_id")
     );
-    let up = std::fs::read_to_string(created[0].join("up.sql")).unwrap();
+    let up = std::fs::read_to_string(created.join("up.sql")).unwrap();
     assert_eq!(
         up,
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_user_id_idx ON posts (user_id);\n"
     );
-    // The same plan again: the folder exists, nothing is written or changed.
-    std::fs::write(created[0].join("up.sql"), "-- edited by hand\n").unwrap();
-    let err = write(&plans).unwrap_err();
-    assert!(
-        err.0
-            .ends_with("already exists; --fix never changes existing migrations")
+    // The same plan again, the folder edited by hand meanwhile: its name is taken, so the
+    // fix goes to the next free version; the existing file is not touched.
+    std::fs::write(created.join("up.sql"), "-- edited by hand\n").unwrap();
+    let written = write(&plans, &replayed).unwrap();
+    assert_eq!(
+        names(&written.created),
+        ["2024-01-01-000002-0000_add_index_posts_user_id"]
     );
     assert_eq!(
-        std::fs::read_to_string(created[0].join("up.sql")).unwrap(),
+        std::fs::read_to_string(created.join("up.sql")).unwrap(),
         "-- edited by hand\n"
     );
-    // Planned again from the folder as it now is, the next fix comes one second later.
-    let again = plan(
-        &[posts()],
-        Backend::Postgres,
-        dir,
-        &existing_entries(dir).unwrap(),
-    )
-    .unwrap();
+}
+
+/// Two `--fix` runs whose analyses both predate the other's write (issue 19 §15): the second
+/// finds the first's migration, which its analysis did not replay, with the same up.sql, so
+/// it removes only the folder it had just taken and reports the fix as skipped.
+#[test]
+fn a_fix_written_meanwhile_by_another_run_is_not_written_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("2024-01-01-000000-0000_init")).unwrap();
+    let replayed = |name: &str| name == "2024-01-01-000000-0000_init";
+    let plan_now = || {
+        plan(
+            &[posts()],
+            Backend::Postgres,
+            dir,
+            &existing_entries(dir).unwrap(),
+        )
+        .unwrap()
+    };
+    let first = plan_now();
     assert_eq!(
-        again[0].name,
-        "2024-01-01-000002-0000_add_index_posts_user_id"
+        names(&write(&first, &replayed).unwrap().created),
+        names(&first)
+    );
+    // The second run planned from the folder as it now is (the next version), or from the
+    // folder as it was (the same name): either way, nothing is written.
+    for stale in [plan_now(), first.clone()] {
+        let written = write(&stale, &replayed).unwrap();
+        assert_eq!(written.created, []);
+        assert_eq!(
+            written
+                .skipped
+                .iter()
+                .map(|(_, other)| other.as_str())
+                .collect::<Vec<_>>(),
+            ["2024-01-01-000001-0000_add_index_posts_user_id"]
+        );
+        assert_eq!(
+            existing_entries(dir).unwrap(),
+            [
+                "2024-01-01-000000-0000_init",
+                "2024-01-01-000001-0000_add_index_posts_user_id"
+            ]
+        );
+    }
+    // Replayed by the analysis (added, dropped again later), the same up.sql is no reason
+    // to skip: the index is missing again.
+    let written = write(&first, &|_| true).unwrap();
+    assert_eq!(
+        names(&written.created),
+        ["2024-01-01-000002-0000_add_index_posts_user_id"]
     );
 }
 

@@ -51,10 +51,14 @@ pub fn discover(crate_roots: &[PathBuf]) -> Discovered {
     let root_files: HashSet<FileKey> = crate_roots.iter().filter_map(|f| key(f)).collect();
 
     let mut walk = Walk::default();
-    // A missing crate root file is the error, not its missing folder.
+    // A missing crate root file is the error, not its missing folder; a crate root that is a
+    // folder is one too (rustc cannot build it; its folder is still walked).
     for file in crate_roots {
         if let Err(e) = file.symlink_metadata() {
             walk.errors.push((file.clone(), e));
+        } else if std::fs::metadata(file).is_ok_and(|m| m.is_dir()) {
+            walk.errors
+                .push((file.clone(), dbopt_core::files::folder_not_file()));
         }
     }
     for root in roots.iter().filter(|r| r.is_dir()) {
@@ -290,6 +294,29 @@ mod tests {
                 ("src/repo/users.rs", "repo::users"),
             ])
         );
+    }
+
+    #[test]
+    fn a_crate_root_that_is_a_folder_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path();
+        touch(p, "src/lib.rs/inner.rs");
+        touch(p, "src/repo.rs");
+        let d = discover(&[p.join("src/lib.rs")]);
+        let errors: Vec<(PathBuf, String)> = d
+            .errors
+            .iter()
+            .map(|(path, e)| (path.strip_prefix(p).unwrap().to_path_buf(), e.to_string()))
+            .collect();
+        assert_eq!(
+            errors,
+            [(
+                PathBuf::from("src/lib.rs"),
+                "it is a folder, not a file".to_owned()
+            )]
+        );
+        let files: Vec<String> = rel(p, &d).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(files, ["src/lib.rs/inner.rs", "src/repo.rs"]);
     }
 
     #[cfg(unix)]

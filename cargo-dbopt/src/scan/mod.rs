@@ -326,12 +326,22 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
             }
             for e in &a.errors {
                 let (line, column) = line_column(text, e.span.range.start);
-                errors.push(ProjectError {
-                    message: format!(
+                // The walk's depth limit is no attribute's fault (the fn may have none).
+                let message = if e.message == dbopt_core::rust::walk::TOO_DEEP {
+                    format!(
+                        "code in `{}` (line {line}, column {column}) nests too deeply to analyse; \
+                         the fn holding it was not checked",
+                        path.display()
+                    )
+                } else {
+                    format!(
                         "invalid dbopt attribute in `{}` (line {line}, column {column}): {}",
                         path.display(),
                         e.message
-                    ),
+                    )
+                };
+                errors.push(ProjectError {
+                    message,
                     path: path.clone(),
                 });
             }

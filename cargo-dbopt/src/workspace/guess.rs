@@ -123,6 +123,48 @@ pub fn guess(args: &WorkspaceArgs) -> Option<Guess> {
     })
 }
 
+/// The manifests `cargo metadata` would read for `args` that exist but are not regular files
+/// (a FIFO, a socket, a device), on which cargo would wait forever: the given or nearest
+/// manifest, else the members of its workspace root. Best effort: what cannot be read or
+/// expanded is left to cargo.
+pub fn irregular_manifests(args: &WorkspaceArgs) -> Vec<PathBuf> {
+    let irregular =
+        |m: &Path| std::fs::metadata(m).is_ok_and(|meta| !meta.is_file() && !meta.is_dir());
+    let manifest = match &args.manifest_path {
+        Some(path) => std::path::absolute(path).ok().map(|p| normalize(&p)),
+        // cargo takes the nearest `Cargo.toml` that exists, whatever it is.
+        None => std::env::current_dir().ok().and_then(|cwd| {
+            cwd.ancestors()
+                .map(|d| d.join("Cargo.toml"))
+                .find(|m| m.exists())
+        }),
+    };
+    let Some(manifest) = manifest else {
+        return Vec::new();
+    };
+    if irregular(&manifest) {
+        return vec![manifest];
+    }
+    let Some(doc) = read(&manifest) else {
+        return Vec::new();
+    };
+    let root = if doc.contains_key("workspace") {
+        Some((manifest, doc))
+    } else {
+        enclosing_root(&manifest)
+    };
+    let Some((root, root_doc)) = root.and_then(|(m, doc)| Some((m.parent()?.to_path_buf(), doc)))
+    else {
+        return Vec::new();
+    };
+    members(&root, &root_doc)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dir| dir.join("Cargo.toml"))
+        .filter(|m| irregular(m))
+        .collect()
+}
+
 /// A manifest's table; only a regular file is read (a FIFO would never end).
 fn read(manifest: &Path) -> Option<toml::Table> {
     let bytes = dbopt_core::files::read_regular(manifest).ok()?;

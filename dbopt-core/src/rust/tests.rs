@@ -260,16 +260,33 @@ fn pool_and_wrapper_options_parse_refine_and_match() {
 
 #[test]
 fn deep_nesting_is_a_spanned_error_not_an_overflow() {
-    let mut body = String::from("conn");
-    for _ in 0..300 {
-        body.push_str(".touch()");
-    }
+    // 130 nested parentheses: within the nesting guard, deeper than the walk goes.
+    let body = format!("{}conn.touch(){}", "(".repeat(130), ")".repeat(130));
     let item = format!("fn f(conn: &mut PgConnection) {{ {body}; }}");
     let errs = expansion_errors("", &item);
     assert_eq!(
         errs,
         vec!["expression nested too deeply for `#[db_checked]` to analyse"]
     );
+}
+
+/// A chain is as deep as it is long in syn's tree, but it is not nesting: a 2,000-link builder
+/// chain, and 1,000 links of `?`, `.await`, fields, indexes and calls (7,000 links, near the
+/// guard's 8,192), are analysed like a short one (issue 19 §6, §12).
+#[test]
+fn long_suffix_chains_are_analysed() {
+    let builder = format!(
+        "fn f(conn: &mut PgConnection, ids: &[i32]) {{\n    for id in ids {{\n        users{}\n            \
+         .first::<User>(conn);\n    }}\n}}",
+        "\n            .filter(id.eq(1))".repeat(2_000)
+    );
+    assert_eq!(hits(&builder, "n_plus_one"), vec![(2004, 14)]);
+    let chain = "\n            .filter(id.eq(1))?.await.rows[0]()".repeat(1_000);
+    let src = format!(
+        "async fn f(conn: &mut PgConnection, ids: &[i32]) {{\n    for id in ids {{\n        \
+         users{chain}\n            .first::<User>(conn);\n    }}\n}}"
+    );
+    assert_eq!(hits(&src, "n_plus_one"), vec![(1004, 14)]);
 }
 
 #[test]

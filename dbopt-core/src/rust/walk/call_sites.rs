@@ -9,7 +9,7 @@ use crate::rust::calls::{
 use crate::rust::handles::{ACCESSORS, HandleKind, Shape};
 use crate::rust::loop_nature;
 use crate::rust::loops::{call_shape, is_loop_adapter, method_shape};
-use crate::rust::model::{Callee, ConnectKind, Cost, IoKind, LoopKind, TripKind};
+use crate::rust::model::{Callee, ConnectKind, IoKind, LoopKind, TripKind};
 use crate::rust::pools;
 use crate::rust::test_code::TEST_TRANSACTIONS;
 use crate::rust::txn::{as_closure, is_transaction_fn, is_transaction_method};
@@ -33,9 +33,6 @@ const NEUTRAL: &[&str] = &[
     "is_ok",
     "is_err",
 ];
-
-/// Methods whose closure runs only when the receiver failed.
-const OR_ELSE: &[&str] = &["or_else", "unwrap_or_else", "or_else_async"];
 
 /// Fns and methods that run their closure or async block as a task of its own.
 const SPAWNS: &[&str] = &["spawn", "spawn_blocking", "spawn_local", "spawn_on"];
@@ -71,31 +68,11 @@ const CHECKOUT_FNS: &[&str] = &[
 const NON_QUERY_FNS: &[&str] = &["drop", "forget", "take", "replace", "swap", "Err"];
 
 impl Walker<'_> {
-    pub(super) fn method_call(&mut self, m: &syn::ExprMethodCall) -> Val {
+    /// A method call on `recv`, the value of its receiver, which the caller has walked
+    /// (`suffixes` walks a chain of calls in a loop).
+    pub(super) fn method_call_on(&mut self, m: &syn::ExprMethodCall, recv: Val) -> Val {
         let name = m.method.to_string();
         let span = m.method.span();
-        // `write(conn).unwrap()`: a failure panics, which ends the fn.
-        let recv = if matches!(name.as_str(), "unwrap" | "expect") {
-            self.aborting(&m.receiver)
-        } else {
-            let mark = self.cost.last().map_or(0, Vec::len);
-            let recv = self.expr(&m.receiver);
-            // `write_a(conn).or_else(|_| write_b(conn))`: the closure runs only when the
-            // receiver failed (wrote nothing), so the two are alternatives, not a sequence.
-            if OR_ELSE.contains(&name.as_str())
-                && let Some(c) = m.args.first().and_then(as_closure)
-            {
-                let receiver = self
-                    .cost
-                    .last_mut()
-                    .map(|top| top.split_off(mark.min(top.len())))
-                    .unwrap_or_default();
-                let fallback = self.arm(|w| w.closure(c, None));
-                self.push_cost(Cost::Alt(vec![receiver, fallback]));
-                return Val::default();
-            }
-            recv
-        };
         self.last_span = span;
 
         // `Pool::builder()..build(manager)`: a new pool, with the settings in its chain.
@@ -328,7 +305,9 @@ impl Walker<'_> {
         passed
     }
 
-    pub(super) fn call(&mut self, c: &syn::ExprCall) -> Val {
+    /// A call whose fn, when it is not a path, the caller has walked (`suffixes` walks a
+    /// chain of calls in a loop).
+    pub(super) fn call_after_func(&mut self, c: &syn::ExprCall) -> Val {
         let path = call_path(c);
         let span = match &*c.func {
             syn::Expr::Path(p) => p
@@ -336,10 +315,7 @@ impl Walker<'_> {
                 .segments
                 .last()
                 .map_or(c.paren_token.span.open(), |s| s.ident.span()),
-            other => {
-                self.expr(other);
-                c.paren_token.span.open()
-            }
+            _ => c.paren_token.span.open(),
         };
         self.last_span = span;
         let last = path.last().cloned().unwrap_or_default();

@@ -5,6 +5,7 @@ use crate::rust::handles::{ACCESSORS, Binding, HandleKind, Shape};
 use crate::rust::loop_nature;
 use crate::rust::loops::body_exits;
 use crate::rust::model::{Cost, LoopKind};
+use crate::rust::txn::as_closure;
 
 use super::{Val, Walker};
 
@@ -33,19 +34,8 @@ impl Walker<'_> {
             E::Reference(r) => self.expr(&r.expr),
             E::Paren(p) => self.expr(&p.expr),
             E::Group(g) => self.expr(&g.expr),
-            E::Try(t) => self.aborting(&t.expr),
-            E::Await(a) => {
-                let v = self.expr(&a.base);
-                // `load_stream(conn).await?` is still many rows; a future's output is unknown.
-                let shape = if v.shape == Shape::Many {
-                    Shape::Many
-                } else {
-                    Shape::Unknown
-                };
-                Val {
-                    handle: v.handle,
-                    shape,
-                }
+            E::Try(_) | E::Await(_) | E::Field(_) | E::MethodCall(_) | E::Call(_) | E::Index(_) => {
+                self.suffixes(e)
             }
             E::Cast(c) => self.expr(&c.expr),
             E::Unary(u) => {
@@ -55,27 +45,6 @@ impl Walker<'_> {
                     _ => Val::default(),
                 }
             }
-            E::Field(f) => {
-                self.expr(&f.base);
-                if let syn::Member::Named(name) = &f.member {
-                    let n = name.to_string();
-                    if let Some((_, kind)) = ACCESSORS.iter().find(|(a, _)| *a == n) {
-                        return Val {
-                            handle: Some(*kind),
-                            shape: Shape::Unknown,
-                        };
-                    }
-                    if self.is_conn_name(&n) {
-                        return Val {
-                            handle: Some(HandleKind::Conn),
-                            shape: Shape::Unknown,
-                        };
-                    }
-                }
-                Val::default()
-            }
-            E::MethodCall(m) => self.method_call(m),
-            E::Call(c) => self.call(c),
             E::Macro(m) => self.mac(&m.mac),
             E::ForLoop(f) => {
                 self.expr(&f.expr);
@@ -227,11 +196,6 @@ impl Walker<'_> {
                 self.expr(&b.right);
                 Val::default()
             }
-            E::Index(i) => {
-                self.expr(&i.expr);
-                self.expr(&i.index);
-                Val::default()
-            }
             E::Array(a) => {
                 for e in &a.elems {
                     self.expr(e);
@@ -299,7 +263,117 @@ impl Walker<'_> {
             _ => Val::default(),
         }
     }
+
+    /// A chain of suffixes, `base.f(..)?.field.await[i](..)`, walked from its base outwards
+    /// in a loop. syn nests a chain as deep as it is long, and builder chains run to
+    /// thousands of links: walked recursively, each link would count against the walk's
+    /// depth limit, which is meant for nesting, and a long chain would go unanalysed.
+    fn suffixes(&mut self, e: &syn::Expr) -> Val {
+        use syn::Expr as E;
+        // What the chain recorded from here on: the round trips and calls whose value a `?`
+        // or `.unwrap()` further out propagates, and the costs an `or_else` splits off.
+        let (trips, calls) = (self.round_trips.len(), self.calls.len());
+        let cost_mark = self.cost.last().map_or(0, Vec::len);
+        let mut links = Vec::new();
+        let mut base = e;
+        loop {
+            let inner = match base {
+                E::MethodCall(m) => &*m.receiver,
+                E::Try(t) => &*t.expr,
+                E::Await(a) => &*a.base,
+                E::Field(f) => &*f.base,
+                E::Index(i) => &*i.expr,
+                E::Call(c) if !matches!(&*c.func, E::Path(_)) => &*c.func,
+                _ => break,
+            };
+            links.push(base);
+            base = inner;
+        }
+        let mut v = match base {
+            // A call of a path: its fn is not walked.
+            E::Call(c) => self.call_after_func(c),
+            // Not a suffix: `expr` does not come back here for it.
+            other => self.expr(other),
+        };
+        for link in links.into_iter().rev() {
+            v = match link {
+                // `write(conn).unwrap()`: a failure panics, which ends the fn.
+                E::MethodCall(m)
+                    if matches!(m.method.to_string().as_str(), "unwrap" | "expect") =>
+                {
+                    self.mark_aborts(&m.receiver, trips, calls);
+                    self.method_call_on(m, v)
+                }
+                // `write_a(conn).or_else(|_| write_b(conn))`: the closure runs only when the
+                // receiver failed (wrote nothing): the two are alternatives, not a sequence.
+                E::MethodCall(m)
+                    if OR_ELSE.contains(&m.method.to_string().as_str())
+                        && m.args.first().and_then(as_closure).is_some() =>
+                {
+                    let receiver = self
+                        .cost
+                        .last_mut()
+                        .map(|top| top.split_off(cost_mark.min(top.len())))
+                        .unwrap_or_default();
+                    let fallback = self.arm(|w| {
+                        if let Some(c) = m.args.first().and_then(as_closure) {
+                            w.closure(c, None);
+                        }
+                    });
+                    self.push_cost(Cost::Alt(vec![receiver, fallback]));
+                    Val::default()
+                }
+                E::MethodCall(m) => self.method_call_on(m, v),
+                E::Call(c) => self.call_after_func(c),
+                E::Try(t) => {
+                    self.mark_aborts(&t.expr, trips, calls);
+                    v
+                }
+                E::Await(_) => Val {
+                    handle: v.handle,
+                    // `load_stream(conn).await?` is still many rows; a future's output is
+                    // unknown.
+                    shape: if v.shape == Shape::Many {
+                        Shape::Many
+                    } else {
+                        Shape::Unknown
+                    },
+                },
+                E::Field(f) => self.field(f),
+                E::Index(i) => {
+                    self.expr(&i.index);
+                    Val::default()
+                }
+                _ => v,
+            };
+        }
+        v
+    }
+
+    /// A field of a value the caller has walked: an accessor or a configured name yields a
+    /// handle.
+    fn field(&mut self, f: &syn::ExprField) -> Val {
+        if let syn::Member::Named(name) = &f.member {
+            let n = name.to_string();
+            if let Some((_, kind)) = ACCESSORS.iter().find(|(a, _)| *a == n) {
+                return Val {
+                    handle: Some(*kind),
+                    shape: Shape::Unknown,
+                };
+            }
+            if self.is_conn_name(&n) {
+                return Val {
+                    handle: Some(HandleKind::Conn),
+                    shape: Shape::Unknown,
+                };
+            }
+        }
+        Val::default()
+    }
 }
+
+/// Methods whose closure runs only when the receiver failed.
+const OR_ELSE: &[&str] = &["or_else", "unwrap_or_else", "or_else_async"];
 
 /// Macros that never return normally: the path ends (`bail!` returns an error).
 pub(super) const DIVERGING: &[&str] = &["panic", "unreachable", "todo", "unimplemented", "bail"];

@@ -21,8 +21,12 @@ use crate::rust::model::{
 };
 use crate::rust::pools::PoolBuild;
 
-/// Deeper expressions are not analysed; the walk reports one error instead of overflowing.
+/// Deeper expressions are not analysed; the walk reports one error ([`TOO_DEEP`]) instead of
+/// overflowing. A chain of suffixes (`a.f().g()?`) is walked in a loop and counts once.
 pub const MAX_DEPTH: usize = 120;
+
+/// The error for a fn nested deeper than [`MAX_DEPTH`] (the scan words it its own way).
+pub const TOO_DEEP: &str = "expression nested too deeply for `#[db_checked]` to analyse";
 
 /// The value of an expression, as far as the rules care.
 #[derive(Debug, Clone, Copy, Default)]
@@ -302,29 +306,34 @@ impl Walker<'_> {
     fn aborting(&mut self, e: &syn::Expr) -> Val {
         let (trips, calls) = (self.round_trips.len(), self.calls.len());
         let v = self.expr(e);
-        // Inside a closure too: `try_for_each(|x| write(conn, x))` and `.map(..).collect::<
-        // Result<..>>()?` hand the closure's error on to the fn.
-        if let Some(name) = value_call(e) {
-            let by_name = self.round_trips[trips..]
-                .iter()
-                .rposition(|t| t.name == name)
-                .map(|i| i + trips);
-            // A wrapper macro's value is its body's: the last round trip inside it.
-            let is_macro = matches!(strip_value(e), syn::Expr::Macro(_));
-            let last =
-                (is_macro && self.round_trips.len() > trips).then(|| self.round_trips.len() - 1);
-            if let Some(i) = by_name.or(last) {
-                self.round_trips[i].aborts = true;
-            }
-            if let Some(c) = self.calls[calls..]
-                .iter_mut()
-                .rev()
-                .find(|c| c.name() == name)
-            {
-                c.aborts = true;
-            }
-        }
+        self.mark_aborts(e, trips, calls);
         v
+    }
+
+    /// Marks the round trip and the call, among those recorded since `trips`/`calls`, that
+    /// produce `e`'s value. Inside a closure too: `try_for_each(|x| write(conn, x))` and
+    /// `.map(..).collect::<Result<..>>()?` hand the closure's error on to the fn.
+    fn mark_aborts(&mut self, e: &syn::Expr, trips: usize, calls: usize) {
+        let Some(name) = value_call(e) else {
+            return;
+        };
+        let by_name = self.round_trips[trips..]
+            .iter()
+            .rposition(|t| t.name == name)
+            .map(|i| i + trips);
+        // A wrapper macro's value is its body's: the last round trip inside it.
+        let is_macro = matches!(strip_value(e), syn::Expr::Macro(_));
+        let last = (is_macro && self.round_trips.len() > trips).then(|| self.round_trips.len() - 1);
+        if let Some(i) = by_name.or(last) {
+            self.round_trips[i].aborts = true;
+        }
+        if let Some(c) = self.calls[calls..]
+            .iter_mut()
+            .rev()
+            .find(|c| c.name() == name)
+        {
+            c.aborts = true;
+        }
     }
 
     fn stmt(&mut self, stmt: &syn::Stmt) {
@@ -383,10 +392,7 @@ impl Walker<'_> {
         if self.depth >= MAX_DEPTH {
             if !self.too_deep {
                 self.too_deep = true;
-                self.errors.push(syn::Error::new(
-                    self.last_span,
-                    "expression nested too deeply for `#[db_checked]` to analyse",
-                ));
+                self.errors.push(syn::Error::new(self.last_span, TOO_DEEP));
             }
             return Val::default();
         }

@@ -241,10 +241,12 @@ fn deep_nesting_is_analysed_without_overflow() {
     // not be the first to overflow. The comment makes the statement's span be computed.
     let open = "{ let x: Repo = Repo::new(); x.find(1); ".repeat(64);
     let close = "}".repeat(64);
-    let chain = ".touch()".repeat(300);
+    // Deeper than the walk goes (a chain, however long, is walked in a loop).
+    let (parens, closing) = ("(".repeat(130), ")".repeat(130));
     let text = format!(
         "pub fn f(ids: Vec<i32>, conn: &mut PgConnection) {{\n    // dbopt: allow(n_plus_one)\n    \
-         for id in ids {open}{close}\n    // dbopt: allow(n_plus_one)\n    conn{chain};\n}}\n"
+         for id in ids {open}{close}\n    // dbopt: allow(n_plus_one)\n    \
+         {parens}conn.touch(){closing};\n}}\n"
     );
     let a = analyse(&text);
     assert_eq!(a.parse_error, None);
