@@ -80,6 +80,9 @@ pub struct ProjectReport {
     pub migrations_dir: Option<PathBuf>,
     /// What the baseline left out, or would leave out (see [`baseline::History`]).
     pub history: baseline::History,
+    /// Tables the migrations fill with fixed rows (`schema.table` outside the default
+    /// schema): `cargo dbopt` does not report `unbounded_load` on them.
+    pub seeded_tables: Vec<String>,
 }
 
 /// Runs every schema rule whose level (as `level_of` decides) is not `allow`.
@@ -124,6 +127,7 @@ pub fn analyze(input: &ProjectInput, level_of: &dyn Fn(&Rule) -> Level) -> Proje
         return run.report;
     }
 
+    run.report.seeded_tables = replay.seeded.iter().map(ToString::to_string).collect();
     let ctx = SchemaContext {
         sources: &run.report.sources,
         backend,

@@ -159,7 +159,9 @@ fn concurrent(ctx: &SchemaContext<'_>, record: &StatementRecord) -> Option<&'sta
         StatementKind::DropIndex {
             concurrently: true, ..
         } => Some("DROP INDEX CONCURRENTLY"),
-        StatementKind::Neutral { keyword: "REINDEX" } => text(ctx, record)
+        StatementKind::Neutral {
+            keyword: "REINDEX", ..
+        } => text(ctx, record)
             .split(|c: char| !c.is_alphanumeric() && c != '_')
             .any(|w| w.eq_ignore_ascii_case("concurrently"))
             .then_some("REINDEX CONCURRENTLY"),

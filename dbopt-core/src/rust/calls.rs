@@ -2,7 +2,7 @@
 //! that must not run inside a transaction. Syntax only: it reads the query chain a call is
 //! made on, not types.
 
-use crate::rust::model::{IoKind, Write};
+use crate::rust::model::{IoKind, UnboundedLoad, Write};
 
 /// Diesel's executors (sync and diesel-async, which has the same names, awaited).
 pub const EXECUTORS: &[&str] = &[
@@ -77,6 +77,8 @@ const BOUNDING: &[&str] = &[
     "count",
     "belonging_to",
     "group_by",
+    // Only the rows that have a match: bounded by the other side.
+    "inner_join",
 ];
 
 /// The method chain a call is made on, innermost receiver last: for
@@ -260,13 +262,13 @@ pub fn lock_of(receiver: &syn::Expr) -> Option<String> {
     if locks { table_of(receiver) } else { None }
 }
 
-/// `Some(table)` when `executor` loads a whole table: the chain has a table root and no
-/// filter, find, limit, pagination or count.
+/// `Some(..)` when `executor` loads a whole table: the chain has a table root and no filter,
+/// find, inner join, limit, pagination or count.
 pub fn unbounded_load(
     executor: &str,
     receiver: &syn::Expr,
     is_local: &dyn Fn(&str) -> bool,
-) -> Option<String> {
+) -> Option<UnboundedLoad> {
     if !matches!(
         executor,
         "load" | "get_results" | "load_iter" | "load_stream"
@@ -289,6 +291,13 @@ pub fn unbounded_load(
     }) {
         return None;
     }
+    // An outer join keeps every row of the table: say so without calling it "every row".
+    let joined = ch.methods.iter().any(|m| {
+        matches!(
+            m.method.to_string().as_str(),
+            "left_join" | "left_outer_join" | "full_join"
+        )
+    });
     let table = match ch.root {
         syn::Expr::Path(p) => {
             if let Some(id) = p.path.get_ident()
@@ -300,7 +309,7 @@ pub fn unbounded_load(
         }
         _ => None,
     }?;
-    Some(table)
+    Some(UnboundedLoad { table, joined })
 }
 
 /// The I/O a call does, judged from its path (`tokio::time::sleep`, `std::fs::read`,

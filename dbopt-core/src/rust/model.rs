@@ -127,6 +127,14 @@ pub struct Write {
     pub verb: &'static str,
 }
 
+/// A load of a whole table ([`RoundTrip::unbounded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnboundedLoad {
+    pub table: String,
+    /// Through an outer join (`left_join`): the table's rows and their matches.
+    pub joined: bool,
+}
+
 /// One call that talks to the database.
 #[derive(Debug, Clone)]
 pub struct RoundTrip {
@@ -143,9 +151,9 @@ pub struct RoundTrip {
     pub locks: Option<String>,
     /// The table an executor's query starts from, when it is written in the call's chain.
     pub table: Option<String>,
-    /// `Some(table)` when the call is `load`/`get_results` of a whole table with no filter,
-    /// limit or pagination in its query chain.
-    pub unbounded_table: Option<String>,
+    /// Set when the call is `load`/`get_results` of a whole table with no filter, inner
+    /// join, limit or pagination in its query chain.
+    pub unbounded: Option<UnboundedLoad>,
     /// The query carries `.limit(..)` (or a paginate helper): one page of rows.
     pub limited: bool,
     /// A failure of this call ends the fn (`?`, `.unwrap()`, `.expect(..)`, `return`, the

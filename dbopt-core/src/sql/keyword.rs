@@ -13,7 +13,12 @@ use crate::sql::{ObjectPath, StatementKind};
 pub(crate) fn classify(tokens: &[&Token]) -> Option<StatementKind> {
     drop_index(tokens)
         .or_else(|| alter_index_rename(tokens))
-        .or_else(|| neutral(tokens).map(|keyword| StatementKind::Neutral { keyword }))
+        .or_else(|| {
+            neutral(tokens).map(|keyword| StatementKind::Neutral {
+                keyword,
+                seeds: None,
+            })
+        })
 }
 
 /// `DROP INDEX [CONCURRENTLY] [IF EXISTS] name [, name ..] [CASCADE | RESTRICT]`.
@@ -296,7 +301,7 @@ mod tests {
 
     fn neutral_of(sql: &str) -> Option<&'static str> {
         match read(sql) {
-            Some(StatementKind::Neutral { keyword }) => Some(keyword),
+            Some(StatementKind::Neutral { keyword, .. }) => Some(keyword),
             Some(other) => panic!("{sql}: {other:?}"),
             None => None,
         }

@@ -72,6 +72,9 @@ pub enum StatementKind {
     Neutral {
         /// The leading keywords, upper case and single-spaced (`"CREATE TRIGGER"`).
         keyword: &'static str,
+        /// The table an `INSERT .. VALUES (..)` fills with fixed rows: a seeded table, which
+        /// `unbounded_load` may load whole.
+        seeds: Option<ObjectPath>,
     },
     /// Rejected by the parser and every keyword handler.
     Unparsed {
@@ -128,6 +131,9 @@ pub struct TargetTable {
 #[derive(Debug, Clone, Default)]
 pub struct Replay {
     pub schema: Schema,
+    /// Tables the migrations fill with fixed rows (`INSERT INTO t VALUES (..)`), in the order
+    /// first seen: lookup tables small enough to load whole.
+    pub seeded: Vec<crate::model::QualName>,
     pub statements: Vec<StatementRecord>,
     pub unparsed: Vec<Unparsed>,
 }

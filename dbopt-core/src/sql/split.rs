@@ -235,7 +235,10 @@ fn statement(
         });
     let kind = match parsed {
         Ok(statement) => match data_keyword(&statement) {
-            Some(keyword) => StatementKind::Neutral { keyword },
+            Some(keyword) => StatementKind::Neutral {
+                keyword,
+                seeds: seeded_table(&statement),
+            },
             None => StatementKind::Parsed(Box::new(statement)),
         },
         Err((err, own)) => {
@@ -292,7 +295,10 @@ fn unread(tokens: &[TokenWithSpan]) -> Option<StatementKind> {
             .into_iter()
             .find(|k| first.is_some_and(|t| is_word(t, &k.to_ascii_lowercase())));
         return Some(match data {
-            Some(keyword) => StatementKind::Neutral { keyword },
+            Some(keyword) => StatementKind::Neutral {
+                keyword,
+                seeds: None,
+            },
             None => StatementKind::Unparsed {
                 message: format!(
                     "statement too large to read: {} tokens, more than the {MAX_STATEMENT_TOKENS} \
@@ -338,6 +344,23 @@ fn data_keyword(statement: &sqlparser::ast::Statement) -> Option<&'static str> {
         S::Delete(_) => "DELETE",
         _ => return None,
     })
+}
+
+/// `INSERT INTO t [(cols)] VALUES (..), ..`: the table it seeds with fixed rows (not an
+/// `INSERT .. SELECT`, which copies rows of unknown number).
+fn seeded_table(statement: &sqlparser::ast::Statement) -> Option<crate::sql::ObjectPath> {
+    use sqlparser::ast::{SetExpr, Statement as S, TableObject};
+    let S::Insert(insert) = statement else {
+        return None;
+    };
+    let source = insert.source.as_ref()?;
+    if !matches!(&*source.body, SetExpr::Values(_)) {
+        return None;
+    }
+    let TableObject::TableName(name) = &insert.table else {
+        return None;
+    };
+    crate::sql::replay::name_parts(name)
 }
 
 /// `NOT VALID` on a constraint inside `CREATE TABLE`, which sqlparser rejects: PostgreSQL

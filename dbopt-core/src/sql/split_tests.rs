@@ -16,7 +16,7 @@ fn shape(text: &str, statements: &[SqlStatement]) -> Vec<(String, String)> {
                 StatementKind::Parsed(_) => "parsed".to_owned(),
                 StatementKind::DropIndex { .. } => "drop index".to_owned(),
                 StatementKind::AlterIndexRename { .. } => "alter index rename".to_owned(),
-                StatementKind::Neutral { keyword } => format!("neutral {keyword}"),
+                StatementKind::Neutral { keyword, .. } => format!("neutral {keyword}"),
                 StatementKind::Unparsed { message, offset } => {
                     let at = offset.map_or("?".to_owned(), |o| format!("{:?}", &text[o..]));
                     format!("unparsed: {message} @ {at}")

@@ -17,7 +17,7 @@ use crate::rust::handles::{
 };
 use crate::rust::model::{
     CallSite, Callee, Connect, ConnectKind, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, LoopKind,
-    LoopNature, RoundTrip, TripKind, TxnCtx, Write,
+    LoopNature, RoundTrip, TripKind, TxnCtx, UnboundedLoad, Write,
 };
 use crate::rust::pools::PoolBuild;
 
@@ -448,7 +448,7 @@ impl Walker<'_> {
         kind: TripKind,
         write: Option<Write>,
         locks: Option<String>,
-        unbounded_table: Option<String>,
+        unbounded: Option<UnboundedLoad>,
     ) {
         let ctx = self.ctx();
         self.record_trip(RoundTrip {
@@ -460,7 +460,7 @@ impl Walker<'_> {
             write,
             locks,
             table: None,
-            unbounded_table,
+            unbounded,
             limited: false,
             aborts: false,
         });

@@ -79,6 +79,8 @@ use crate::sql::{
 };
 
 /// Applies every migration's `up.sql` in the given (diesel) order.
+pub(crate) use names::parts as name_parts;
+
 pub fn replay(backend: Backend, sources: &SourceMap, migrations: &[LoadedMigration]) -> Replay {
     let mut replayer = Replayer::new(backend);
     for m in migrations {
@@ -160,6 +162,7 @@ impl Replayer {
     pub fn finish(self) -> Replay {
         Replay {
             schema: self.state.schema,
+            seeded: self.state.seeded,
             ..self.done
         }
     }
@@ -170,6 +173,8 @@ impl Replayer {
 struct State {
     backend: Backend,
     schema: Schema,
+    /// Tables `INSERT .. VALUES` filled with fixed rows.
+    seeded: Vec<QualName>,
     /// Relations outside the model that still take a name: sequences (owned by a column for
     /// `serial` and identity columns) and views, with their owning column.
     others: BTreeMap<QualName, Option<(QualName, String)>>,
@@ -190,6 +195,7 @@ impl State {
         State {
             backend,
             schema: Schema::default(),
+            seeded: Vec::new(),
             others: BTreeMap::new(),
             checks: BTreeMap::new(),
             origin: Origin {
@@ -223,6 +229,15 @@ impl State {
             StatementKind::AlterIndexRename { name, new_name, .. } => {
                 if let Some(name) = names::qualify(self.backend, name) {
                     self.rename_index(&name, new_name);
+                }
+            }
+            StatementKind::Neutral {
+                seeds: Some(path), ..
+            } => {
+                if let Some(name) = names::qualify(self.backend, path)
+                    && !self.seeded.contains(&name)
+                {
+                    self.seeded.push(name);
                 }
             }
             StatementKind::Neutral { .. } | StatementKind::Unparsed { .. } => {}

@@ -19,7 +19,7 @@ pub(super) fn fold(ident: &Ident) -> String {
 }
 
 /// The folded parts of an object name; `None` for dialect-specific name functions.
-pub(super) fn parts(name: &ObjectName) -> Option<Vec<String>> {
+pub(crate) fn parts(name: &ObjectName) -> Option<Vec<String>> {
     name.0
         .iter()
         .map(|p| match p {

@@ -170,3 +170,23 @@ $$ LANGUAGE plpgsql;
         )
     );
 }
+
+/// Tables filled with fixed rows are remembered (issue 15 §7: `unbounded_load` passes over
+/// lookup tables); rows copied from a query are not fixed.
+#[test]
+fn insert_values_seeds_a_table_and_insert_select_does_not() {
+    let (_, _, replay) = super::run(
+        crate::model::Backend::Postgres,
+        &[
+            "CREATE SCHEMA geo;\nCREATE TABLE geo.countries (code CHAR(2) PRIMARY KEY);\n\
+             CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);\n\
+             CREATE TABLE archive (key TEXT);\n\
+             INSERT INTO geo.countries VALUES ('DE'), ('FR');\n\
+             INSERT INTO Settings (key, value) VALUES ('a', 'b');\n\
+             INSERT INTO archive SELECT key FROM settings;\n\
+             INSERT INTO settings (key, value) VALUES ('c', 'd');",
+        ],
+    );
+    let seeded: Vec<String> = replay.seeded.iter().map(ToString::to_string).collect();
+    assert_eq!(seeded, ["geo.countries", "settings"]);
+}
