@@ -217,11 +217,47 @@ pub struct PackageScan {
 }
 
 /// Scans every package, in parallel, on the current rayon pool (see [`thread_pool`]).
+///
+/// Two phases: every package's files are read and analysed; then the transaction wrappers
+/// any of them defines (`dbopt_core::rust::txn_wrappers`) are known to all of them, the files
+/// that call one are analysed again with it, and each package is linked.
 pub fn scan(packages: &[PackageInput], settings: &Settings) -> Vec<PackageScan> {
-    packages
+    let read: Vec<Read> = packages
         .par_iter()
-        .map(|p| scan_package(p, settings))
+        .map(|p| read_package(p, settings))
+        .collect();
+    let wrappers = transaction_wrappers(&read);
+    read.into_par_iter()
+        .zip(packages)
+        .map(|(r, p)| finish_package(p, r, &wrappers, settings))
         .collect()
+}
+
+/// One package after its first pass.
+struct Read {
+    discovered: files::Discovered,
+    slots: Vec<Slot>,
+    stats: Stats,
+}
+
+/// The names of the transaction wrappers the scanned files define. Only files that mention
+/// `transaction` are parsed for them; a file that does not parse defines none.
+fn transaction_wrappers(read: &[Read]) -> Vec<String> {
+    let mut names: Vec<String> = read
+        .par_iter()
+        .flat_map_iter(|r| r.slots.iter())
+        .filter_map(|s| s.text.as_deref())
+        .filter(|t| t.contains("transaction"))
+        .flat_map_iter(|text| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                dbopt_core::rust::package::transaction_wrappers(text)
+            }))
+            .unwrap_or_default()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// One file in progress.
@@ -238,20 +274,12 @@ struct Slot {
     stats: Stats,
 }
 
-fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
+fn read_package(package: &PackageInput, settings: &Settings) -> Read {
     let clock = settings.clock;
     let start = clock();
     let discovered = files::discover(&package.crate_roots);
     let discover = clock().saturating_sub(start);
     let shown = |p: &Path| shown_path(p, &settings.display_root);
-    let mut errors: Vec<ProjectError> = discovered
-        .errors
-        .iter()
-        .map(|(path, e)| ProjectError {
-            path: shown(path),
-            message: format!("cannot read `{}`: {e}", shown(path).display()),
-        })
-        .collect();
     let prefilter = Prefilter::new(&package.extra_words);
     let precheck = settings.precheck.then_some(&prefilter);
 
@@ -284,6 +312,63 @@ fn scan_package(package: &PackageInput, settings: &Settings) -> PackageScan {
     for slot in slots.iter_mut().filter(|s| s.skipped) {
         slot.stats.skipped = 1;
         slot.stats.skipped_bytes = slot.stats.bytes;
+    }
+    Read {
+        discovered,
+        slots,
+        stats,
+    }
+}
+
+/// Re-analyses the files that call a transaction wrapper the package's options do not name
+/// yet, drops the test files, and links the package.
+fn finish_package(
+    package: &PackageInput,
+    read: Read,
+    wrappers: &[String],
+    settings: &Settings,
+) -> PackageScan {
+    let Read {
+        discovered,
+        mut slots,
+        mut stats,
+    } = read;
+    let clock = settings.clock;
+    let shown = |p: &Path| shown_path(p, &settings.display_root);
+    let mut errors: Vec<ProjectError> = discovered
+        .errors
+        .iter()
+        .map(|(path, e)| ProjectError {
+            path: shown(path),
+            message: format!("cannot read `{}`: {e}", shown(path).display()),
+        })
+        .collect();
+    let new: Vec<&String> = wrappers
+        .iter()
+        .filter(|w| {
+            !package
+                .options
+                .transaction_wrappers
+                .iter()
+                .any(|t| t.last() == Some(*w))
+        })
+        .collect();
+    if !new.is_empty() {
+        let mut options = package.options.clone();
+        options
+            .transaction_wrappers
+            .extend(new.iter().map(|w| vec![(*w).clone()]));
+        slots.par_iter_mut().enumerate().for_each(|(i, slot)| {
+            let calls_one = slot.analysis.is_some()
+                && slot
+                    .text
+                    .as_deref()
+                    .is_some_and(|t| new.iter().any(|w| t.contains(w.as_str())));
+            if calls_one && let Some(text) = slot.text.take() {
+                analyse_into(slot, i, &text, &options, Parse::Whole, clock);
+                slot.text = Some(text);
+            }
+        });
     }
     if !package.options.include_tests {
         leave_out_test_files(&mut slots, &discovered.files);

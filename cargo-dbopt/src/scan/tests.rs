@@ -466,3 +466,53 @@ fn two(conn: &mut PgConnection) -> QueryResult<()> {
         [("unbounded_load", "src/lib.rs".to_owned(), 3)]
     );
 }
+
+/// The package's own transaction wrappers are found without configuration (issue 15 §5): a
+/// `macro_rules!` and a fn that run their argument in `.transaction(..)`. The same calls
+/// without the definitions are unguarded writes.
+#[test]
+fn the_packages_own_transaction_wrappers_are_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let uses = "pub fn a(conn: &mut PgConnection) -> QueryResult<()> {
+    atomically!(conn, |c: &mut PgConnection| {
+        insert_into(x::table).values(&v).execute(c)?;
+        insert_into(y::table).values(&w).execute(c)?;
+        Ok(())
+    })
+}
+pub fn b(pool: &Pool) -> QueryResult<()> {
+    crate::db::with_tx(pool, |c: &mut PgConnection| {
+        insert_into(x::table).values(&v).execute(c)?;
+        insert_into(y::table).values(&w).execute(c)
+    })
+}
+";
+    write(root, "src/lib.rs", "mod db;\nmod users;\n");
+    write(root, "src/users.rs", uses);
+    write(root, "src/db.rs", "pub fn unrelated() {}\n");
+    let out = run_with(root, OptionsSpec::default(), &[]);
+    assert_eq!(
+        findings(&out),
+        [
+            ("write_outside_transaction", "src/users.rs".to_owned(), 4),
+            ("write_outside_transaction", "src/users.rs".to_owned(), 11),
+        ]
+    );
+    write(
+        root,
+        "src/db.rs",
+        "macro_rules! atomically {
+    ($conn:expr, $body:expr) => { $conn.transaction(|c| $body(c)) };
+}
+pub fn with_tx<T, F>(pool: &Pool, f: F) -> QueryResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> QueryResult<T>,
+{
+    pool.get().unwrap().transaction(f)
+}
+",
+    );
+    let out = run_with(root, OptionsSpec::default(), &[]);
+    assert_eq!(findings(&out), []);
+}

@@ -41,6 +41,7 @@ pub mod test_code;
 #[cfg(test)]
 mod tests;
 pub mod txn;
+pub mod txn_wrappers;
 pub mod walk;
 pub mod write_paths;
 

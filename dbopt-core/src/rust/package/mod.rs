@@ -188,6 +188,23 @@ fn analyse_with(
     out
 }
 
+/// The transaction wrappers a file of the package defines ([`crate::rust::txn_wrappers`]);
+/// none when it does not parse or nests too deep.
+pub fn transaction_wrappers(text: &str) -> Vec<String> {
+    if !text.contains("transaction") {
+        return Vec::new();
+    }
+    let text = blank_bom_and_shebang(text);
+    let found = depth::with_rust_stack(|| {
+        let tokens = text.parse::<TokenStream>().ok()?;
+        let tokens = depth::check_owned(tokens).ok()?;
+        let file = syn::parse2::<syn::File>(tokens).ok()?;
+        Some(crate::rust::txn_wrappers::find(&file))
+    });
+    proc_macro2::extra::invalidate_current_thread_spans();
+    found.unwrap_or_default()
+}
+
 /// Lexes `text`, leaves out what `keep` rejects, checks the nesting and parses; a pruned
 /// file that does not parse is parsed whole (for its real error, or because the pruning
 /// cut an item wrongly).

@@ -166,7 +166,11 @@ impl Walker<'_> {
                         false,
                         loop_nature::adapter_nature(&m.receiver, c),
                     );
-                    self.closure(c, None);
+                    let used = !matches!(
+                        name.as_str(),
+                        "for_each" | "for_each_concurrent" | "inspect"
+                    );
+                    self.closure_with(c, None, used);
                     self.pop_loop();
                 }
                 _ => {

@@ -404,13 +404,38 @@ impl Walker<'_> {
 
     /// Walks a closure; `force` makes its parameters handles (a transaction's `|conn|`).
     fn closure(&mut self, c: &syn::ExprClosure, force: Option<HandleKind>) {
+        self.closure_with(c, force, true);
+    }
+
+    /// [`Walker::closure`]; `value_used`: whoever runs the closure hands its value on (a
+    /// transaction, `map`, `and_then`, a project helper), so a failure of the call that makes
+    /// it ends the fn as one of the fn's own would. Off for `for_each` and the like.
+    fn closure_with(&mut self, c: &syn::ExprClosure, force: Option<HandleKind>, value_used: bool) {
         self.closure_depth += 1;
         self.with_allows(&c.attrs, |w| {
             w.env.push();
             for input in &c.inputs {
                 w.bind_param(input, None, force);
             }
-            w.expr(&c.body);
+            match (&*c.body, value_used) {
+                (syn::Expr::Block(b), true) if b.label.is_none() => {
+                    w.env.push();
+                    match b.block.stmts.split_last() {
+                        Some((syn::Stmt::Expr(tail, None), rest)) => {
+                            w.stmts(rest);
+                            w.aborting(tail);
+                        }
+                        _ => w.stmts(&b.block.stmts),
+                    }
+                    w.env.pop();
+                }
+                (syn::Expr::Block(_), _) | (_, false) => {
+                    w.expr(&c.body);
+                }
+                (body, true) => {
+                    w.aborting(body);
+                }
+            }
             w.env.pop();
         });
         self.closure_depth -= 1;
