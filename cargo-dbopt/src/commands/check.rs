@@ -570,6 +570,7 @@ mod tests {
                 analysed,
                 migrations_dir: None,
                 history: Default::default(),
+                seeded_tables: Vec::new(),
             },
         }
     }
