@@ -95,6 +95,35 @@ pub fn loop_nature(l: &syn::ExprLoop, exits: bool) -> LoopNature {
     LoopNature::PerItem
 }
 
+/// `let Some(x) = rx.next().await` (also `try_next`, `message`): the root name of the stream
+/// a `while let` waits on for its next item.
+pub fn awaited_stream(cond: &syn::Expr) -> Option<String> {
+    let syn::Expr::Let(l) = cond else {
+        return None;
+    };
+    let mut e = &*l.expr;
+    loop {
+        match e {
+            syn::Expr::Try(t) => e = &t.expr,
+            syn::Expr::Paren(p) => e = &p.expr,
+            syn::Expr::Await(a) => {
+                let syn::Expr::MethodCall(m) = &*a.base else {
+                    return None;
+                };
+                if !matches!(
+                    m.method.to_string().as_str(),
+                    "next" | "try_next" | "message" | "next_message"
+                ) {
+                    return None;
+                }
+                let chain = crate::rust::walk::receiver_chain(&m.receiver);
+                return chain.first().cloned();
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// Does a spawned task's body run a loop of its own (a long-lived worker)?
 pub fn is_long_lived(body: &syn::Expr) -> bool {
     #[derive(Default)]
@@ -620,5 +649,23 @@ fn control(conn: &mut PgConnection, ids: Vec<i32>) { for id in ids { find(conn, 
     }
 }"#;
         assert_eq!(hits(src, R), vec![(5, 19)]);
+    }
+
+    #[test]
+    fn message_consumers_are_not_n_plus_one_but_row_streams_are() {
+        let src = r#"async fn socket(pool: &Pool, mut ws: WsReceiver) {
+    while let Some(Ok(msg)) = ws.next().await {
+        let conn = &mut pool.get().await.unwrap();
+        handle(conn, msg).await;
+    }
+}
+async fn rows(conn: &mut AsyncPgConnection, other: &mut AsyncPgConnection) -> QueryResult<()> {
+    let mut stream = users::table.load_stream::<User>(conn).await?;
+    while let Some(user) = stream.try_next().await? {
+        touch(other, user.id).await?;
+    }
+    Ok(())
+}"#;
+        assert_eq!(hits(src, R), vec![(10, 9)]);
     }
 }

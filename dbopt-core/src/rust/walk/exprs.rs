@@ -4,7 +4,7 @@
 use crate::rust::handles::{ACCESSORS, Binding, HandleKind, Shape};
 use crate::rust::loop_nature;
 use crate::rust::loops::body_exits;
-use crate::rust::model::{Cost, LoopKind};
+use crate::rust::model::{Cost, LoopKind, LoopNature};
 use crate::rust::txn::as_closure;
 
 use super::{Val, Walker};
@@ -64,12 +64,16 @@ impl Walker<'_> {
             }
             E::While(wl) => {
                 let exits = body_exits(&wl.body, wl.label.as_ref());
-                self.push_loop(
-                    LoopKind::While,
-                    wl.while_token.span,
-                    exits,
-                    loop_nature::while_nature(wl, exits),
-                );
+                let mut nature = loop_nature::while_nature(wl, exits);
+                // `while let Some(msg) = socket.next().await`: a consumer of messages that
+                // arrive over time, unless the stream is rows the fn loaded (`load_stream`).
+                if nature == LoopNature::PerItem
+                    && let Some(root) = loop_nature::awaited_stream(&wl.cond)
+                    && self.env.get(&root).is_none_or(|b| b.shape != Shape::Many)
+                {
+                    nature = LoopNature::Polling;
+                }
+                self.push_loop(LoopKind::While, wl.while_token.span, exits, nature);
                 self.env.push();
                 self.expr(&wl.cond);
                 self.block(&wl.body);

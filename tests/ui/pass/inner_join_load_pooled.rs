@@ -1,5 +1,6 @@
-#![deny(deprecated)]
-// A join of two whole tables through a pooled connection.
+#![deny(warnings)]
+// An inner join through a pooled connection: only the posts that have an author, bounded by
+// the other side (issue 15 §7), is not an `unbounded_load`.
 use dbopt_macros::db_checked;
 use diesel::prelude::*;
 
