@@ -4,7 +4,7 @@
 use dbopt_macros::db_checked;
 use diesel::prelude::*;
 
-include!("../../schema.rs");
+include!("../schema.rs");
 
 use db::{AppResult, DbPool};
 use models::{Post, User};
