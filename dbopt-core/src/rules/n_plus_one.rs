@@ -41,7 +41,10 @@ Loops whose passes are not per-row work are not reported (`rust::loop_nature`):
 
 A loop over a fixed, small collection (a literal array, `vec![..]` of literals, a literal range
 of at most 64 values, a `SCREAMING_CASE` constant) is at most a warning, worded "runs up to N
-queries". A per-item loop around such a loop (or around a retry loop) is still an N+1.
+queries". So is a per-event processor: every query of the loop sits in the arms (two or more)
+of one `match` on the loop's item, so each pass runs its kind's statement rather than the same
+query N times (`for event in events { match event { Added(a) => insert, Removed(a) =>
+delete } }`). A per-item loop around such a loop (or around a retry loop) is still an N+1.
 
 `cargo dbopt` also follows calls between the fns of a package: a call in a loop to a fn that
 makes round trips, itself or through the fns it calls, fires even when no connection is
@@ -127,7 +130,13 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
     for (lp, trips) in loops {
         let first = trips[0];
         let where_ = lp.describe();
+        let dispatched = dispatches_per_kind(lp.id, &trips);
         let message = match lp.nature {
+            _ if dispatched => format!(
+                "query inside a loop: `{}` runs for each item of its kind in the {where_}, \
+                 which may be many",
+                first.call
+            ),
             LoopNature::Bounded(n) => format!(
                 "query inside a loop over a fixed collection: `{}` runs {} of the {where_}",
                 first.call,
@@ -153,11 +162,41 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
                 format!("another query in the same loop: `{}`", t.call),
             );
         }
+        if dispatched {
+            d = d
+                .with_help(
+                    "the item's kind picks the query (a `match` on it): when the items are many, \
+                     group them by kind and run each kind's statement once for the group \
+                     (`insert_into(..).values(&rows)`, `.filter(id.eq_any(&ids))`)",
+                )
+                .with_cap(Level::Warn);
+        }
         if let LoopNature::Bounded(_) = lp.nature {
             d = d.with_cap(Level::Warn);
         }
         out.report(d);
     }
+}
+
+/// Every round trip of the loop sits in an arm of one `match` on the loop's item, in two or
+/// more arms: a per-event processor (each pass runs its kind's statement), which the syntax
+/// cannot tell from an N+1 over many rows. At most a warning (issue 15: say less when unsure).
+fn dispatches_per_kind(loop_id: usize, trips: &[&RoundTrip]) -> bool {
+    let Some(first) = trips.first().and_then(|t| t.ctx.dispatch) else {
+        return false;
+    };
+    let mut arms = Vec::new();
+    for t in trips {
+        match t.ctx.dispatch {
+            Some(d) if d.loop_id == loop_id && d.match_id == first.match_id => {
+                if !arms.contains(&d.arm) {
+                    arms.push(d.arm);
+                }
+            }
+            _ => return false,
+        }
+    }
+    first.loop_id == loop_id && arms.len() >= 2
 }
 
 /// "runs up to 3 queries", or once per item of a constant whose size is not written here.

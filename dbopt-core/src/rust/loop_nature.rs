@@ -668,4 +668,45 @@ async fn rows(conn: &mut AsyncPgConnection, other: &mut AsyncPgConnection) -> Qu
 }"#;
         assert_eq!(hits(src, R), vec![(10, 9)]);
     }
+
+    #[test]
+    fn a_match_on_the_item_that_picks_the_query_is_at_most_a_warning() {
+        let src = r#"fn apply(conn: &mut PgConnection, events: &[Event]) -> QueryResult<()> {
+    for event in events {
+        let event = event.parse();
+        match event {
+            Event::Added(a) => { insert_into(agents::table).values(&a).execute(conn)?; }
+            Event::Removed(a) => {
+                match find(conn, a.id)? {
+                    Some(_) => { delete(agents::table.find(a.id)).execute(conn)?; }
+                    None => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+fn same_query(conn: &mut PgConnection, events: &[Event]) -> QueryResult<()> {
+    for event in events {
+        match event.kind {
+            Kind::A => { touch(conn, event.id)?; }
+            Kind::B => {}
+        }
+    }
+    Ok(())
+}"#;
+        let d = run(src);
+        let found: Vec<(usize, Level)> = d
+            .iter()
+            .filter(|d| d.rule == R)
+            .map(|d| (d.primary.span.start().line, d.level))
+            .collect();
+        // The second loop runs one query for every `A` item: the same query N times.
+        assert_eq!(found, vec![(5, Level::Warn), (19, Level::Deny)]);
+        assert_eq!(
+            d[0].message,
+            "query inside a loop: `execute` runs for each item of its kind in the `for` loop, \
+             which may be many"
+        );
+    }
 }

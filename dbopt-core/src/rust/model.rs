@@ -83,6 +83,19 @@ pub struct Ctx {
     pub txn: Option<TxnCtx>,
     /// Rules allowed by `#[dbopt::allow(..)]` on an enclosing statement.
     pub allows: Vec<&'static str>,
+    /// Inside an arm of a `match` on the item of a loop: which loop, which `match`, which arm.
+    pub dispatch: Option<Dispatch>,
+}
+
+/// An event inside an arm of a `match` whose scrutinee is (derived from) the current item of
+/// a loop: `for event in events { match event { A => insert(..), B => delete(..) } }`. Each
+/// pass runs the queries of its item's kind, a per-event processor rather than the same
+/// query N times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dispatch {
+    pub loop_id: usize,
+    pub match_id: usize,
+    pub arm: usize,
 }
 
 impl Ctx {

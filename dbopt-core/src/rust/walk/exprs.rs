@@ -132,8 +132,25 @@ impl Walker<'_> {
                 } else {
                     self.expr(&m.expr)
                 };
+                // `match event { .. }` on the loop's item: its arms dispatch per kind.
+                // A `match` nested in such an arm stays in the outer arm's dispatch.
+                let on_item = self
+                    .of_loop_item(&m.expr)
+                    .filter(|id| self.dispatch.is_none_or(|d| d.loop_id != *id))
+                    .map(|loop_id| {
+                        self.next_match += 1;
+                        (loop_id, self.next_match)
+                    });
+                let outer = self.dispatch;
                 let mut arms = Vec::new();
-                for arm in &m.arms {
+                for (i, arm) in m.arms.iter().enumerate() {
+                    if let Some((loop_id, match_id)) = on_item {
+                        self.dispatch = Some(crate::rust::model::Dispatch {
+                            loop_id,
+                            match_id,
+                            arm: i,
+                        });
+                    }
                     arms.push(self.arm(|w| {
                         w.with_allows(&arm.attrs, |w| {
                             w.env.push();
@@ -146,6 +163,7 @@ impl Walker<'_> {
                         });
                     }));
                 }
+                self.dispatch = outer;
                 self.push_cost(Cost::Alt(arms));
                 Val::default()
             }

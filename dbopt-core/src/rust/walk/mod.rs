@@ -16,8 +16,8 @@ use crate::rust::handles::{
     Binding, Env, HandleKind, Shape, pat_idents, pat_main_ident, type_handle, type_shape,
 };
 use crate::rust::model::{
-    CallSite, Callee, Connect, ConnectKind, Cost, Ctx, FnModel, IoCall, IoKind, LoopCtx, LoopKind,
-    LoopNature, RoundTrip, TripKind, TxnCtx, UnboundedLoad, Write,
+    CallSite, Callee, Connect, ConnectKind, Cost, Ctx, Dispatch, FnModel, IoCall, IoKind, LoopCtx,
+    LoopKind, LoopNature, RoundTrip, TripKind, TxnCtx, UnboundedLoad, Write,
 };
 use crate::rust::pools::PoolBuild;
 
@@ -93,6 +93,8 @@ pub fn walk_fn_with(
         too_deep: false,
         next_txn: 1,
         next_loop: 0,
+        dispatch: None,
+        next_match: 0,
         closure_depth: 0,
         last_span: sig.ident.span(),
         errors: Vec::new(),
@@ -167,6 +169,9 @@ struct Walker<'o> {
     too_deep: bool,
     next_txn: usize,
     next_loop: usize,
+    /// The `match` arm on a loop's item the walk is in, and the next `match` id.
+    dispatch: Option<Dispatch>,
+    next_match: usize,
     /// Inside a closure or async block: a `return` there does not leave the fn.
     closure_depth: usize,
     last_span: Span,
@@ -180,6 +185,7 @@ impl Walker<'_> {
             loops: self.loops.clone(),
             txn: self.txn.last().cloned(),
             allows: self.allows.clone(),
+            dispatch: self.dispatch,
         }
     }
 
@@ -537,6 +543,18 @@ impl Walker<'_> {
     fn pop_loop(&mut self) {
         self.loops.pop();
         self.loop_scopes.pop();
+    }
+
+    /// Does `e` mention a name bound inside the innermost loop (its item, or a `let` in its
+    /// body)? Returns that loop's id.
+    fn of_loop_item(&self, e: &syn::Expr) -> Option<usize> {
+        let (first, lp) = (*self.loop_scopes.last()?, self.loops.last()?);
+        let mut names = Vec::new();
+        expr_idents(e, &mut names);
+        names
+            .iter()
+            .any(|n| self.env.scope_of(n).is_some_and(|s| s >= first))
+            .then_some(lp.id)
     }
 
     /// Records a new connection or pool; `args` are the values it is made from.
