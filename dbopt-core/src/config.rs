@@ -155,22 +155,10 @@ impl Config {
                     config.max_connections = Some(expect_positive(value, key).map_err(err)?);
                 }
                 "wrapper_macros" => {
-                    let names = expect_str_list(value, key).map_err(err)?;
-                    let paths = names
-                        .iter()
-                        .map(|n| macro_path(n, key))
-                        .collect::<Result<_, _>>()
-                        .map_err(err)?;
-                    config.wrapper_macros = Some(paths);
+                    config.wrapper_macros = Some(macro_paths(value, key).map_err(err)?);
                 }
                 "transaction_macros" => {
-                    let names = expect_str_list(value, key).map_err(err)?;
-                    let paths = names
-                        .iter()
-                        .map(|n| macro_path(n, key))
-                        .collect::<Result<_, _>>()
-                        .map_err(err)?;
-                    config.transaction_macros = Some(paths);
+                    config.transaction_macros = Some(macro_paths(value, key).map_err(err)?);
                 }
                 "small_tables" => {
                     config.small_tables = Some(expect_str_list(value, key).map_err(err)?);
@@ -250,6 +238,14 @@ fn expect_positive(value: &Value, key: &str) -> Result<u64, String> {
 
 /// A macro path as written in `wrapper_macros` (`db_run`, `my_crate::with_conn`, also with a
 /// trailing `!`), checked and normalised to `a::b`.
+/// A list of macro or fn paths (`wrapper_macros`, `transaction_macros`).
+fn macro_paths(value: &Value, key: &str) -> Result<Vec<String>, String> {
+    expect_str_list(value, key)?
+        .iter()
+        .map(|n| macro_path(n, key))
+        .collect()
+}
+
 fn macro_path(name: &str, key: &str) -> Result<String, String> {
     let bare = name.trim().trim_end_matches('!');
     let segments: Vec<&str> = bare.split("::").map(str::trim).collect();

@@ -19,6 +19,7 @@
 use syn::visit::Visit;
 
 use crate::rust::model::LoopNature;
+use crate::rust::visit::any_expr;
 use crate::rust::walk::MAX_DEPTH;
 
 /// The largest literal range that counts as a fixed, small collection.
@@ -126,29 +127,9 @@ pub fn awaited_stream(cond: &syn::Expr) -> Option<String> {
 
 /// Does a spawned task's body run a loop of its own (a long-lived worker)?
 pub fn is_long_lived(body: &syn::Expr) -> bool {
-    #[derive(Default)]
-    struct V {
-        found: bool,
-        depth: usize,
-    }
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr(&mut self, e: &'ast syn::Expr) {
-            if self.found || self.depth >= MAX_DEPTH {
-                return;
-            }
-            if matches!(e, syn::Expr::Loop(_) | syn::Expr::While(_)) {
-                self.found = true;
-                return;
-            }
-            self.depth += 1;
-            syn::visit::visit_expr(self, e);
-            self.depth -= 1;
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V::default();
-    v.visit_expr(body);
-    v.found
+    any_expr(body, &|e| {
+        matches!(e, syn::Expr::Loop(_) | syn::Expr::While(_))
+    })
 }
 
 fn strip(e: &syn::Expr) -> &syn::Expr {
@@ -352,31 +333,7 @@ fn is_wait_macro(m: &syn::Macro) -> bool {
 
 /// Anywhere in `e` (not in nested items): a call that waits.
 fn has_wait(e: &syn::Expr) -> bool {
-    struct V {
-        found: bool,
-        depth: usize,
-    }
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr(&mut self, e: &'ast syn::Expr) {
-            if self.found || self.depth >= MAX_DEPTH {
-                return;
-            }
-            if top_level_wait(e) {
-                self.found = true;
-                return;
-            }
-            self.depth += 1;
-            syn::visit::visit_expr(self, e);
-            self.depth -= 1;
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V {
-        found: false,
-        depth: 0,
-    };
-    v.visit_expr(e);
-    v.found
+    any_expr(e, &top_level_wait)
 }
 
 /// A loop that leaves on success retries when its body waits (a sleep or a back-off) or

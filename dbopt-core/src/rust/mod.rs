@@ -42,6 +42,7 @@ pub mod test_code;
 mod tests;
 pub mod txn;
 pub mod txn_wrappers;
+pub mod visit;
 pub mod walk;
 pub mod write_paths;
 

@@ -118,47 +118,21 @@ fn fn_wraps(sig: &syn::Signature, block: &syn::Block) -> bool {
     if closures.is_empty() {
         return false;
     }
-    struct V<'a> {
-        closures: &'a [String],
-        found: bool,
-        depth: usize,
-    }
-    impl<'ast> Visit<'ast> for V<'_> {
-        fn visit_expr(&mut self, e: &'ast syn::Expr) {
-            if self.found || self.depth >= crate::rust::walk::MAX_DEPTH {
-                return;
-            }
-            if let syn::Expr::MethodCall(m) = e
-                && opens_transaction(&m.method.to_string())
-                && m.args.iter().any(|a| mentions(a, self.closures))
-            {
-                self.found = true;
-                return;
-            }
-            if let syn::Expr::Call(c) = e
-                && let syn::Expr::Path(p) = &*c.func
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| opens_transaction(&s.ident.to_string()))
-                && c.args.iter().any(|a| mentions(a, self.closures))
-            {
-                self.found = true;
-                return;
-            }
-            self.depth += 1;
-            syn::visit::visit_expr(self, e);
-            self.depth -= 1;
+    crate::rust::visit::any_expr_in_block(block, &|e| match e {
+        syn::Expr::MethodCall(m) => {
+            opens_transaction(&m.method.to_string())
+                && m.args.iter().any(|a| mentions(a, &closures))
         }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V {
-        closures: &closures,
-        found: false,
-        depth: 0,
-    };
-    v.visit_block(block);
-    v.found
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| opens_transaction(&s.ident.to_string())))
+                && c.args.iter().any(|a| mentions(a, &closures))
+        }
+        _ => false,
+    })
 }
 
 /// Does `e` mention one of `names` (the closure itself, or a call of it inside a closure)?
