@@ -97,7 +97,7 @@ fn only_the_real_problems_are_reported() {
             f("n_plus_one", "warn", "api/src/handlers/posts.rs", 77),
             // `apply_events`: each event runs its kind's statement (a `match` on the event):
             // a possibility, at most a warning.
-            f("n_plus_one", "warn", "worker/src/main.rs", 65),
+            f("n_plus_one", "warn", "worker/src/main.rs", 66),
         ]
     );
     let dashboard = doc["findings"]
