@@ -46,6 +46,10 @@ side effects), and use the transaction's own connection (the closure's parameter
 
 ## Known limitations
 I/O hidden in helpers is not seen; only the well-known crates and paths are recognised.
+`cargo dbopt` does not scan test code (`#[cfg(test)]`, test fns, `tests.rs`, test-support
+packages) unless `include_tests = true` / `--include-tests`. The package's own transaction
+wrappers (a `macro_rules!` or fn running its argument in `.transaction(..)`) open a scope
+like `transaction` does; those of other crates need `transaction_macros`.
 "#,
     check: Check::Code(check),
 };

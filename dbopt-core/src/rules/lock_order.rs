@@ -60,6 +60,7 @@ lock is taken by an allowed statement is not reported, nor one with a participan
 alone). A cycle takes the level of the fn it is reported in.
 
 ## Known limitations
+`cargo dbopt` does not scan test code unless `include_tests = true` / `--include-tests`.
 The declared order is checked inside one fn, against its own writes and locks: writes in
 helpers are not seen by it. The cycle check follows helpers but only reads tables written in
 the call's chain (`insert_into(accounts::table)`, `update(payments::table.find(id))`,

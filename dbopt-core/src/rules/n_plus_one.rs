@@ -40,8 +40,8 @@ Loops whose passes are not per-row work are not reported (`rust::loop_nature`):
   which leave on a short page (keyset or `LIMIT`/`OFFSET` pagination).
 
 A loop over a fixed, small collection (a literal array, `vec![..]` of literals, a literal range
-of at most 64 values, a `SCREAMING_CASE` constant) is at most a warning, worded "runs up to N
-queries". So is a per-event processor: every query of the loop sits in the arms (two or more)
+of at most 64 values, a `SCREAMING_CASE` constant, the rows of a query with a literal
+`.limit(n)`) is at most a warning, worded "runs up to N queries". So is a per-event processor: every query of the loop sits in the arms (two or more)
 of one `match` on the loop's item, so each pass runs its kind's statement rather than the same
 query N times (`for event in events { match event { Added(a) => insert, Removed(a) =>
 delete } }`). A per-item loop around such a loop (or around a retry loop) is still an N+1.
@@ -84,7 +84,8 @@ a statement (that statement's lines). `rules.n_plus_one = "warn"` in `[package.m
 Loop natures are read from syntax: a retry loop that neither waits nor names its attempts
 (`attempt`, `retry`, `tries`, `backoff`) is per-item; a loop polling through a helper that
 sleeps inside it is per-item; a collection bounded elsewhere (`ids.len() <= 3` checked
-earlier) is not known to be small; a query result with `.limit(5)` iterated later is per-item.
+earlier) is not known to be small; a query result with `.limit(5)` is known as such only when
+the loop iterates it directly or through a `let` of the same fn.
 Test code (`#[cfg(test)]`, test fns, `tests.rs`, test-support packages) is not scanned unless
 `include_tests = true` / `--include-tests`.
 

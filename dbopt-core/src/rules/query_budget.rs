@@ -42,7 +42,8 @@ Join or batch the queries, or raise the budget deliberately.
 
 ## Known limitations
 Helpers that receive the connection count as one round trip each, whatever they do inside.
-Early returns (`?`) are not followed: the count is the longest straight path.
+Early returns (`?`) are not followed: the count is the longest straight path. `cargo dbopt`
+does not scan test code unless `include_tests = true` / `--include-tests`.
 "#,
     check: Check::Code(check),
 };

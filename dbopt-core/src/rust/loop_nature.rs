@@ -9,8 +9,9 @@
 //! * **Chunked batches** (`for chunk in ids.chunks(100)`) whose queries take the whole chunk
 //!   (`eq_any(chunk)`, `.values(chunk)`): the fix the rule itself recommends.
 //! * **Fixed, small collections**: a literal array, `vec![..]` of literals, a literal range of
-//!   at most [`SMALL_RANGE`] values, a `SCREAMING_CASE` constant: at most a warning, worded
-//!   "runs up to N queries".
+//!   at most [`SMALL_RANGE`] values, a `SCREAMING_CASE` constant, the rows of a query with a
+//!   literal `.limit(n)` (directly, or through a `let`): at most a warning, worded "runs up to
+//!   N queries".
 //!
 //! Paged loops (a query with `.limit(..)` in a loop that leaves when a page comes back short)
 //! are told apart after the walk, from the round trips themselves
@@ -94,6 +95,54 @@ pub fn loop_nature(l: &syn::ExprLoop, exits: bool) -> LoopNature {
         return LoopNature::Polling;
     }
     LoopNature::PerItem
+}
+
+/// `q.limit(5).load(conn)?` (through `.await`, `?`, `.unwrap()`): the query's literal limit,
+/// the most rows a loop over its result passes over.
+pub fn limited_load(e: &syn::Expr) -> Option<u64> {
+    let mut e = strip(e);
+    for _ in 0..16 {
+        match e {
+            syn::Expr::Try(t) => e = strip(&t.expr),
+            syn::Expr::Await(a) => e = strip(&a.base),
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "unwrap" | "expect" | "iter" | "into_iter"
+                ) =>
+            {
+                e = strip(&m.receiver)
+            }
+            syn::Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "load" | "get_results") =>
+            {
+                return crate::rust::calls::chain(&m.receiver)
+                    .methods
+                    .iter()
+                    .find(|c| c.method == "limit")
+                    .and_then(|c| c.args.first())
+                    .and_then(int);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The name a `for` loop iterates over (`rows`, `&rows`, `rows.iter()`).
+pub fn iterated_name(e: &syn::Expr) -> Option<String> {
+    match strip(e) {
+        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        syn::Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "iter" | "into_iter" | "iter_mut"
+            ) =>
+        {
+            iterated_name(&m.receiver)
+        }
+        _ => None,
+    }
 }
 
 /// `let Some(x) = rx.next().await` (also `try_next`, `message`): the root name of the stream
@@ -664,6 +713,54 @@ fn same_query(conn: &mut PgConnection, events: &[Event]) -> QueryResult<()> {
             d[0].message,
             "query inside a loop: `execute` runs for each item of its kind in the `for` loop, \
              which may be many"
+        );
+    }
+
+    #[test]
+    fn the_rows_of_a_query_with_a_literal_limit_are_a_fixed_collection() {
+        let src = r#"fn top(conn: &mut PgConnection) -> QueryResult<()> {
+    let top = posts::table.order(posts::score.desc()).limit(5).load::<Post>(conn)?;
+    for p in &top {
+        comments::table.filter(comments::post_id.eq(p.id)).load::<Comment>(conn)?;
+    }
+    for u in users::table.limit(3).load::<User>(conn)? {
+        touch(conn, u.id)?;
+    }
+    let all = posts::table.filter(posts::open.eq(true)).load::<Post>(conn)?;
+    for p in all.iter() {
+        touch(conn, p.id)?;
+    }
+    Ok(())
+}"#;
+        let found: Vec<(usize, Level, String)> = run(src)
+            .into_iter()
+            .filter(|d| d.rule == R)
+            .map(|d| (d.primary.span.start().line, d.level, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    4,
+                    Level::Warn,
+                    "query inside a loop over a fixed collection: `load` runs up to 5 queries, \
+                     one per iteration of the `for` loop"
+                        .to_owned()
+                ),
+                (
+                    7,
+                    Level::Warn,
+                    "query inside a loop over a fixed collection: `touch(..)` runs up to 3 \
+                     queries, one per iteration of the `for` loop"
+                        .to_owned()
+                ),
+                (
+                    11,
+                    Level::Deny,
+                    "query inside a loop: `touch(..)` runs once per iteration of the `for` loop"
+                        .to_owned()
+                ),
+            ]
         );
     }
 }

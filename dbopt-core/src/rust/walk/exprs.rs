@@ -49,12 +49,18 @@ impl Walker<'_> {
             E::ForLoop(f) => {
                 self.expr(&f.expr);
                 let exits = body_exits(&f.body, f.label.as_ref());
-                self.push_loop(
-                    LoopKind::For,
-                    f.for_token.span,
-                    exits,
-                    loop_nature::for_nature(f, exits),
-                );
+                let mut nature = loop_nature::for_nature(f, exits);
+                // The rows of a query with a literal `.limit(n)`: at most n passes.
+                let limit = loop_nature::limited_load(&f.expr).or_else(|| {
+                    loop_nature::iterated_name(&f.expr)
+                        .and_then(|n| self.limited_rows.get(&n).copied())
+                });
+                if nature == LoopNature::PerItem
+                    && let Some(n) = limit
+                {
+                    nature = LoopNature::Bounded(n);
+                }
+                self.push_loop(LoopKind::For, f.for_token.span, exits, nature);
                 self.env.push();
                 self.bind_pat(&f.pat, Val::default());
                 self.block(&f.body);

@@ -95,6 +95,7 @@ pub fn walk_fn_with(
         next_loop: 0,
         dispatch: None,
         next_match: 0,
+        limited_rows: std::collections::HashMap::new(),
         closure_depth: 0,
         last_span: sig.ident.span(),
         errors: Vec::new(),
@@ -172,6 +173,8 @@ struct Walker<'o> {
     /// The `match` arm on a loop's item the walk is in, and the next `match` id.
     dispatch: Option<Dispatch>,
     next_match: usize,
+    /// Locals bound to the rows of a query with a literal `.limit(n)` (by name).
+    limited_rows: std::collections::HashMap<String, u64>,
     /// Inside a closure or async block: a `return` there does not leave the fn.
     closure_depth: usize,
     last_span: Span,
@@ -355,6 +358,12 @@ impl Walker<'_> {
                         Val::default()
                     }
                     Some(init) => {
+                        if let Some(name) = pat_main_ident(&local.pat) {
+                            match crate::rust::loop_nature::limited_load(&init.expr) {
+                                Some(n) => w.limited_rows.insert(name, n),
+                                None => w.limited_rows.remove(&name),
+                            };
+                        }
                         let v = w.expr(&init.expr);
                         if let Some((_, diverge)) = &init.diverge {
                             w.expr(diverge);
