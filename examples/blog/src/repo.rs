@@ -13,10 +13,7 @@
 //!
 //! #[db_checked]
 //! pub fn users_with_posts(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, Vec<Post>)>> {
-//!     let all_users = users::table
-//!         .limit(100)
-//!         .select(User::as_select())
-//!         .load(conn)?;
+//!     let all_users = users::table.select(User::as_select()).load(conn)?;
 //!     let mut out = Vec::new();
 //!     for user in all_users {
 //!         // error: query inside a loop: `load` runs once per iteration of the `for` loop
@@ -41,10 +38,7 @@
 //!
 //! #[db_checked]
 //! pub fn users_with_posts(conn: &mut SqliteConnection) -> QueryResult<Vec<(User, Vec<Post>)>> {
-//!     let all_users = users::table
-//!         .limit(100)
-//!         .select(User::as_select())
-//!         .load(conn)?;
+//!     let all_users = users::table.select(User::as_select()).load(conn)?;
 //!     let all_posts = Post::belonging_to(&all_users)
 //!         .select(Post::as_select())
 //!         .load(conn)?;

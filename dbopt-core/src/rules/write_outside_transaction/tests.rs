@@ -149,3 +149,36 @@ fn each_logged(conn: &mut PgConnection, rows: &[Row]) {
         )]
     );
 }
+
+/// A `let .. else { return .. }` and a loop body with a `return` end only their own paths: the
+/// writes after them still follow the write before them.
+#[test]
+fn let_else_and_returns_in_loops_end_only_their_paths() {
+    let src = r#"async fn signup(conn: &mut AsyncPgConnection, input: Input) -> Result<(), E> {
+    let user = insert_user(conn, &input).await?;
+    let Ok(hash) = hash_password(&input.password) else {
+        return Err(E::Internal);
+    };
+    for role in &input.roles {
+        if role.is_empty() { return Err(E::BadRole); }
+    }
+    insert_into(sessions::table).values(&s).execute(conn).await?;
+    Ok(())
+}
+fn seed(conn: &mut PgConnection) -> QueryResult<()> {
+    insert_into(users::table).values(&u).execute(conn)?;
+    insert_into(audit::table).values(&a).execute(conn)?;
+    Ok(())
+}"#;
+    // `signup`'s first write is a helper the per-fn rule does not count; `seed` is plain.
+    assert_eq!(hits(src), vec![(14, 42)]);
+    let src = r#"fn f(conn: &mut PgConnection, input: Input) -> QueryResult<()> {
+    insert_into(users::table).values(&u).execute(conn)?;
+    let Some(x) = input.x else {
+        return Ok(());
+    };
+    insert_into(sessions::table).values(&s).execute(conn)?;
+    Ok(())
+}"#;
+    assert_eq!(testing::hits(src, R), vec![(6, 45)]);
+}

@@ -61,10 +61,15 @@ impl Walker<'_> {
                     nature = LoopNature::Bounded(n);
                 }
                 self.push_loop(LoopKind::For, f.for_token.span, exits, nature);
-                self.env.push();
-                self.bind_pat(&f.pat, Val::default());
-                self.block(&f.body);
-                self.env.pop();
+                // The body may run no time: its costs are an alternative to nothing (a
+                // `return` in it ends only the paths through it).
+                let body = self.arm(|w| {
+                    w.env.push();
+                    w.bind_pat(&f.pat, Val::default());
+                    w.block(&f.body);
+                    w.env.pop();
+                });
+                self.push_cost(Cost::Alt(vec![body, Vec::new()]));
                 self.pop_loop();
                 Val::default()
             }
@@ -82,7 +87,8 @@ impl Walker<'_> {
                 self.push_loop(LoopKind::While, wl.while_token.span, exits, nature);
                 self.env.push();
                 self.expr(&wl.cond);
-                self.block(&wl.body);
+                let body = self.arm(|w| w.block(&wl.body));
+                self.push_cost(Cost::Alt(vec![body, Vec::new()]));
                 self.env.pop();
                 self.pop_loop();
                 Val::default()

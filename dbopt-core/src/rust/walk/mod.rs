@@ -365,8 +365,13 @@ impl Walker<'_> {
                             };
                         }
                         let v = w.expr(&init.expr);
+                        // `let Ok(x) = .. else { return .. };`: the `else` runs only when the
+                        // pattern does not match, so its exit ends only that path.
                         if let Some((_, diverge)) = &init.diverge {
-                            w.expr(diverge);
+                            let taken = w.arm(|w| {
+                                w.expr(diverge);
+                            });
+                            w.push_cost(Cost::Alt(vec![taken, Vec::new()]));
                         }
                         v
                     }
