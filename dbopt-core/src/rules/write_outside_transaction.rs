@@ -33,7 +33,8 @@ having done half its work. Writes are followed along control flow (`rust::write_
   (`.ok()`, `let _ =`, `if let Err(e) = .. { log }`) was made independent on purpose;
 * a write in a per-row loop whose failure ends the fn is the bug on its own (the earlier
   passes committed); a loop of independent writes is an `n_plus_one` question;
-* closures handed to `spawn` or stored in a `let` run later, not on the caller's path.
+* closures handed to `spawn` or a scheduler (`Job::new_async(..)`, `add_job`, `schedule`), or
+  stored in a `let`, run later, not on the caller's path.
 
 `cargo dbopt` also counts the writes of the package's fns a fn calls outside a transaction:
 a helper that writes once, called twice, counts two; called in a loop, many. A helper that

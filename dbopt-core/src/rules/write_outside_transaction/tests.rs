@@ -182,3 +182,28 @@ fn seed(conn: &mut PgConnection) -> QueryResult<()> {
 }"#;
     assert_eq!(testing::hits(src, R), vec![(6, 45)]);
 }
+
+/// A closure handed to a scheduler runs later, on a timer: not on the caller's path, and not
+/// once per pass of a loop around the registration.
+#[test]
+fn scheduled_closures_are_not_on_the_callers_path() {
+    let src = r#"async fn start(sched: &JobScheduler, pool: Pool, jobs: &[Cfg], conn: &mut PgConnection) -> QueryResult<()> {
+    insert_into(boots::table).values(&b).execute(conn)?;
+    for cfg in jobs {
+        let pool = pool.clone();
+        sched.add(Job::new_async(cfg.cron, move |_, _| {
+            let pool = pool.clone();
+            Box::pin(async move {
+                let c = &mut pool.get().await.unwrap();
+                insert_into(runs::table).values(&r).execute(c).await.unwrap();
+            })
+        })?).await?;
+    }
+    Ok(())
+}"#;
+    assert_eq!(hits(src), vec![]);
+    assert_eq!(
+        testing::hits(&format!("mod m {{ {src} }}"), "n_plus_one"),
+        Vec::<(usize, usize)>::new()
+    );
+}

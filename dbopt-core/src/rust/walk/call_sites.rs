@@ -37,6 +37,32 @@ const NEUTRAL: &[&str] = &[
 /// Fns and methods that run their closure or async block as a task of its own.
 const SPAWNS: &[&str] = &["spawn", "spawn_blocking", "spawn_local", "spawn_on"];
 
+/// Fns and methods that store a closure for a scheduler to run later (`Job::new_async(..)`,
+/// `scheduler.every(..).run(..)`, `add_job`): it runs on a timer, not on this path nor once
+/// per pass of a loop around the registration.
+const SCHEDULES: &[&str] = &[
+    "new_async",
+    "new_cron_job",
+    "new_repeated",
+    "new_one_shot",
+    "add_job",
+    "schedule",
+    "schedule_at",
+    "schedule_repeating",
+    "run_later",
+    "on_tick",
+];
+
+/// A fn or method path that hands its closure to a scheduler: one of [`SCHEDULES`], or
+/// `Job::new(..)` (tokio-cron-scheduler, clokwerk's jobs).
+fn schedules(path: &[String]) -> bool {
+    let Some(last) = path.last() else {
+        return false;
+    };
+    SCHEDULES.contains(&last.as_str())
+        || (last == "new" && path.len() >= 2 && path[path.len() - 2].ends_with("Job"))
+}
+
 /// Query methods that bound the rows to one page.
 const PAGE_METHODS: &[&str] = &["limit", "paginate", "per_page", "page"];
 
@@ -148,6 +174,10 @@ impl Walker<'_> {
             return Val::default();
         }
 
+        if schedules(std::slice::from_ref(&name)) && m.args.iter().any(is_task_body) {
+            self.later_args(&m.args);
+            return Val::default();
+        }
         if SPAWNS.contains(&name.as_str()) && m.args.iter().any(is_task_body) {
             self.spawned_args(&m.args);
             if let Some(kind) = io_of_method(&name, &m.receiver) {
@@ -289,6 +319,18 @@ impl Walker<'_> {
         passed
     }
 
+    /// The arguments of a scheduler registration: its closure runs later, beside the fn and
+    /// outside the loops around the registration.
+    fn later_args(&mut self, args: &Punctuated<syn::Expr, syn::Token![,]>) -> Option<HandleKind> {
+        let loops = std::mem::take(&mut self.loops);
+        let scopes = std::mem::take(&mut self.loop_scopes);
+        let mut passed = None;
+        let _later = self.arm(|w| passed = w.args(args));
+        self.loops = loops;
+        self.loop_scopes = scopes;
+        passed
+    }
+
     pub(super) fn args(
         &mut self,
         args: &Punctuated<syn::Expr, syn::Token![,]>,
@@ -366,6 +408,8 @@ impl Walker<'_> {
         }
         let passed = if SPAWNS.contains(&last.as_str()) {
             self.spawned_args(&c.args)
+        } else if schedules(&path) && c.args.iter().any(is_task_body) {
+            self.later_args(&c.args)
         } else {
             self.args(&c.args)
         };
