@@ -11,16 +11,7 @@ use crate::gen_migrations;
 const RUNS: usize = 5;
 
 pub fn run(sizes: &[usize]) -> Result<(), String> {
-    let root = workspace_root();
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "-p", "cargo-dbopt"])
-        .current_dir(&root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("release build of cargo-dbopt failed".into());
-    }
-    let bin = root.join("target/release/cargo-dbopt");
+    let (root, bin) = release_dbopt()?;
     println!(
         "| migrations | tables | foreign keys | findings | median wall (s) | median CPU (s) | peak RSS (MB) |"
     );
@@ -73,8 +64,18 @@ fn measure(bin: &Path, dir: &Path) -> Result<(f64, f64, u64, usize), String> {
     Ok((wall, user + sys, kb as u64, findings))
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+/// Builds `cargo-dbopt` in release mode: the repository root and the binary, for the
+/// benchmarks that run it as a user would.
+pub fn release_dbopt() -> Result<(PathBuf, PathBuf), String> {
+    let root = crate::docs::repo_root();
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "-p", "cargo-dbopt"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("release build of cargo-dbopt failed".into());
+    }
+    let bin = root.join("target/release/cargo-dbopt");
+    Ok((root, bin))
 }

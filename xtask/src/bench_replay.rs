@@ -9,7 +9,7 @@
 //! scale").
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// One input: its name, what `n` counts, the full `n`, and the `up.sql` for an `n`.
@@ -88,16 +88,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !args.is_empty() {
         return Err("usage: cargo xtask bench-replay".to_owned());
     }
-    let root = workspace_root();
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "-p", "cargo-dbopt"])
-        .current_dir(&root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("release build of cargo-dbopt failed".into());
-    }
-    let bin = root.join("target/release/cargo-dbopt");
+    let (root, bin) = crate::bench::release_dbopt()?;
     let dir = root.join("target/bench/replay");
     println!(
         "| input | n | `up.sql` (MB) | wall (s) | peak RSS (MB) | findings | growth of time, n/2 to n |"
@@ -168,11 +159,4 @@ fn measure(bin: &Path, dir: &Path, sql: &str) -> Result<Measured, String> {
         rss_mb: kb / 1024.0,
         findings: stdout.matches("\"rule\":").count(),
     })
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
 }

@@ -20,9 +20,7 @@ mod report;
 mod run;
 
 use std::path::PathBuf;
-use std::process::Command;
 
-use crate::docs::repo_root;
 use crate::gen_workspace::Spec;
 
 /// Growth exponents above this are reported as superlinear.
@@ -140,16 +138,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
-    let root = repo_root();
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "-p", "cargo-dbopt"])
-        .current_dir(&root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("release build of cargo-dbopt failed".into());
-    }
-    let dbopt = root.join("target/release/cargo-dbopt");
+    let (root, dbopt) = crate::bench::release_dbopt()?;
     let squawk = run::find_squawk(opts.squawk.as_deref())?;
     let squawk_version = run::version(&squawk)?;
     let env = report::Environment::capture(&squawk_version);
