@@ -121,15 +121,14 @@ fn check(ctx: &CodeContext<'_>, out: &mut Reporter<Span>) {
         }),
         _ => None,
     });
-    let Some((first, failing)) = verdict.partial else {
+    // The write whose failure ends the fn after an earlier one committed.
+    let Some((_, failing)) = verdict.partial else {
         return;
     };
-    let leaves = flatten(&steps);
-    let trip_at = |i: usize| match leaves.get(i) {
+    let Some(primary) = (match flatten(&steps).get(failing) {
         Some(Step::Trip(t)) => trips.get(*t),
         _ => None,
-    };
-    let (Some(_), Some(primary)) = (trip_at(first), trip_at(failing)) else {
+    }) else {
         return;
     };
     let message = match primary.ctx.per_row_loop() {
