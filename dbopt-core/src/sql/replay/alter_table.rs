@@ -13,6 +13,18 @@ use super::expr;
 use super::names::{self, fold};
 
 impl State {
+    /// Does the table have this column? Through [`State::column_names`], so that a run of
+    /// `ADD COLUMN`s on one table is linear (issue 19 §3), not one scan of the columns each.
+    fn has_column(&mut self, table: &QualName, column: &str) -> bool {
+        let Some(t) = self.schema.tables.get(table) else {
+            return false;
+        };
+        self.column_names
+            .entry(table.clone())
+            .or_insert_with(|| t.columns.iter().map(|c| c.name.clone()).collect())
+            .contains(column)
+    }
+
     pub(super) fn alter_table(&mut self, at: &AlterTable) {
         let Some(mut name) = self.qual(&at.name) else {
             return;
@@ -21,16 +33,15 @@ impl State {
             if !self.schema.tables.contains_key(&name) {
                 return; // unknown table (IF EXISTS, or created by an unparsed statement)
             }
+            if !matches!(op, AlterTableOperation::AddColumn { .. }) {
+                // Any other change may rename, drop or move columns and tables.
+                self.column_names.clear();
+            }
             match op {
                 AlterTableOperation::AddColumn {
                     column_def: def, ..
                 } => {
-                    let exists = self
-                        .schema
-                        .tables
-                        .get(&name)
-                        .is_some_and(|t| t.column(&fold(&def.name)).is_some());
-                    if exists {
+                    if self.has_column(&name, &fold(&def.name)) {
                         continue; // IF NOT EXISTS, or an error
                     }
                     let mut pending = Pending::default();
@@ -38,6 +49,9 @@ impl State {
                     let column_name = column.name.clone();
                     if let Some(t) = self.schema.tables.get_mut(&name) {
                         t.columns.push(column);
+                    }
+                    if let Some(names) = self.column_names.get_mut(&name) {
+                        names.insert(column_name.clone());
                     }
                     if sequence {
                         self.add_sequence(&name, &column_name);

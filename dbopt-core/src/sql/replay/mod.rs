@@ -68,7 +68,7 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlparser::ast::{SchemaName, Statement};
 
@@ -175,6 +175,9 @@ struct State {
     schema: Schema,
     /// Tables `INSERT .. VALUES` filled with fixed rows.
     seeded: Vec<QualName>,
+    /// Column names per table, built on the first `ADD COLUMN` and kept while only columns
+    /// are added; every other statement clears it.
+    column_names: HashMap<QualName, HashSet<String>>,
     /// Relations outside the model that still take a name: sequences (owned by a column for
     /// `serial` and identity columns) and views, with their owning column.
     others: BTreeMap<QualName, Option<(QualName, String)>>,
@@ -196,6 +199,7 @@ impl State {
             backend,
             schema: Schema::default(),
             seeded: Vec::new(),
+            column_names: HashMap::new(),
             others: BTreeMap::new(),
             checks: BTreeMap::new(),
             origin: Origin {
@@ -249,6 +253,9 @@ impl State {
     }
 
     fn apply(&mut self, statement: &Statement) {
+        if !matches!(statement, Statement::AlterTable(_)) && !self.column_names.is_empty() {
+            self.column_names.clear();
+        }
         match statement {
             Statement::CreateTable(ct) => self.create_table(ct),
             Statement::AlterTable(at) => self.alter_table(at),

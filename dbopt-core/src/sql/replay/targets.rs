@@ -20,7 +20,11 @@ impl State {
                     .and_then(|n| self.table(&n))
                     .map_or_else(Vec::new, |t| {
                         vec![TargetTable {
-                            columns: named_columns(t, &at.operations),
+                            columns: named_columns(
+                                t,
+                                &at.operations,
+                                self.column_names.get(&t.name),
+                            ),
                             ..target(t)
                         }]
                     }),
@@ -117,7 +121,14 @@ impl State {
 /// renames the table (a rebuilt table's columns are compared with them), else those its
 /// operations add, drop, rename or change. Not every column for every statement: 10,000
 /// `ADD COLUMN`s on one table would keep 50 million copies of columns.
-fn named_columns(t: &Table, ops: &[AlterTableOperation]) -> Vec<Column> {
+/// `known`: the table's column names when the replay has them at hand (a run of `ADD
+/// COLUMN`s): a named column that is not among them is not looked for, so the run stays
+/// linear (issue 19 §3).
+fn named_columns(
+    t: &Table,
+    ops: &[AlterTableOperation],
+    known: Option<&std::collections::HashSet<String>>,
+) -> Vec<Column> {
     use AlterTableOperation as Op;
     if ops.iter().any(|op| matches!(op, Op::RenameTable { .. })) {
         return t.columns.clone();
@@ -140,6 +151,12 @@ fn named_columns(t: &Table, ops: &[AlterTableOperation]) -> Vec<Column> {
     // Each column once, in the table's order.
     named.sort_unstable();
     named.dedup();
+    if let Some(known) = known {
+        named.retain(|n| known.contains(n));
+    }
+    if named.is_empty() {
+        return Vec::new();
+    }
     let mut columns: Vec<(usize, Column)> = named
         .iter()
         .filter_map(|n| t.columns.iter().position(|c| c.name == *n))
