@@ -44,7 +44,9 @@ pub fn run(sizes: &[usize]) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(bin: &Path, dir: &Path) -> Result<(f64, f64, u64, usize), String> {
+/// One `cargo dbopt check --format json` on the package in `dir` under `/usr/bin/time`: wall
+/// time (s), CPU time (user + system, s), peak RSS (KB) and the number of findings.
+pub fn measure(bin: &Path, dir: &Path) -> Result<(f64, f64, u64, usize), String> {
     let out = Command::new("/usr/bin/time")
         .args(["-f", "%e %U %S %M"])
         .arg(bin)

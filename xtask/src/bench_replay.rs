@@ -10,7 +10,6 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 
 /// One input: its name, what `n` counts, the full `n`, and the `up.sql` for an `n`.
 struct Input {
@@ -139,24 +138,11 @@ fn measure(bin: &Path, dir: &Path, sql: &str) -> Result<Measured, String> {
         "[migrations_directory]\ndir = \"migrations\"\n",
     )?;
     write("migrations/2024-01-01-000000_seed/up.sql", sql)?;
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%e %M"])
-        .arg(bin)
-        .args(["dbopt", "check", "--format", "json", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .output()
-        .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let mut last = stderr.lines().last().unwrap_or_default().split_whitespace();
-    let mut next = || last.next().and_then(|s| s.parse::<f64>().ok());
-    let (Some(wall), Some(kb)) = (next(), next()) else {
-        return Err(format!("cargo dbopt failed: {stderr}"));
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (wall, _, kb, findings) = crate::bench::measure(bin, dir)?;
     Ok(Measured {
         mb: sql.len() as f64 / 1e6,
         wall,
-        rss_mb: kb / 1024.0,
-        findings: stdout.matches("\"rule\":").count(),
+        rss_mb: kb as f64 / 1024.0,
+        findings,
     })
 }

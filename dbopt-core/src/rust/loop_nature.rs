@@ -17,11 +17,8 @@
 //! are told apart after the walk, from the round trips themselves
 //! ([`crate::rust::model::FnModel::mark_paged_loops`]).
 
-use syn::visit::Visit;
-
 use crate::rust::model::LoopNature;
-use crate::rust::visit::any_expr;
-use crate::rust::walk::MAX_DEPTH;
+use crate::rust::visit::{any_expr, any_in_block};
 
 /// The largest literal range that counts as a fixed, small collection.
 pub const SMALL_RANGE: u64 = 64;
@@ -229,46 +226,22 @@ fn chunk_var(iterable: &syn::Expr, pat: &syn::Pat) -> Option<String> {
 
 /// Does the body pass `var` whole to a batch query method (`eq_any(chunk)`, `.values(chunk)`)?
 fn takes_whole(body: &syn::Block, var: &str) -> bool {
-    struct V<'a> {
-        var: &'a str,
-        found: bool,
-        depth: usize,
-    }
-    impl<'ast> Visit<'ast> for V<'_> {
-        fn visit_expr(&mut self, e: &'ast syn::Expr) {
-            if self.found || self.depth >= MAX_DEPTH {
-                return;
-            }
-            if let syn::Expr::MethodCall(m) = e
-                && BATCH_ARGS.contains(&m.method.to_string().as_str())
-                && m.args.iter().any(|a| mentions_whole(a, self.var))
-            {
-                self.found = true;
-                return;
-            }
-            self.depth += 1;
-            syn::visit::visit_expr(self, e);
-            self.depth -= 1;
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            // `sql_query` binds and project macros: a mention of the chunk as a token.
+    any_in_block(
+        body,
+        &|e| {
+            matches!(e, syn::Expr::MethodCall(m)
+                if BATCH_ARGS.contains(&m.method.to_string().as_str())
+                    && m.args.iter().any(|a| mentions_whole(a, var)))
+        },
+        // `sql_query` binds and project macros: a mention of the chunk as a token.
+        &|m| {
             let text = m.tokens.to_string();
-            if text.contains("eq_any")
+            text.contains("eq_any")
                 && text
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|w| w == self.var)
-            {
-                self.found = true;
-            }
-        }
-    }
-    let mut v = V {
-        var,
-        found: false,
-        depth: 0,
-    };
-    v.visit_block(body);
-    v.found
+                    .any(|w| w == var)
+        },
+    )
 }
 
 /// `chunk`, `&chunk`, `chunk.to_vec()`, `chunk.iter().map(..).collect::<Vec<_>>()`: the whole
@@ -388,42 +361,26 @@ fn has_wait(e: &syn::Expr) -> bool {
 /// A loop that leaves on success retries when its body waits (a sleep or a back-off) or
 /// counts attempts.
 fn retries(body: &syn::Block) -> bool {
-    struct V {
-        found: bool,
-        depth: usize,
-    }
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr(&mut self, e: &'ast syn::Expr) {
-            if self.found || self.depth >= MAX_DEPTH {
-                return;
-            }
-            if top_level_wait(e) {
-                self.found = true;
-                return;
-            }
-            self.depth += 1;
-            syn::visit::visit_expr(self, e);
-            self.depth -= 1;
-        }
-        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
-            let name = i.to_string().to_ascii_lowercase();
-            if RETRY_WORDS.iter().any(|w| name.contains(w)) {
-                self.found = true;
-            }
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            if is_wait_macro(m) {
-                self.found = true;
-            }
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V {
-        found: false,
-        depth: 0,
+    let counts_attempts = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        RETRY_WORDS.iter().any(|w| name.contains(w))
     };
-    v.visit_block(body);
-    v.found
+    any_in_block(
+        body,
+        &|e| match e {
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .iter()
+                .any(|s| counts_attempts(&s.ident.to_string())),
+            syn::Expr::Field(f) => {
+                matches!(&f.member, syn::Member::Named(n) if counts_attempts(&n.to_string()))
+            }
+            syn::Expr::MethodCall(m) if counts_attempts(&m.method.to_string()) => true,
+            e => top_level_wait(e),
+        },
+        &is_wait_macro,
+    )
 }
 
 /// The nature of an adapter closure (`xs.iter().map(|x| ..)`): chunks and fixed collections

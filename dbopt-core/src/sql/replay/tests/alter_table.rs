@@ -186,46 +186,27 @@ fn alter_table_subcommands_do_not_merge_keys() {
 /// whose columns changed otherwise: a drop, a rename, a table dropped and created again.
 #[test]
 fn added_columns_after_drops_and_renames_are_judged_on_the_current_columns() {
-    let s = pg(&["CREATE TABLE t (id INT PRIMARY KEY);\n\
+    let columns = |sql: &str| -> Vec<(String, String)> {
+        table(&pg(&[sql]), "t")
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.sql_type.clone()))
+            .collect()
+    };
+    let altered = "CREATE TABLE t (id INT PRIMARY KEY);\n\
          ALTER TABLE t ADD COLUMN a INT;\n\
          ALTER TABLE t ADD COLUMN a TEXT;\n\
          ALTER TABLE t DROP COLUMN a;\n\
          ALTER TABLE t ADD COLUMN a BIGINT;\n\
          ALTER TABLE t RENAME COLUMN a TO b;\n\
-         ALTER TABLE t ADD COLUMN a BOOLEAN;\n\
-         DROP TABLE t;\n\
-         CREATE TABLE t (id INT PRIMARY KEY);\n\
-         ALTER TABLE t ADD COLUMN b TEXT;"]);
-    let columns: Vec<(String, String)> = table(&s, "t")
-        .columns
-        .iter()
-        .map(|c| (c.name.clone(), c.sql_type.clone()))
-        .collect();
+         ALTER TABLE t ADD COLUMN a BOOLEAN;\n";
+    let pair = |n: &str, t: &str| (n.to_owned(), t.to_owned());
     assert_eq!(
-        columns,
-        [
-            ("id".to_owned(), "int".to_owned()),
-            ("b".to_owned(), "text".to_owned())
-        ]
+        columns(altered),
+        [pair("id", "int"), pair("b", "bigint"), pair("a", "boolean")]
     );
-    let s = pg(&["CREATE TABLE t (id INT PRIMARY KEY);\n\
-         ALTER TABLE t ADD COLUMN a INT;\n\
-         ALTER TABLE t ADD COLUMN a TEXT;\n\
-         ALTER TABLE t DROP COLUMN a;\n\
-         ALTER TABLE t ADD COLUMN a BIGINT;\n\
-         ALTER TABLE t RENAME COLUMN a TO b;\n\
-         ALTER TABLE t ADD COLUMN a BOOLEAN;"]);
-    let columns: Vec<(String, String)> = table(&s, "t")
-        .columns
-        .iter()
-        .map(|c| (c.name.clone(), c.sql_type.clone()))
-        .collect();
-    assert_eq!(
-        columns,
-        [
-            ("id".to_owned(), "int".to_owned()),
-            ("b".to_owned(), "bigint".to_owned()),
-            ("a".to_owned(), "boolean".to_owned())
-        ]
+    let recreated = format!(
+        "{altered}DROP TABLE t;\nCREATE TABLE t (id INT PRIMARY KEY);\nALTER TABLE t ADD COLUMN b TEXT;"
     );
+    assert_eq!(columns(&recreated), [pair("id", "int"), pair("b", "text")]);
 }
